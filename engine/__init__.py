@@ -1,0 +1,24 @@
+"""wxplan engine: pure Python (never imports streamlit).
+
+>>> from engine import recommend
+>>> rec = recommend({...profile...}, as_of="2026-11-21", seed=0)
+"""
+
+from engine.assumptions import AssumptionError, AssumptionSet
+from engine.assumptions import load as load_assumptions
+from engine.profile import MODULES, MerchantProfile
+from engine.recommend import InputError, recommend
+from engine.report import to_markdown
+from engine.result import Recommendation
+
+__all__ = [
+    "MODULES",
+    "AssumptionError",
+    "AssumptionSet",
+    "InputError",
+    "MerchantProfile",
+    "Recommendation",
+    "load_assumptions",
+    "recommend",
+    "to_markdown",
+]

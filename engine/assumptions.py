@@ -1,0 +1,452 @@
+"""Assumptions as data with provenance, loaded strictly.
+
+Each number in ``assumptions/`` is a :class:`Param`: a bilingual label, a unit, a distribution, dated
+values (the value in force from each date on) and at least one reference (a seed line ``FILE:LINE``,
+a public URL with the date it was read, or ``estimate`` with a one-line reason).
+
+Loading is strict: unknown keys, duplicate keys, ``low > mode > high``, a missing unit or reference,
+a wrong unit for its section, a missing or unexpected file are all errors naming the file and field.
+:func:`check` reports every problem of a directory at once; :func:`load` raises on the first file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.profile import (
+    DOUYIN_LEVELS,
+    MODULES,
+    PRIVATE_DOMAIN_LEVELS,
+    BusinessType,
+    DouyinPresence,
+    Module,
+    PrivateDomain,
+)
+from engine.sources import parse_cite
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "assumptions"
+
+Role = Literal["host", "live_ops", "content", "shop_ops", "customer_service", "private_domain_ops"]
+Unit = Literal[
+    "CNY",
+    "CNY/month",
+    "CNY/year",
+    "CNY/month/seat",
+    "CNY/month/FTE",
+    "share_of_gmv",
+    "FTE",
+    "weeks",
+    "multiplier",
+    "share",
+    "score",
+    "fit",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Reference(_Strict):
+    """Exactly one of ``seed`` (``FILE:LINE``), ``url`` (with ``accessed``) or ``estimate`` (a reason)."""
+
+    seed: str | None = None
+    url: str | None = None
+    accessed: date | None = None
+    title: str | None = None
+    estimate: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = [k for k in ("seed", "url", "estimate") if getattr(self, k)]
+        if len(kinds) != 1:
+            raise ValueError("a reference needs exactly one of 'seed', 'url' or 'estimate'")
+        if self.seed:
+            parse_cite(self.seed)
+        if self.url:
+            if not self.url.startswith(("https://", "http://")):
+                raise ValueError(f"url '{self.url}' must start with https:// or http://")
+            if self.accessed is None:
+                raise ValueError("a url reference needs 'accessed' (the date it was read)")
+        if self.estimate is not None and len(self.estimate.strip()) < 10:
+            raise ValueError("an 'estimate' reference needs a one-line reason")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "seed" if self.seed else "url" if self.url else "estimate"
+
+
+class DatedValue(_Strict):
+    """A value in force from ``from`` on: ``low``/``mode``/``high`` (pert), ``low``/``high``
+    (interval90, a 90 % interval) or ``value`` (fixed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    value: float | None = None
+
+
+class Param(_Strict):
+    label: Text
+    unit: Unit
+    distribution: Literal["pert", "interval90", "fixed"]
+    values: list[DatedValue] = Field(min_length=1)
+    references: list[Reference] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check_values(self) -> Self:
+        needed = {"pert": ("low", "mode", "high"), "interval90": ("low", "high"), "fixed": ("value",)}
+        need = needed[self.distribution]
+        for i, v in enumerate(self.values):
+            given = tuple(k for k in ("low", "mode", "high", "value") if getattr(v, k) is not None)
+            if given != need:
+                raise ValueError(
+                    f"values[{i}]: a {self.distribution} value needs exactly {', '.join(need)}"
+                    f" (got {', '.join(given) or 'nothing'})"
+                )
+            numbers = [getattr(v, k) for k in need]
+            if numbers != sorted(numbers):
+                raise ValueError(f"values[{i}]: need {' <= '.join(need)}, got {', '.join(map(str, numbers))}")
+            if self.unit in ("share_of_gmv", "share") and not all(0 <= x <= 1 for x in numbers):
+                raise ValueError(f"values[{i}]: a {self.unit} must lie between 0 and 1")
+            if self.unit not in ("score",) and any(x < 0 for x in numbers):
+                raise ValueError(f"values[{i}]: a {self.unit} cannot be negative")
+        dates = [v.from_ for v in self.values]
+        if dates != sorted(set(dates)):
+            raise ValueError("values: 'from' dates must be distinct and in increasing order")
+        return self
+
+    def at(self, as_of: date) -> DatedValue:
+        """The value in force on ``as_of``."""
+        current = [v for v in self.values if v.from_ <= as_of]
+        if not current:
+            raise ValueError(f"no value in force on {as_of} (first value from {self.values[0].from_})")
+        return current[-1]
+
+    def mode_at(self, as_of: date) -> float:
+        """The most likely value on ``as_of`` (mode, midpoint of a 90 % interval, or the fixed value)."""
+        v = self.at(as_of)
+        if self.distribution == "fixed":
+            return float(v.value)  # type: ignore[arg-type]
+        if self.distribution == "pert":
+            return float(v.mode)  # type: ignore[arg-type]
+        return float(np.sqrt(v.low * v.high)) if v.low > 0 else (v.low + v.high) / 2  # type: ignore[operator]
+
+    def draw(self, rng: np.random.Generator, n: int, as_of: date) -> np.ndarray:
+        from engine.distributions import pert, to
+
+        v = self.at(as_of)
+        if self.distribution == "fixed":
+            return np.full(n, float(v.value))  # type: ignore[arg-type]
+        if self.distribution == "pert":
+            return pert(rng, v.low, v.mode, v.high, n)  # type: ignore[arg-type]
+        return to(rng, v.low, v.high, n)  # type: ignore[arg-type]
+
+    def scaled(self, factor: float) -> Param:
+        """A copy with every value multiplied by ``factor`` (for user overrides); the original is untouched."""
+        values = [
+            v.model_copy(
+                update={
+                    k: getattr(v, k) * factor
+                    for k in ("low", "mode", "high", "value")
+                    if getattr(v, k) is not None
+                }
+            )
+            for v in self.values
+        ]
+        note = f"{self.note + '; ' if self.note else ''}scaled ×{factor:g} by user override"
+        return self.model_copy(update={"values": values, "note": note})
+
+
+def _unit_check(section: str, params: dict[str, Param], unit: str) -> dict[str, Param]:
+    for key, param in params.items():
+        if param.unit != unit:
+            raise ValueError(f"{section}.{key}: unit must be '{unit}', got '{param.unit}'")
+    return params
+
+
+class Ramp(_Strict):
+    operational_weeks: Param
+    steady_state_extra_weeks: Param
+
+    @model_validator(mode="after")
+    def _weeks(self) -> Self:
+        _unit_check("ramp", {"operational_weeks": self.operational_weeks}, "weeks")
+        _unit_check("ramp", {"steady_state_extra_weeks": self.steady_state_extra_weeks}, "weeks")
+        return self
+
+
+class ModuleAssumptions(_Strict):
+    """Costs, staffing and ramp of one module. Seat items are priced per FTE working the module."""
+
+    module: Module
+    description: Text
+    setup: dict[str, Param] = Field(default_factory=dict)
+    monthly: dict[str, Param] = Field(default_factory=dict)
+    per_seat: dict[str, Param] = Field(default_factory=dict)
+    gmv_share: dict[str, Param] = Field(default_factory=dict)
+    staffing: dict[Role, Param] = Field(min_length=1)
+    ramp: Ramp
+
+    @model_validator(mode="after")
+    def _units(self) -> Self:
+        _unit_check("setup", self.setup, "CNY")
+        _unit_check("monthly", self.monthly, "CNY/month")
+        _unit_check("per_seat", self.per_seat, "CNY/month/seat")
+        _unit_check("gmv_share", self.gmv_share, "share_of_gmv")
+        _unit_check("staffing", dict(self.staffing), "FTE")
+        return self
+
+
+class Salaries(_Strict):
+    """Monthly salary per FTE by role in a tier-1 city; tier multipliers and employer on-costs."""
+
+    tier1_monthly: dict[Role, Param]
+    tier_multiplier: dict[Literal[1, 2, 3], Param]
+    employer_on_cost: Param
+
+    @field_validator("tier1_monthly")
+    @classmethod
+    def _all_roles(cls, value: dict[str, Param]) -> dict[str, Param]:
+        missing = set(Role.__args__) - set(value)
+        if missing:
+            raise ValueError(f"missing roles: {', '.join(sorted(missing))}")
+        return _unit_check("tier1_monthly", value, "CNY/month/FTE")
+
+    @field_validator("tier_multiplier")
+    @classmethod
+    def _all_tiers(cls, value: dict[int, Param]) -> dict[int, Param]:
+        if set(value) != {1, 2, 3}:
+            raise ValueError("tier_multiplier needs tiers 1, 2 and 3")
+        _unit_check("tier_multiplier", {str(k): v for k, v in value.items()}, "multiplier")
+        return value
+
+    @field_validator("employer_on_cost")
+    @classmethod
+    def _on_cost(cls, value: Param) -> Param:
+        _unit_check("salaries", {"employer_on_cost": value}, "multiplier")
+        return value
+
+
+class Adjustments(_Strict):
+    """How the profile shapes ramp and staffing."""
+
+    channels_ramp_by_douyin: dict[DouyinPresence, Param]
+    private_ramp_by_private_domain: dict[PrivateDomain, Param]
+    shop_ramp_with_shelf_experience: Param
+    staffing_scale_by_business_type: dict[BusinessType, Param]
+    spend_scale_by_business_type: dict[BusinessType, Param]
+    role_overlap: Param
+    shortfall_ramp_elasticity: Param
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        for name, levels in (
+            ("channels_ramp_by_douyin", DOUYIN_LEVELS),
+            ("private_ramp_by_private_domain", PRIVATE_DOMAIN_LEVELS),
+            ("staffing_scale_by_business_type", BusinessType.__args__),
+            ("spend_scale_by_business_type", BusinessType.__args__),
+        ):
+            group = getattr(self, name)
+            missing = [lvl for lvl in levels if lvl not in group]
+            if missing:
+                raise ValueError(f"{name}: missing {', '.join(missing)}")
+            _unit_check(name, group, "multiplier")
+        _unit_check(
+            "adjustments",
+            {"shop_ramp_with_shelf_experience": self.shop_ramp_with_shelf_experience},
+            "multiplier",
+        )
+        _unit_check("adjustments", {"role_overlap": self.role_overlap}, "share")
+        _unit_check(
+            "adjustments", {"shortfall_ramp_elasticity": self.shortfall_ramp_elasticity}, "multiplier"
+        )
+        return self
+
+
+class Objective(_Strict):
+    """The transparent objective that ranks plans (see README, "How the model works")."""
+
+    horizon_weeks: Param
+    cost_scale_floor: Param
+    base_fit: dict[Module, Param]
+    min_fit: Param
+    weights: dict[Literal["value", "cost", "budget_overrun", "staff_shortfall", "defer"], Param]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if set(self.base_fit) != set(MODULES):
+            raise ValueError(f"base_fit needs every module: {', '.join(MODULES)}")
+        if set(self.weights) != {"value", "cost", "budget_overrun", "staff_shortfall", "defer"}:
+            raise ValueError("weights needs value, cost, budget_overrun, staff_shortfall and defer")
+        _unit_check("objective", {"horizon_weeks": self.horizon_weeks}, "weeks")
+        _unit_check("objective", {"cost_scale_floor": self.cost_scale_floor}, "CNY")
+        _unit_check("base_fit", dict(self.base_fit), "fit")
+        _unit_check("objective", {"min_fit": self.min_fit}, "fit")
+        _unit_check("weights", dict(self.weights), "score")
+        return self
+
+
+class AssumptionSet(_Strict):
+    modules: dict[Module, ModuleAssumptions]
+    salaries: Salaries
+    adjustments: Adjustments
+    objective: Objective
+    source: str = "default"
+
+    def params(self) -> list[tuple[str, Param]]:
+        """Every parameter with its dotted path (file.section.key), for listings and checks."""
+        out: list[tuple[str, Param]] = []
+
+        def walk(prefix: str, node: Any) -> None:
+            if isinstance(node, Param):
+                out.append((prefix, node))
+            elif isinstance(node, BaseModel):
+                for name in type(node).model_fields:
+                    walk(f"{prefix}.{name}" if prefix else name, getattr(node, name))
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    walk(f"{prefix}.{key}", value)
+
+        walk("", self.model_copy(update={"source": ""}))
+        return out
+
+
+class AssumptionError(ValueError):
+    """Problems found in an assumptions directory; ``problems`` lists each as 'file: field: message'."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# --- strict YAML -----------------------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    pass
+
+
+def _mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_no_duplicates)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, rejecting duplicate keys."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+_LAYOUT: dict[str, tuple[str, type[BaseModel]]] = {
+    **{f"modules/{m}.yaml": (f"modules.{m}", ModuleAssumptions) for m in MODULES},
+    "salaries.yaml": ("salaries", Salaries),
+    "adjustments.yaml": ("adjustments", Adjustments),
+    "objective.yaml": ("objective", Objective),
+}
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _load_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]) -> BaseModel | None:
+    path = root / rel
+    if not path.is_file():
+        problems.append(f"{rel}: file is missing")
+        return None
+    try:
+        data = read_yaml(path)
+    except yaml.YAMLError as exc:
+        problems.append(f"{rel}: {' '.join(str(exc).split())}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{rel}: expected a mapping at the top level")
+        return None
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{rel}: {_format_loc(err['loc'])}: {msg}")
+        return None
+    if isinstance(obj, ModuleAssumptions) and obj.module != Path(rel).stem:
+        problems.append(f"{rel}: module: must be '{Path(rel).stem}' to match the file name")
+        return None
+    return obj
+
+
+def check(directory: str | Path) -> list[str]:
+    """Every problem in an assumptions directory (empty list when it is valid)."""
+    root = Path(directory)
+    if not root.is_dir():
+        return [f"{directory}: not a directory"]
+    problems: list[str] = []
+    for rel, (_, model) in _LAYOUT.items():
+        _load_file(root, rel, model, problems)
+    return problems + _unexpected_files(root)
+
+
+def _unexpected_files(root: Path) -> list[str]:
+    return [
+        f"{rel}: unexpected file (expected: {', '.join(_LAYOUT)})"
+        for rel in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.y*ml"))
+        if rel not in _LAYOUT
+    ]
+
+
+@cache
+def _load_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> AssumptionSet:
+    root = Path(directory)
+    problems: list[str] = []
+    parts: dict[str, BaseModel | None] = {}
+    for rel, (key, model) in _LAYOUT.items():
+        parts[key] = _load_file(root, rel, model, problems)
+    problems += [p for p in _unexpected_files(root)]
+    if problems:
+        raise AssumptionError(problems)
+    return AssumptionSet(
+        modules={m: parts[f"modules.{m}"] for m in MODULES},  # type: ignore[misc]
+        salaries=parts["salaries"],  # type: ignore[arg-type]
+        adjustments=parts["adjustments"],  # type: ignore[arg-type]
+        objective=parts["objective"],  # type: ignore[arg-type]
+        source=str(root),
+    )
+
+
+def load(directory: str | Path | None = None) -> AssumptionSet:
+    """Load (once per process, until a file changes) the assumption set in ``directory``."""
+    root = Path(directory) if directory is not None else DEFAULT_DIR
+    if not root.is_dir():
+        raise AssumptionError([f"{root}: not a directory"])
+    stamp = tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for p in root.rglob("*.y*ml")))
+    return _load_cached(str(root.resolve()), stamp)

@@ -1,0 +1,333 @@
+"""The Monte Carlo cost, staffing and ramp model (vectorised numpy, randomness passed in).
+
+Three layers, each a pure function of the one before:
+
+1. :func:`draw` - one array of ``n`` draws per assumption parameter, independent of the profile.
+   The same draws serve every plan and every counterfactual (common random numbers), so
+   comparisons are not blurred by sampling noise.
+2. :func:`module_sims` and :class:`SetTable` - what each module costs, needs and takes for this
+   profile, and the staffing, monthly cost and break-even of every set of modules (16 sets).
+3. :func:`evaluate_plan` - one phased plan: phase start weeks, stretched ramps, first-year cost
+   and the objective's score, per draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from engine.assumptions import AssumptionSet, Param, Role
+from engine.profile import MODULES, MerchantProfile, Module
+
+ROLES: tuple[Role, ...] = Role.__args__
+SHELVES: tuple[Module, ...] = ("shop", "miniprogram")
+WEEKS_PER_MONTH = 52 / 12
+
+Plan = tuple[tuple[Module, ...], ...]  # phases, each a tuple of new modules
+
+
+def bit(module: Module) -> int:
+    return 1 << MODULES.index(module)
+
+
+def mask_of(modules: tuple[Module, ...] | list[Module] | set[Module]) -> int:
+    out = 0
+    for m in modules:
+        out |= bit(m)
+    return out
+
+
+def modules_of(mask: int) -> tuple[Module, ...]:
+    return tuple(m for m in MODULES if mask & bit(m))
+
+
+@dataclass(frozen=True)
+class Draws:
+    """``n`` draws of every assumption parameter, keyed by its dotted path."""
+
+    n: int
+    values: dict[str, np.ndarray]
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        return self.values[path]
+
+    def head(self, n: int) -> Draws:
+        """The first ``n`` draws (a cheaper but consistent subsample)."""
+        n = min(n, self.n)
+        return Draws(n, {k: v[:n] for k, v in self.values.items()})
+
+
+def draw(assumptions: AssumptionSet, as_of: date, n: int, rng: np.random.Generator) -> Draws:
+    """Draw every parameter in a fixed order; same set, date, ``n`` and generator state give the same draws."""
+    return Draws(n, {path: param.draw(rng, n, as_of) for path, param in assumptions.params()})
+
+
+@dataclass(frozen=True)
+class ModuleSim:
+    """One module for one profile: arrays of draws."""
+
+    setup_items: dict[str, np.ndarray]
+    monthly_items: dict[str, np.ndarray]
+    seat_items: dict[str, np.ndarray]  # CNY/month for all of the module's seats
+    gmv_share: np.ndarray
+    fte_by_role: dict[Role, np.ndarray]
+    operational_weeks: np.ndarray
+    steady_state_weeks: np.ndarray
+
+    @property
+    def setup(self) -> np.ndarray:
+        return sum(self.setup_items.values(), np.zeros_like(self.gmv_share))
+
+    @property
+    def monthly_fixed(self) -> np.ndarray:
+        zero = np.zeros_like(self.gmv_share)
+        return sum(self.monthly_items.values(), zero) + sum(self.seat_items.values(), zero)
+
+    @property
+    def fte(self) -> np.ndarray:
+        return sum(self.fte_by_role.values(), np.zeros_like(self.gmv_share))
+
+
+def salaries(profile: MerchantProfile, draws: Draws) -> dict[Role, np.ndarray]:
+    """Fully loaded monthly cost of one FTE per role in the merchant's city tier."""
+    tier = draws[f"salaries.tier_multiplier.{profile.city_tier}"] * draws["salaries.employer_on_cost"]
+    return {role: draws[f"salaries.tier1_monthly.{role}"] * tier for role in ROLES}
+
+
+def ramp_multiplier(module: Module, profile: MerchantProfile, draws: Draws) -> np.ndarray:
+    """How the profile speeds up or slows down a module's ramp (before any staff shortfall)."""
+    if module == "channels":
+        return draws[f"adjustments.channels_ramp_by_douyin.{profile.douyin_presence}"]
+    if module in ("wecom", "miniprogram"):
+        return draws[f"adjustments.private_ramp_by_private_domain.{profile.private_domain}"]
+    if profile.shelf_platforms:
+        return draws["adjustments.shop_ramp_with_shelf_experience"]
+    return np.ones(draws.n)
+
+
+def _spend(param: Param, spend: np.ndarray) -> np.ndarray | float:
+    """Discretionary spend (equipment, promotion, builds) scales with the business; fixed fees do not."""
+    return 1.0 if param.distribution == "fixed" else spend
+
+
+def module_sims(
+    assumptions: AssumptionSet, profile: MerchantProfile, draws: Draws
+) -> dict[Module, ModuleSim]:
+    scale = draws[f"adjustments.staffing_scale_by_business_type.{profile.business_type}"]
+    spend = draws[f"adjustments.spend_scale_by_business_type.{profile.business_type}"]
+    sims: dict[Module, ModuleSim] = {}
+    for module in MODULES:
+        a = assumptions.modules[module]
+        p = f"modules.{module}"
+        fte_by_role = {role: draws[f"{p}.staffing.{role}"] * scale for role in a.staffing}
+        fte = sum(fte_by_role.values(), np.zeros(draws.n))
+        mult = ramp_multiplier(module, profile, draws)
+        op = draws[f"{p}.ramp.operational_weeks"] * mult
+        sims[module] = ModuleSim(
+            setup_items={k: draws[f"{p}.setup.{k}"] * _spend(a.setup[k], spend) for k in a.setup},
+            monthly_items={k: draws[f"{p}.monthly.{k}"] * _spend(a.monthly[k], spend) for k in a.monthly},
+            seat_items={k: draws[f"{p}.per_seat.{k}"] * np.maximum(fte, 1.0) for k in a.per_seat},
+            gmv_share=sum((draws[f"{p}.gmv_share.{k}"] for k in a.gmv_share), np.zeros(draws.n)),
+            fte_by_role=fte_by_role,
+            operational_weeks=op,
+            steady_state_weeks=op + draws[f"{p}.ramp.steady_state_extra_weeks"] * mult,
+        )
+    return sims
+
+
+@dataclass(frozen=True)
+class SetTable:
+    """Staffing, monthly cost and break-even for each of the 16 sets of modules (indexed by bit mask).
+
+    Kept modules count towards staffing but add no cost: costs are incremental over what runs today.
+    """
+
+    kept: int
+    role_fte: list[dict[Role, np.ndarray]]  # per mask, combined FTE per role (kept modules included)
+    required_fte: list[np.ndarray]  # per mask, kept modules included
+    staff_cost: list[np.ndarray]  # per mask, incremental over kept
+    monthly_excl_fees: list[np.ndarray]
+    fee_rate: list[np.ndarray]
+    monthly: list[np.ndarray]
+    break_even_gmv: list[np.ndarray]
+    setup: list[np.ndarray]
+    stretch: list[np.ndarray]  # ramp multiplier from staff shortfall when these modules (plus kept) run
+
+
+def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:
+    n = draws.n
+    zero = np.zeros(n)
+    overlap = draws["adjustments.role_overlap"]
+    elasticity = draws["adjustments.shortfall_ramp_elasticity"]
+    pay = salaries(profile, draws)
+    kept = mask_of(profile.existing_modules)
+    available = profile.staff_fte
+    owner_fte = min(1.0, available) if profile.business_type == "individual" else 0.0
+
+    role_fte: list[dict[Role, np.ndarray]] = []
+    required: list[np.ndarray] = []
+    gross_staff: list[np.ndarray] = []
+    for mask in range(16):
+        members = modules_of(mask)
+        per_role: dict[Role, np.ndarray] = {}
+        for role in ROLES:
+            parts = [sims[m].fte_by_role[role] for m in members if role in sims[m].fte_by_role]
+            if not parts:
+                continue
+            stack = np.stack(parts)
+            top = stack.max(axis=0)
+            per_role[role] = top + (1.0 - overlap) * (stack.sum(axis=0) - top)
+        role_fte.append(per_role)
+        total = sum(per_role.values(), zero)
+        required.append(total)
+        # An individual seller's own time is not a cash cost: the first FTE is the owner.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            paid_share = np.where(total > owner_fte, 1.0 - owner_fte / total, 0.0)
+        gross_staff.append(sum((per_role[r] * pay[r] for r in per_role), zero) * paid_share)
+
+    staff_cost, excl, rate, monthly, breakeven, setup, stretch = [], [], [], [], [], [], []
+    margin = profile.gross_margin
+    for mask in range(16):
+        new = modules_of(mask & ~kept)
+        both = mask | kept
+        inc_staff = gross_staff[both] - gross_staff[kept]
+        fixed = sum((sims[m].monthly_fixed for m in new), zero) + inc_staff
+        shelves = [sims[m].gmv_share for m in modules_of(both) if m in SHELVES]
+        fee = np.mean(shelves, axis=0) if shelves else zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
+        # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
+        gmv = np.full(n, profile.monthly_gmv_cny) if profile.monthly_gmv_cny is not None else be
+        fees = fee * np.where(np.isfinite(gmv), gmv, 0.0) if new else zero
+        staff_cost.append(inc_staff)
+        excl.append(fixed)
+        rate.append(fee)
+        monthly.append(fixed + fees)
+        breakeven.append(be if new else zero)
+        setup.append(sum((sims[m].setup for m in new), zero))
+        ratio = required[both] / available
+        stretch.append(np.where(ratio > 1.0, ratio**elasticity, 1.0))
+    return SetTable(kept, role_fte, required, staff_cost, excl, rate, monthly, breakeven, setup, stretch)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The objective's weights and scales for one profile (see ``assumptions/objective.yaml``)."""
+
+    horizon_weeks: float
+    w_value: float
+    w_cost: float
+    w_budget: float
+    w_staff: float
+    w_defer: float
+    cost_scale: float
+    annual_budget: float
+
+    @classmethod
+    def build(cls, assumptions: AssumptionSet, profile: MerchantProfile, as_of: date) -> Objective:
+        o = assumptions.objective
+        annual = profile.budget_setup_cny + 12 * profile.budget_monthly_cny
+        return cls(
+            horizon_weeks=o.horizon_weeks.mode_at(as_of),
+            w_value=o.weights["value"].mode_at(as_of),
+            w_cost=o.weights["cost"].mode_at(as_of),
+            w_budget=o.weights["budget_overrun"].mode_at(as_of),
+            w_staff=o.weights["staff_shortfall"].mode_at(as_of),
+            w_defer=o.weights["defer"].mode_at(as_of),
+            cost_scale=max(annual, o.cost_scale_floor.mode_at(as_of)),
+            annual_budget=annual,
+        )
+
+
+@dataclass(frozen=True)
+class PlanSim:
+    plan: Plan
+    score: np.ndarray
+    setup: np.ndarray
+    monthly: np.ndarray
+    first_year: np.ndarray
+    operational: np.ndarray
+    steady_state: np.ndarray
+    phase_starts: tuple[np.ndarray, ...]
+    module_operational: dict[Module, np.ndarray]
+    required_fte: np.ndarray
+    shortfall_fte: np.ndarray
+    break_even_gmv: np.ndarray
+    mask: int
+
+
+def evaluate_plan(
+    plan: Plan,
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    fit: dict[Module, float],
+    defer: frozenset[Module],
+    objective: Objective,
+    available_fte: float,
+) -> PlanSim:
+    """Per-draw figures and score of one phased plan (kept modules run throughout and are not listed)."""
+    n = table.required_fte[0].shape[0]
+    horizon = objective.horizon_weeks
+    kept = table.kept
+    start = np.zeros(n)
+    prefix = 0
+    value = np.zeros(n)
+    first_year = np.zeros(n)
+    operational = np.zeros(n)
+    steady = np.zeros(n)
+    starts: list[np.ndarray] = []
+    module_op: dict[Module, np.ndarray] = {}
+    for phase in plan:
+        prefix |= mask_of(phase)
+        stretch = table.stretch[prefix | kept]
+        starts.append(start)
+        phase_len = np.zeros(n)
+        for m in phase:
+            op = sims[m].operational_weeks * stretch
+            end = start + op
+            module_op[m] = end
+            value += fit[m] * np.clip((horizon - end) / horizon, 0.0, 1.0)
+            operational = np.maximum(operational, end)
+            steady = np.maximum(steady, start + sims[m].steady_state_weeks * stretch)
+            phase_len = np.maximum(phase_len, op)
+        first_year += np.where(start < horizon, table.setup[mask_of(phase)], 0.0)
+        start = start + phase_len
+    # Monthly cost and staff shortfall run from each phase's start, for the modules started by then.
+    prefix = 0
+    shortfall_weeks = (
+        np.maximum(table.required_fte[kept] - available_fte, 0.0) * horizon if not plan else np.zeros(n)
+    )
+    for k, phase in enumerate(plan):
+        prefix |= mask_of(phase)
+        begin = np.minimum(starts[k], horizon)
+        end = np.minimum(starts[k + 1], horizon) if k + 1 < len(plan) else np.full(n, horizon)
+        first_year += table.monthly[prefix] * (end - begin) / WEEKS_PER_MONTH
+        shortfall_weeks += np.maximum(table.required_fte[prefix | kept] - available_fte, 0.0) * (end - begin)
+    full = mask_of(tuple(m for phase in plan for m in phase))
+    required = table.required_fte[full | kept]
+    shortfall = np.maximum(required - available_fte, 0.0)
+    n_deferred = sum(1 for m in (plan[0] if plan else ()) if m in defer)
+    score = (
+        objective.w_value * value
+        - objective.w_cost * first_year / objective.cost_scale
+        - objective.w_budget * np.maximum(first_year - objective.annual_budget, 0.0) / objective.cost_scale
+        - objective.w_staff * shortfall_weeks / horizon / available_fte
+        - objective.w_defer * n_deferred
+    )
+    return PlanSim(
+        plan=plan,
+        score=score,
+        setup=table.setup[full],
+        monthly=table.monthly[full],
+        first_year=first_year,
+        operational=operational,
+        steady_state=steady,
+        phase_starts=tuple(starts),
+        module_operational=module_op,
+        required_fte=required,
+        shortfall_fte=shortfall,
+        break_even_gmv=table.break_even_gmv[full],
+        mask=full,
+    )

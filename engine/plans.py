@@ -1,0 +1,100 @@
+"""Candidate plans: which new modules, in which phases, and which plans are feasible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from itertools import combinations
+
+from engine.i18n import Lang, t
+from engine.profile import MODULES, Module
+from engine.rules import LINK_REORG, SHOP_RENAME
+
+Plan = tuple[tuple[Module, ...], ...]
+
+
+class PlanSyntaxError(ValueError):
+    """A ``--plan`` string that cannot be read."""
+
+
+def ordered_partitions(items: tuple[Module, ...]) -> Iterator[Plan]:
+    """Every way to split ``items`` into non-empty phases, in order (75 ways for four modules)."""
+    if not items:
+        yield ()
+        return
+    for size in range(1, len(items) + 1):
+        for first in combinations(items, size):
+            rest = tuple(m for m in items if m not in first)
+            for tail in ordered_partitions(rest):
+                yield (first, *tail)
+
+
+def shelf_ready(plan: Plan, kept: tuple[Module, ...], as_of: date) -> bool:
+    """Channels sells through a shelf running by its own phase: the shop, or a mini-program once linkable."""
+    shelves = {"shop"} | ({"miniprogram"} if as_of >= LINK_REORG else set())
+    if "channels" in kept:
+        phase_of_channels = 0
+    else:
+        found = [i for i, phase in enumerate(plan) if "channels" in phase]
+        if not found:
+            return True
+        phase_of_channels = found[0]
+    if shelves & set(kept):
+        return True
+    return any(shelves & set(phase) for phase in plan[: phase_of_channels + 1])
+
+
+def candidate_plans(candidates: tuple[Module, ...], kept: tuple[Module, ...], as_of: date) -> list[Plan]:
+    """All phased plans over subsets of ``candidates`` (the empty plan first), feasible ones only."""
+    plans: list[Plan] = []
+    for size in range(len(candidates) + 1):
+        for subset in combinations(candidates, size):
+            plans.extend(p for p in ordered_partitions(subset) if shelf_ready(p, kept, as_of))
+    return plans
+
+
+def parse_plan(text: str, kept: tuple[Module, ...] = ()) -> tuple[tuple[Module, ...], Plan | None]:
+    """Read ``channels,shop`` (a module set; the engine picks the phasing) or ``channels,shop>wecom``
+    (explicit phases). Kept modules are dropped from the phases. Returns (module set, phases or None)."""
+    phases_text = [part for part in text.replace(" ", "").split(">")]
+    if not text.strip() or any(not p for p in phases_text):
+        raise PlanSyntaxError(
+            f"plan: '{text}' is empty or has an empty phase; use modules from {', '.join(MODULES)}"
+            " separated by ',' and phases separated by '>'"
+        )
+    phases: list[tuple[Module, ...]] = []
+    seen: set[str] = set()
+    for part in phases_text:
+        names = [n for n in part.split(",") if n]
+        for name in names:
+            if name not in MODULES:
+                raise PlanSyntaxError(f"plan: unknown module '{name}'; allowed: {', '.join(MODULES)}")
+            if name in seen:
+                raise PlanSyntaxError(f"plan: module '{name}' appears more than once")
+            seen.add(name)
+        phase = tuple(m for m in MODULES if m in names and m not in kept)
+        if phase:
+            phases.append(phase)
+    modules = tuple(m for m in MODULES if m in seen and m not in kept)
+    return modules, (tuple(phases) if ">" in text else None)
+
+
+def plan_code(plan: Plan) -> str:
+    """Machine form, e.g. ``channels,shop>wecom`` (empty string for no new module)."""
+    return ">".join(",".join(phase) for phase in plan)
+
+
+def module_name(module: Module, lang: Lang, as_of: date) -> str:
+    """Display name of a module on a date (the shop was 视频号小店 before the 2024-08 rename)."""
+    if module == "shop" and as_of < SHOP_RENAME:
+        return t("module.shop.name_before_2024_08", lang)
+    return t(f"module.{module}.name", lang)
+
+
+def plan_label(plan: Plan, kept: tuple[Module, ...], lang: Lang, as_of: date) -> str:
+    """Human form, e.g. ``视频号 + 微信小店 → 企业微信``; kept modules first in brackets."""
+    parts = [" + ".join(module_name(m, lang, as_of) for m in phase) for phase in plan]
+    text = " → ".join(parts) if parts else t("report.nothing", lang)
+    if kept:
+        text = f"[{t('report.kept', lang)}: {' + '.join(module_name(m, lang, as_of) for m in kept)}] {text}"
+    return text

@@ -1,0 +1,110 @@
+"""The merchant profile: what a merchant (or their consultant) tells wxplan about the business."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from engine.i18n import LANGS, t
+
+Module = Literal["channels", "shop", "miniprogram", "wecom"]
+MODULES: tuple[Module, ...] = get_args(Module)
+
+BusinessType = Literal["brand", "individual", "chain_store", "social_commerce", "manufacturer"]
+Category = Literal[
+    "apparel",
+    "food",
+    "beauty",
+    "home",
+    "jewelry",
+    "education",
+    "electronics",
+    "health",
+    "mother_baby",
+    "other",
+]
+DouyinPresence = Literal["none", "starting", "established", "leading"]
+ShelfPlatform = Literal["taobao", "jd", "pdd"]
+PrivateDomain = Literal["none", "basic", "established", "advanced"]
+Goal = Literal["acquisition", "repeat", "both"]
+AudienceAge = Literal["young", "mixed", "older"]
+CityTier = Literal[1, 2, 3]
+
+# Ordered levels, used by rules and counterfactuals ("one level more private-domain maturity").
+DOUYIN_LEVELS: tuple[DouyinPresence, ...] = get_args(DouyinPresence)
+PRIVATE_DOMAIN_LEVELS: tuple[PrivateDomain, ...] = get_args(PrivateDomain)
+
+
+def _split_csv(value: object) -> object:
+    """Accept ``"a,b"`` as well as ``["a", "b"]`` for list fields (query strings, CSV cells)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+def _labels(name: str) -> dict[str, str]:
+    extra: dict[str, str] = {}
+    for lang in LANGS:
+        extra[f"label_{lang}"] = t(f"field.{name}.label", lang)
+        extra[f"help_{lang}"] = t(f"field.{name}.help", lang)
+    return extra
+
+
+def _field(name: str, default: object = ..., **kwargs: object):
+    return Field(
+        default,
+        title=t(f"field.{name}.label", "en"),
+        description=t(f"field.{name}.help", "en"),
+        json_schema_extra=_labels(name),
+        **kwargs,
+    )
+
+
+class MerchantProfile(BaseModel):
+    """A merchant's business as wxplan needs it. Frozen; unknown keys are rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", title="MerchantProfile")
+
+    name: str = _field("name", "", max_length=120)
+    business_type: BusinessType = _field("business_type")
+    category: Category = _field("category")
+    douyin_presence: DouyinPresence = _field("douyin_presence")
+    shelf_platforms: Annotated[tuple[ShelfPlatform, ...], BeforeValidator(_split_csv)] = _field(
+        "shelf_platforms", ()
+    )
+    private_domain: PrivateDomain = _field("private_domain")
+    existing_modules: Annotated[tuple[Module, ...], BeforeValidator(_split_csv)] = _field(
+        "existing_modules", ()
+    )
+    distributors: int = _field("distributors", 0, ge=0, le=1_000_000)
+    staff_fte: float = _field("staff_fte", gt=0, le=1_000)
+    budget_setup_cny: float = _field("budget_setup_cny", ge=0, le=1e10)
+    budget_monthly_cny: float = _field("budget_monthly_cny", ge=0, le=1e9)
+    city_tier: CityTier = _field("city_tier")
+    avg_order_value_cny: float = _field("avg_order_value_cny", gt=0, le=1e6)
+    gross_margin: float = _field("gross_margin", gt=0, lt=1)
+    goal: Goal = _field("goal")
+    audience_age: AudienceAge = _field("audience_age")
+    monthly_gmv_cny: float | None = _field("monthly_gmv_cny", None, ge=0, le=1e11)
+
+    @field_validator("shelf_platforms", "existing_modules", mode="after")
+    @classmethod
+    def _canonical_order(cls, value: tuple[str, ...], info) -> tuple[str, ...]:
+        """Drop repeats and keep the catalog order, so equal profiles compare and hash equal."""
+        order = get_args(ShelfPlatform) if info.field_name == "shelf_platforms" else MODULES
+        return tuple(item for item in order if item in set(value))
+
+
+# Values a user can choose for each enumerated field (for forms, CSV and error messages).
+FIELD_CHOICES: dict[str, tuple[object, ...]] = {
+    "business_type": get_args(BusinessType),
+    "category": get_args(Category),
+    "douyin_presence": DOUYIN_LEVELS,
+    "shelf_platforms": get_args(ShelfPlatform),
+    "private_domain": PRIVATE_DOMAIN_LEVELS,
+    "existing_modules": MODULES,
+    "city_tier": get_args(CityTier),
+    "goal": get_args(Goal),
+    "audience_age": get_args(AudienceAge),
+}

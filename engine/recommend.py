@@ -1,0 +1,698 @@
+"""``recommend``: a merchant profile in, a phased plan of WeChat modules out, with every verdict explained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from engine import model
+from engine.assumptions import AssumptionSet, Param, load
+from engine.i18n import Lang, t
+from engine.plans import (
+    Plan,
+    candidate_plans,
+    module_name,
+    ordered_partitions,
+    parse_plan,
+    plan_code,
+    plan_label,
+    shelf_ready,
+)
+from engine.profile import DOUYIN_LEVELS, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile, Module
+from engine.result import (
+    Alternative,
+    Band,
+    CostOut,
+    Counterfactual,
+    Histogram,
+    Item,
+    ModuleResult,
+    PhaseOut,
+    PlanOut,
+    RampOut,
+    Reason,
+    Recommendation,
+    Staffing,
+    WarningOut,
+)
+from engine.rules import Firing, fire
+from engine.sources import EARLIEST_EVIDENCE
+
+MIN_DRAWS, MAX_DRAWS = 100, 200_000
+COUNTERFACTUAL_DRAWS = 2_000
+
+
+class InputError(ValueError):
+    """Bad input other than the profile itself; ``field`` names what was wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def _as_of(value: date | str | None) -> date:
+    if value is None:
+        return date.today()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InputError("as_of", f"'{value}' is not a date of the form YYYY-MM-DD") from None
+    if value < EARLIEST_EVIDENCE:
+        raise InputError(
+            "as_of", f"{value} is before the earliest evidence ({EARLIEST_EVIDENCE}); use a later date"
+        )
+    return value
+
+
+def _check_options(draws: int, seed: int) -> None:
+    if not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
+        raise InputError("draws", f"must be an integer from {MIN_DRAWS} to {MAX_DRAWS}, got {draws!r}")
+    if not isinstance(seed, int) or seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
+
+
+def _assumptions(value: AssumptionSet | str | Path | None) -> AssumptionSet:
+    return value if isinstance(value, AssumptionSet) else load(value)
+
+
+# --- fit ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    fit: dict[Module, float]
+    defer: frozenset[Module]
+    firings: tuple[Firing, ...]
+
+
+def assess_fit(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date) -> Fit:
+    """Base fit plus the fit changes of every rule that fires, clipped to [0, 1]."""
+    firings = tuple(fire(profile, as_of))
+    fit = {m: assumptions.objective.base_fit[m].mode_at(as_of) for m in MODULES}
+    defer: set[Module] = set()
+    for f in firings:
+        for e in f.effects:
+            fit[e.module] += e.fit
+            if e.defer:
+                defer.add(e.module)
+    return Fit({m: round(min(max(v, 0.0), 1.0), 4) for m, v in fit.items()}, frozenset(defer), firings)
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate plan scored on every draw, and the chosen one."""
+
+    profile: MerchantProfile
+    assumptions: AssumptionSet
+    as_of: date
+    draws: model.Draws
+    plans: list[Plan]
+    scores: np.ndarray  # (plans, draws)
+    mean: np.ndarray
+    chosen: int
+    sims: dict[Module, model.ModuleSim]
+    table: model.SetTable
+    objective: model.Objective
+    fit: Fit
+    below_threshold: frozenset[Module]
+
+    def simulate(self, index: int) -> model.PlanSim:
+        return model.evaluate_plan(
+            self.plans[index],
+            self.sims,
+            self.table,
+            self.fit.fit,
+            self.fit.defer,
+            self.objective,
+            self.profile.staff_fte,
+        )
+
+
+def rank(
+    profile: MerchantProfile,
+    assumptions: AssumptionSet,
+    as_of: date,
+    draws: model.Draws,
+    forced: tuple[tuple[Module, ...], Plan | None] | None = None,
+) -> Ranking:
+    """Score every candidate plan on every draw and pick the best mean score (or the best forced plan)."""
+    fit = assess_fit(profile, assumptions, as_of)
+    min_fit = assumptions.objective.min_fit.mode_at(as_of)
+    kept = profile.existing_modules
+    below = frozenset(m for m in MODULES if m not in kept and fit.fit[m] < min_fit)
+    candidates = tuple(m for m in MODULES if m not in kept and m not in below)
+    plans = candidate_plans(candidates, kept, as_of)
+    forced_plans: list[Plan] = []
+    if forced is not None:
+        modules, phases = forced
+        if phases is not None:
+            forced_plans = [phases]
+        else:
+            options = list(ordered_partitions(modules))
+            forced_plans = [p for p in options if shelf_ready(p, kept, as_of)] or options
+        plans += [p for p in forced_plans if p not in plans]
+    sims = model.module_sims(assumptions, profile, draws)
+    table = model.set_table(sims, profile, draws, as_of)
+    objective = model.Objective.build(assumptions, profile, as_of)
+    scores = np.empty((len(plans), draws.n))
+    for i, plan in enumerate(plans):
+        scores[i] = model.evaluate_plan(
+            plan, sims, table, fit.fit, fit.defer, objective, profile.staff_fte
+        ).score
+    mean = scores.mean(axis=1)
+    pool = [plans.index(p) for p in forced_plans] if forced_plans else range(len(plans))
+    chosen = max(pool, key=lambda i: (round(float(mean[i]), 9), -i))
+    return Ranking(
+        profile, assumptions, as_of, draws, plans, scores, mean, chosen, sims, table, objective, fit, below
+    )
+
+
+# --- output helpers ----------------------------------------------------------------------------
+
+
+def _band(values: np.ndarray, digits: int = 0) -> Band:
+    """P10/P50/P90, with ``None`` for a percentile that is unbounded (e.g. break-even out of reach)."""
+    out = []
+    for v in np.percentile(values, [10, 50, 90]):
+        out.append(round(float(v), digits) if np.isfinite(v) else None)
+    return Band(p10=out[0], p50=out[1], p90=out[2])
+
+
+def _fmt(value: float | None, lang: Lang, digits: int = 0) -> str:
+    if value is None:
+        return t("report.infinite", lang)
+    return f"{value:,.{digits}f}"
+
+
+def _plan_out(plan: Plan, sim: model.PlanSim, kept: tuple[Module, ...], lang: Lang, as_of: date) -> PlanOut:
+    phases = [
+        PhaseOut(phase=i + 1, modules=list(phase), start_week=_band(sim.phase_starts[i], 1))
+        for i, phase in enumerate(plan)
+    ]
+    return PlanOut(
+        label=plan_label(plan, kept, lang, as_of),
+        code=plan_code(plan),
+        modules=[m for m in MODULES if m in kept or any(m in p for p in plan)],
+        kept=list(kept),
+        phases=phases,
+    )
+
+
+def _cost(sim: model.PlanSim) -> CostOut:
+    return CostOut(setup=_band(sim.setup), monthly=_band(sim.monthly), first_year=_band(sim.first_year))
+
+
+def _ramp(sim: model.PlanSim) -> RampOut:
+    return RampOut(operational=_band(sim.operational, 1), steady_state=_band(sim.steady_state, 1))
+
+
+def _effect_text(firing: Firing, module: Module, lang: Lang) -> str:
+    parts = []
+    for e in firing.effects:
+        if e.module != module:
+            continue
+        if e.keep:
+            parts.append(t("effect.keep", lang))
+        if e.fit > 0:
+            parts.append(t("effect.fit_up", lang, delta=f"{e.fit:.2f}"))
+        if e.fit < 0:
+            parts.append(t("effect.fit_down", lang, delta=f"{-e.fit:.2f}"))
+        if e.defer:
+            parts.append(t("effect.defer", lang))
+        if e.note:
+            parts.append(t("effect.note", lang))
+    return "; ".join(parts)
+
+
+def _reasons(fit: Fit, module: Module, lang: Lang) -> list[Reason]:
+    return [
+        Reason(
+            rule=f.rule.id,
+            label=f.rule.label[lang],
+            text=f.rule.text(lang),
+            effect=_effect_text(f, module, lang),
+            sources=list(f.sources),
+        )
+        for f in fit.firings
+        if any(e.module == module for e in f.effects)
+    ]
+
+
+def _refs(param: Param) -> list[str]:
+    return [x.seed or x.url or f"estimate: {x.estimate}" for x in param.references]  # type: ignore[misc]
+
+
+def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
+    """Cost breakdown of a plan: one-time and monthly items per module, staff per role, platform fees."""
+    rows: list[Item] = []
+
+    def add(
+        module: Module | None, kind: str, key: str, label: str, unit: str, values: np.ndarray, refs: list[str]
+    ) -> None:
+        p10, p50, p90 = (round(float(v), 2) for v in np.percentile(values, [10, 50, 90]))
+        rows.append(
+            Item(
+                module=module,
+                kind=kind,
+                item=key,
+                label=label,
+                unit=unit,
+                p10=p10,
+                p50=p50,
+                p90=p90,
+                references=refs,
+            )
+        )
+
+    new = model.modules_of(sim.mask)
+    for m in new:
+        a, s = r.assumptions.modules[m], r.sims[m]
+        for key, values in s.setup_items.items():
+            add(m, "setup", key, getattr(a.setup[key].label, lang), "CNY", values, _refs(a.setup[key]))
+        for key, values in s.monthly_items.items():
+            add(
+                m,
+                "monthly",
+                key,
+                getattr(a.monthly[key].label, lang),
+                "CNY/month",
+                values,
+                _refs(a.monthly[key]),
+            )
+        for key, values in s.seat_items.items():
+            add(
+                m,
+                "seat",
+                key,
+                getattr(a.per_seat[key].label, lang),
+                "CNY/month",
+                values,
+                _refs(a.per_seat[key]),
+            )
+    if not new:
+        return rows
+    pay = model.salaries(r.profile, r.draws)
+    kept = r.table.kept
+    full, base = r.table.role_fte[sim.mask | kept], r.table.role_fte[kept]
+    salaries = r.assumptions.salaries.tier1_monthly
+    for role in model.ROLES:
+        if role not in full:
+            continue
+        fte = full[role] - base.get(role, 0.0)
+        if np.all(fte <= 0):
+            continue
+        add(
+            None,
+            "staff",
+            role,
+            t("item.staff", lang, role=t(f"role.{role}", lang)),
+            "CNY/month",
+            fte * pay[role],
+            _refs(salaries[role]),
+        )
+    fee_rate = r.table.fee_rate[sim.mask]
+    gmv = (
+        np.full(r.draws.n, r.profile.monthly_gmv_cny)
+        if r.profile.monthly_gmv_cny is not None
+        else sim.break_even_gmv
+    )
+    fees = fee_rate * np.where(np.isfinite(gmv), gmv, 0.0)
+    if np.any(fees > 0):
+        shelf_refs = [
+            ref
+            for m in model.modules_of(sim.mask | kept)
+            if m in model.SHELVES
+            for p in r.assumptions.modules[m].gmv_share.values()
+            for ref in _refs(p)
+        ]
+        add(None, "gmv_share", "gmv_fees", t("item.gmv_fees", lang), "CNY/month", fees, shelf_refs)
+    return rows
+
+
+def _win_text(p: float, lang: Lang) -> str:
+    key = "very_likely" if p >= 0.8 else "likely" if p >= 0.5 else "toss_up" if p >= 0.3 else "unlikely"
+    return t(f"win.{key}", lang)
+
+
+def _verdicts(plan: Plan, kept: tuple[Module, ...]) -> dict[Module, tuple[str, int | None]]:
+    out: dict[Module, tuple[str, int | None]] = {}
+    for m in MODULES:
+        if m in kept:
+            out[m] = ("keep", None)
+            continue
+        phase = next((i + 1 for i, ph in enumerate(plan) if m in ph), None)
+        out[m] = (
+            ("not_recommended", None)
+            if phase is None
+            else ("adopt_now" if phase == 1 else "adopt_later", phase)
+        )
+    return out
+
+
+def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[WarningOut]:
+    p = r.profile
+    out: list[WarningOut] = []
+    if forced:
+        out.append(WarningOut(code="forced_plan", text=t("warning.forced_plan", lang)))
+        low = [m for m in model.modules_of(sim.mask) if m in r.below_threshold]
+        if low:
+            names = ", ".join(module_name(m, lang, r.as_of) for m in low)
+            out.append(
+                WarningOut(
+                    code="module_below_threshold",
+                    text=t("warning.module_below_threshold", lang, modules=names),
+                )
+            )
+    if not sim.plan:
+        out.append(WarningOut(code="nothing_new", text=t("warning.nothing_new", lang)))
+    required = float(np.median(sim.required_fte))
+    shortfall = float(np.median(sim.shortfall_fte))
+    if shortfall > 0.05:
+        out.append(
+            WarningOut(
+                code="staffing_shortfall",
+                text=t(
+                    "warning.staffing_shortfall",
+                    lang,
+                    required=f"{required:.1f}",
+                    available=f"{p.staff_fte:g}",
+                    shortfall=f"{shortfall:.1f}",
+                ),
+            )
+        )
+    setup, monthly = float(np.median(sim.setup)), float(np.median(sim.monthly))
+    if setup > p.budget_setup_cny:
+        out.append(
+            WarningOut(
+                code="budget_setup_overrun",
+                text=t(
+                    "warning.budget_setup_overrun",
+                    lang,
+                    cost=_fmt(setup, lang),
+                    budget=_fmt(p.budget_setup_cny, lang),
+                ),
+            )
+        )
+    if monthly > p.budget_monthly_cny:
+        out.append(
+            WarningOut(
+                code="budget_monthly_overrun",
+                text=t(
+                    "warning.budget_monthly_overrun",
+                    lang,
+                    cost=_fmt(monthly, lang),
+                    budget=_fmt(p.budget_monthly_cny, lang),
+                ),
+            )
+        )
+    if sim.plan and not np.isfinite(np.median(sim.break_even_gmv)):
+        out.append(
+            WarningOut(
+                code="margin_below_fees",
+                text=t("warning.margin_below_fees", lang, margin=f"{p.gross_margin:g}"),
+            )
+        )
+    elif sim.plan and p.monthly_gmv_cny is not None and p.monthly_gmv_cny < np.median(sim.break_even_gmv):
+        out.append(
+            WarningOut(
+                code="gmv_below_break_even",
+                text=t(
+                    "warning.gmv_below_break_even",
+                    lang,
+                    gmv=_fmt(p.monthly_gmv_cny, lang),
+                    break_even=_fmt(float(np.median(sim.break_even_gmv)), lang),
+                ),
+            )
+        )
+    running = set(model.modules_of(sim.mask)) | set(p.existing_modules)
+    for f in r.fit.firings:
+        if f.rule.warning and any(e.module in running for e in f.effects):
+            out.append(
+                WarningOut(
+                    code=f.rule.id,
+                    text=t("warning.rule", lang, label=f.rule.label[lang], text=f.rule.text(lang)),
+                    sources=list(f.sources),
+                )
+            )
+    return out
+
+
+def _decision(m: Module, verdict: str, phase: int | None, r: Ranking, forced: bool, lang: Lang) -> str:
+    fit = f"{r.fit.fit[m]:.2f}"
+    if verdict == "keep":
+        return t("decision.keep", lang)
+    if phase is not None:
+        return t("decision.in_plan", lang, fit=fit, phase=phase)
+    if forced:
+        return t("decision.forced_out", lang)
+    if m in r.below_threshold:
+        threshold = f"{r.assumptions.objective.min_fit.mode_at(r.as_of):.2f}"
+        return t("decision.below_threshold", lang, fit=fit, threshold=threshold)
+    return t("decision.not_chosen", lang, fit=fit)
+
+
+def _alternatives(r: Ranking, winners: np.ndarray, lang: Lang, limit: int = 5) -> list[Alternative]:
+    """The best phasing of each other module set, best first."""
+    order = np.argsort(-r.mean, kind="stable")
+    chosen_set = model.mask_of(tuple(m for ph in r.plans[r.chosen] for m in ph))
+    seen = {chosen_set}
+    out: list[Alternative] = []
+    for i in order:
+        mask = model.mask_of(tuple(m for ph in r.plans[i] for m in ph))
+        if mask in seen:
+            continue
+        seen.add(mask)
+        sim = r.simulate(int(i))
+        out.append(
+            Alternative(
+                plan=_plan_out(r.plans[i], sim, r.profile.existing_modules, lang, r.as_of),
+                mean_score=round(float(r.mean[i]), 4),
+                win_probability=round(float(np.mean(winners == i)), 4),
+                cost_cny=_cost(sim),
+                ramp_weeks=_ramp(sim),
+                shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
+            )
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+def _variants(p: MerchantProfile) -> list[tuple[str, str, float | str, dict, list[MerchantProfile]]]:
+    """Counterfactual families: (family, field, value label, text args, profiles to try in order)."""
+    out: list[tuple[str, str, float | str, dict, list[MerchantProfile]]] = []
+    for delta in (1, 2, 3, 5):
+        out.append(
+            (
+                "staff",
+                "staff_fte",
+                p.staff_fte + delta,
+                {"delta": delta},
+                [p.model_copy(update={"staff_fte": p.staff_fte + delta})],
+            )
+        )
+    for factor in (1.5, 2, 3):
+        out.append(
+            (
+                "budget",
+                "budget_monthly_cny",
+                factor,
+                {"factor": f"{factor:g}"},
+                [
+                    p.model_copy(
+                        update={
+                            "budget_setup_cny": p.budget_setup_cny * factor,
+                            "budget_monthly_cny": p.budget_monthly_cny * factor,
+                        }
+                    )
+                ],
+            )
+        )
+    i = PRIVATE_DOMAIN_LEVELS.index(p.private_domain)
+    if i + 1 < len(PRIVATE_DOMAIN_LEVELS):
+        level = PRIVATE_DOMAIN_LEVELS[i + 1]
+        out.append(
+            (
+                "private_domain",
+                "private_domain",
+                level,
+                {"level": level},
+                [p.model_copy(update={"private_domain": level})],
+            )
+        )
+    j = DOUYIN_LEVELS.index(p.douyin_presence)
+    if j + 1 < len(DOUYIN_LEVELS):
+        level = DOUYIN_LEVELS[j + 1]
+        out.append(
+            (
+                "douyin",
+                "douyin_presence",
+                level,
+                {"level": level},
+                [p.model_copy(update={"douyin_presence": level})],
+            )
+        )
+    return out
+
+
+def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -> list[Counterfactual]:
+    """Smallest tried changes (staff, budget, private domain, Douyin) that change the recommended plan.
+
+    Re-ranks on the first ``draws`` draws (the same random numbers), so differences are the change's own.
+    """
+    sub = r.draws.head(draws)
+    base = rank(r.profile, r.assumptions, r.as_of, sub).plans
+    base_plan = r.plans[r.chosen]
+    del base
+    kept = r.profile.existing_modules
+    old = _verdicts(base_plan, kept)
+    out: list[Counterfactual] = []
+    done: set[str] = set()
+    for family, field, value, args, profiles in _variants(r.profile):
+        if family in done:
+            continue
+        variant = profiles[0]
+        rr = rank(variant, r.assumptions, r.as_of, sub)
+        plan = rr.plans[rr.chosen]
+        if plan == base_plan:
+            continue
+        done.add(family)
+        new = _verdicts(plan, kept)
+        effects = []
+        for m in MODULES:
+            (_, p_old), (_, p_new) = old[m], new[m]
+            name = module_name(m, lang, r.as_of)
+            if p_old == p_new:
+                continue
+            if p_old is None:
+                effects.append(t("counterfactual.change_adopt", lang, module=name, new=p_new))
+            elif p_new is None:
+                effects.append(t("counterfactual.change_drop", lang, module=name))
+            else:
+                effects.append(t("counterfactual.change_phase", lang, module=name, old=p_old, new=p_new))
+        if family in ("private_domain", "douyin"):
+            args = {"level": t(f"enum.{field}.{value}", lang)}
+        out.append(
+            Counterfactual(
+                change=t(f"counterfactual.{family}", lang, **args),
+                field=field,
+                value=value,
+                plan=plan_label(plan, kept, lang, r.as_of),
+                effects=effects,
+            )
+        )
+    return out
+
+
+def _histogram(values: np.ndarray, bins: int = 30) -> Histogram:
+    lo, hi = np.percentile(values, [0.5, 99.5])
+    if hi <= lo:
+        hi = lo + 1.0
+    counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+    return Histogram(edges=[round(float(e), 2) for e in edges], counts=[int(c) for c in counts])
+
+
+# --- the entry point ---------------------------------------------------------------------------
+
+
+def recommend(
+    profile: MerchantProfile | dict,
+    *,
+    as_of: date | str | None = None,
+    draws: int = 10_000,
+    seed: int = 0,
+    plan: str | list[Module] | tuple[Module, ...] | None = None,
+    assumptions: AssumptionSet | str | Path | None = None,
+    lang: Lang = "zh",
+    with_counterfactuals: bool = True,
+) -> Recommendation:
+    """Recommend (or, with ``plan``, evaluate) a phased plan of WeChat modules for a merchant.
+
+    Same inputs and ``seed`` give byte-identical output. Raises ``pydantic.ValidationError`` for a bad
+    profile, :class:`InputError` for a bad option and ``AssumptionError`` for a bad assumptions set.
+    """
+    p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
+    day = _as_of(as_of)
+    _check_options(draws, seed)
+    if lang not in ("zh", "en"):
+        raise InputError("lang", f"'{lang}' is not one of zh, en")
+    aset = _assumptions(assumptions)
+    forced = None
+    if plan is not None:
+        text = plan if isinstance(plan, str) else ",".join(plan)
+        try:
+            forced = parse_plan(text, p.existing_modules)
+        except ValueError as exc:
+            raise InputError("plan", str(exc).removeprefix("plan: ")) from None
+    rng = np.random.default_rng(seed)
+    d = model.draw(aset, day, draws, rng)
+    r = rank(p, aset, day, d, forced)
+    chosen_plan = r.plans[r.chosen]
+    sim = r.simulate(r.chosen)
+    winners = np.argmax(r.scores, axis=0)
+    win = float(np.mean(winners == r.chosen))
+    chosen_set = sim.mask
+    set_masks = np.array([model.mask_of(tuple(m for ph in pl for m in ph)) for pl in r.plans])
+    set_win = float(np.mean(set_masks[winners] == chosen_set))
+
+    verdicts = _verdicts(chosen_plan, p.existing_modules)
+    modules = {
+        m: ModuleResult(
+            module=m,
+            name=module_name(m, lang, day),
+            verdict=verdicts[m][0],  # type: ignore[arg-type]
+            phase=verdicts[m][1],
+            fit=r.fit.fit[m],
+            defer=m in r.fit.defer,
+            decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
+            reasons=_reasons(r.fit, m, lang),
+        )
+        for m in MODULES
+    }
+    warnings = _warnings(r, sim, forced is not None, lang)
+    if forced is None and win < 0.5 and chosen_plan:
+        warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
+    role_fte = r.table.role_fte[sim.mask | r.table.kept]
+    be = sim.break_even_gmv
+    return Recommendation(
+        profile=p,
+        as_of=day,
+        seed=seed,
+        draws=draws,
+        lang=lang,
+        assumptions=aset.source,
+        forced_plan=forced is not None,
+        modules=modules,
+        plan=_plan_out(chosen_plan, sim, p.existing_modules, lang, day),
+        cost_cny=_cost(sim),
+        ramp_weeks=_ramp(sim),
+        items=_items(r, sim, lang),
+        staffing=Staffing(
+            required_fte=round(float(np.median(sim.required_fte)), 2),
+            available_fte=p.staff_fte,
+            shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
+            required_band=_band(sim.required_fte, 2),
+            by_role={role: round(float(np.median(v)), 2) for role, v in role_fte.items()},
+        ),
+        warnings=warnings,
+        alternatives=_alternatives(r, winners, lang),
+        win_probability=round(win, 4),
+        win_probability_text=_win_text(win, lang),
+        module_set_win_probability=round(set_win, 4),
+        mean_score=round(float(r.mean[r.chosen]), 4),
+        break_even_gmv_cny=_band(be),
+        break_even_orders_per_month=_band(be / p.avg_order_value_cny, 1),
+        counterfactuals=counterfactuals(r, lang) if with_counterfactuals and forced is None else [],
+        first_year_histogram=_histogram(sim.first_year),
+        candidates_evaluated=len(r.plans),
+    )

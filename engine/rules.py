@@ -1,0 +1,549 @@
+"""Rules with evidence: small pure predicates plus data.
+
+Each rule has an id, a bilingual label and rationale (in this project's own words), the article lines it
+rests on (``FILE:LINE``), the dates it holds for, and its effects on modules: a change of fit, a
+preference for a later phase (``defer``), or a note that it shapes a cost or ramp figure.
+
+Dating: a rule fires on ``as_of`` only inside ``[valid_from, valid_until)`` and only if at least one of
+its citations holds on that date. A citation holds from its article's publication date, or from an
+explicit ``holds_from`` when the article documents an earlier dated event (e.g. the 2024-05-28 re-org),
+until ``holds_until`` when later evidence superseded it. A feature that did not exist yet can therefore
+neither fire nor be cited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from engine.i18n import Lang
+from engine.profile import MODULES, MerchantProfile, Module
+from engine.sources import SOURCES, parse_cite
+
+Predicate = Callable[[MerchantProfile], bool]
+
+# Dated platform events the rules refer to (each backed by the cited lines).
+LINK_REORG = date(2024, 5, 28)  # 视频号 e-commerce moved under 微信开放平台; 小程序 linkable (003:5, 003:17)
+GROWTH_GRADES = date(2024, 5, 29)  # shop growth-grade system (003:11)
+SHOP_RENAME = date(2024, 8, 1)  # 视频号小店 renamed 微信小店 (001:19, 004:4)
+GIFTING = date(2024, 12, 1)  # 送礼 launched (004:4, 004:27)
+DAIHUOREN = date(2025, 2, 1)  # 带货人 upgrade reported "recently" in early 2025 (004:5)
+
+
+@dataclass(frozen=True)
+class Cite:
+    ref: str
+    holds_from: date | None = None
+    holds_until: date | None = None
+
+    def holds_on(self, as_of: date) -> bool:
+        source, _ = parse_cite(self.ref)
+        start = self.holds_from or source.published
+        return start <= as_of and (self.holds_until is None or as_of < self.holds_until)
+
+
+@dataclass(frozen=True)
+class Effect:
+    module: Module
+    fit: float = 0.0
+    defer: bool = False
+    note: bool = False
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    label: dict[str, str]
+    rationale: dict[str, str]
+    sources: tuple[Cite, ...]
+    effects: tuple[Effect, ...]
+    when: Predicate
+    valid_from: date = date(2020, 1, 1)
+    valid_until: date | None = None
+    warning: bool = False
+    effect_filter: Callable[[MerchantProfile, Effect], bool] | None = field(default=None)
+
+    def in_force(self, as_of: date) -> bool:
+        return self.valid_from <= as_of and (self.valid_until is None or as_of < self.valid_until)
+
+    def sources_on(self, as_of: date) -> tuple[str, ...]:
+        return tuple(c.ref for c in self.sources if c.holds_on(as_of))
+
+    def text(self, lang: Lang) -> str:
+        return self.rationale[lang]
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule that fired for a profile on a date: its effects and the citations that hold then."""
+
+    rule: Rule
+    effects: tuple[Effect, ...]
+    sources: tuple[str, ...]
+
+
+def C(*refs: str, since: date | None = None, until: date | None = None) -> tuple[Cite, ...]:
+    return tuple(Cite(r, since, until) for r in refs)
+
+
+def _s(file_prefix: str, *lines: int) -> tuple[str, ...]:
+    file = next(f for f in SOURCES if f.startswith(file_prefix))
+    return tuple(f"{file}:{n}" for n in lines)
+
+
+def _douyin_native(p: MerchantProfile) -> bool:
+    return p.douyin_presence in ("established", "leading")
+
+
+def _young_private_domain(p: MerchantProfile) -> bool:
+    return p.private_domain in ("none", "basic")
+
+
+def _mature_private_domain(p: MerchantProfile) -> bool:
+    return p.private_domain in ("established", "advanced")
+
+
+RULES: tuple[Rule, ...] = (
+    # --- what each module is (fires for everyone; gives every module at least one reason) ---------------
+    Rule(
+        id="channels_public_entry",
+        label={"zh": "视频号是公域获客入口", "en": "Channels is the public-domain entry"},
+        rationale={
+            "zh": "视频号是微信里面向公域获客的入口，内容靠好友推荐扩散，公域流量占比在上升；直播卖货在微信里可行，但靠信任而不是买量。",
+            "en": "Channels is WeChat's entry for reaching new customers; content spreads through friends' recommendations and the public share of its traffic is rising. Live selling works in WeChat, on trust rather than bought traffic.",
+        },
+        sources=C(*_s("002", 78, 81), *_s("000", 21), *_s("001", 30), *_s("004", 22, 38)),
+        effects=(Effect("channels"),),
+        when=lambda p: True,
+    ),
+    Rule(
+        id="shop_official_shelf",
+        label={"zh": "微信小店是官方货架", "en": "WeChat Shop is the official shelf"},
+        rationale={
+            "zh": "官方店铺开店简单，支付和店铺能力齐备，并与视频号直接打通；改名后商品可以在公众号、搜索、聊天等场景售卖。",
+            "en": "The official shop is simple to open, has payment and storefront built in and links straight to Channels; since the rename its goods sell across official accounts, search and chats too.",
+        },
+        sources=C(*_s("002", 79), *_s("001", 19), *_s("004", 26)),
+        effects=(Effect("shop"),),
+        when=lambda p: True,
+    ),
+    Rule(
+        id="miniprogram_mature_shelf",
+        label={
+            "zh": "小程序商城是成熟的第三方货架",
+            "en": "The mini-program mall is a mature third-party shelf",
+        },
+        rationale={
+            "zh": "小程序商城玩法多、体系成熟，会员等私域分发能力完善；但它本身不带来新客，需要别的入口导入流量。",
+            "en": "A mini-program mall offers many formats and a mature system with membership and private distribution; it does not bring new customers by itself and needs traffic from elsewhere.",
+        },
+        sources=C(*_s("002", 19), *_s("001", 14, 19), *_s("003", 15)),
+        effects=(Effect("miniprogram"),),
+        when=lambda p: True,
+    ),
+    Rule(
+        id="wecom_official_contact",
+        label={
+            "zh": "企业微信为客户关系提供官方背书",
+            "en": "WeCom gives customer contact an official footing",
+        },
+        rationale={
+            "zh": "微信里的成交依赖个人信任；企业微信让商家以官方身份长期维护客户，是私域链路里发展最顺的一块。",
+            "en": "Sales in WeChat rest on personal trust; WeCom lets a business hold those relationships under an official identity and is the part of the private-domain chain that has developed most smoothly.",
+        },
+        sources=C(*_s("002", 60), *_s("000", 21), *_s("001", 35, 36), *_s("003", 15)),
+        effects=(Effect("wecom"),),
+        when=lambda p: True,
+    ),
+    Rule(
+        id="keep_running",
+        label={"zh": "已在运营的模块保留", "en": "Modules already running are kept"},
+        rationale={
+            "zh": "已经在跑的模块是新模块可以接上的现成资产：新的获客入口接入已有链路，而不是从零开始。",
+            "en": "A module that already runs is an asset new modules plug into: new acquisition is linked to the existing chain rather than started from scratch.",
+        },
+        sources=C(*_s("001", 13), *_s("003", 18), *_s("002", 91)),
+        effects=tuple(Effect(m, keep=True) for m in MODULES),
+        when=lambda p: bool(p.existing_modules),
+        effect_filter=lambda p, e: e.module in p.existing_modules,
+    ),
+    # --- archetypes ----------------------------------------------------------------------------------
+    Rule(
+        id="douyin_native_easy_channels",
+        label={"zh": "抖音成熟商家：视频号开店顺手", "en": "Douyin-native: opening on Channels comes easily"},
+        rationale={
+            "zh": "已在抖音跑通的商家把视频号当作复制成功路径的新渠道，开店是顺手的事。",
+            "en": "Merchants who succeeded on Douyin treat Channels as a place to repeat that path; opening a shop there is an easy step.",
+        },
+        sources=C(*_s("001", 11, 15)),
+        effects=(Effect("channels", fit=0.15), Effect("shop", fit=0.10)),
+        when=_douyin_native,
+    ),
+    Rule(
+        id="douyin_native_heavy_asset",
+        label={
+            "zh": "私域链路对流量型商家是“重资产”",
+            "en": "The private-domain chain is a heavy asset for traffic-minded merchants",
+        },
+        rationale={
+            "zh": "习惯公域流量生意、没有私域经验的商家，一听要同时上小程序和企业微信意愿就明显下降；先把视频号和小店跑起来，私域模块放到后面。",
+            "en": "Merchants used to buying public traffic and new to private domain visibly cool when told to add a mini-program and WeCom as well; run Channels and the shop first and bring the private-domain modules in later.",
+        },
+        sources=C(*_s("001", 7, 15, 16)),
+        effects=(Effect("miniprogram", fit=-0.15, defer=True), Effect("wecom", fit=-0.10, defer=True)),
+        when=lambda p: _douyin_native(p) and _young_private_domain(p),
+    ),
+    Rule(
+        id="private_domain_veteran_icing",
+        label={
+            "zh": "私域老玩家：视频号是锦上添花",
+            "en": "Private-domain veteran: Channels is icing on the cake",
+        },
+        rationale={
+            "zh": "视频号出现前就做微信私域的商家，产品适合二次转化；加上视频号，就有了从公域获客到私域多次转化的完整链路。",
+            "en": "Merchants who ran WeChat private domain before Channels sell products that convert again and again; adding Channels gives them public acquisition feeding repeated private conversion.",
+        },
+        sources=C(*_s("001", 12, 13, 14)),
+        effects=(Effect("channels", fit=0.15), Effect("wecom", fit=0.10), Effect("miniprogram", fit=0.10)),
+        when=_mature_private_domain,
+    ),
+    Rule(
+        id="channels_miniprogram_linked",
+        label={
+            "zh": "2024 年 5 月起视频号可连到小程序",
+            "en": "Since May 2024 Channels links to mini-programs",
+        },
+        rationale={
+            "zh": "2024 年 5 月的调整把视频号小店和小程序放到同一层级，视频号的公域流量可以接入商家已有的小程序私域链路。",
+            "en": "The May 2024 re-organisation put the Channels shop and mini-programs on one level, so Channels traffic can flow into a merchant's existing mini-program chain.",
+        },
+        sources=C(*_s("003", 5, 17, 18), since=LINK_REORG),
+        effects=(Effect("miniprogram", fit=0.05), Effect("channels", fit=0.05)),
+        when=lambda p: (
+            "miniprogram" in p.existing_modules or _mature_private_domain(p) or bool(p.shelf_platforms)
+        ),
+        valid_from=LINK_REORG,
+    ),
+    Rule(
+        id="channels_miniprogram_unlinked",
+        label={
+            "zh": "2024 年 5 月前视频号连不到小程序",
+            "en": "Before May 2024 Channels could not link to mini-programs",
+        },
+        rationale={
+            "zh": "调整之前视频号页面不能放小程序入口，做视频号直播就得放下已有的小程序积累从零开始，这削弱了转型意愿；那时视频号只能配自己的小店。",
+            "en": "Before the re-organisation a Channels page could not link a mini-program, so live selling there meant leaving the mall's accumulated customers behind and starting over; Channels could only sell through its own shop.",
+        },
+        sources=C(*_s("003", 16), since=date(2021, 3, 25), until=LINK_REORG),
+        effects=(Effect("channels", fit=-0.10),),
+        when=lambda p: "miniprogram" in p.existing_modules,
+        valid_until=LINK_REORG,
+    ),
+    # --- people, time, self-exploration ---------------------------------------------------------------
+    Rule(
+        id="people_not_fees",
+        label={
+            "zh": "人手，而不是服务费，是真正的约束",
+            "en": "People, not fees, are the binding constraint",
+        },
+        rationale={
+            "zh": "商家顾虑的不是多个模块的服务费，而是“买了之后要不要配更多人去管”；既懂业务又懂微信体系的操盘人很难找。人手少时，多模块方案吃不消。",
+            "en": "What deters merchants is less the fees than 'if I buy these, do I need more people to run them?'; operators who know both the business and the WeChat system are scarce. With a small team, multi-module plans overload it.",
+        },
+        sources=C(*_s("001", 17, 26)),
+        effects=(
+            Effect("wecom", fit=-0.05, note=True),
+            Effect("miniprogram", fit=-0.05, note=True),
+            Effect("channels", note=True),
+        ),
+        when=lambda p: p.staff_fte < 3,
+    ),
+    Rule(
+        id="long_break_in",
+        label={"zh": "私域模块磨合期比预期长", "en": "Private-domain modules take longer to break in"},
+        rationale={
+            "zh": "服务商会提供培训和定期回访，但磨合时间往往比预想的长；私域基础越弱，企业微信和小程序的上手时间估得越长。",
+            "en": "Providers include training and regular follow-ups, yet the break-in period tends to run longer than expected; the weaker the private-domain base, the longer the WeCom and mini-program ramp is estimated.",
+        },
+        sources=C(*_s("001", 18, 25)),
+        effects=(Effect("wecom", note=True), Effect("miniprogram", note=True)),
+        when=_young_private_domain,
+    ),
+    Rule(
+        id="self_exploration_without_benchmarks",
+        label={
+            "zh": "没有可参照的案例，要自己摸索",
+            "en": "No reference cases: the model has to be found alone",
+        },
+        rationale={
+            "zh": "淘宝、京东、抖音只部署基础模块就能跑起来；微信私域要多个模块配合，适合中小商家的标杆案例又少且被服务商视为核心资产，没有私域基础的商家要花大量时间自己摸索。",
+            "en": "Taobao, JD and Douyin run on their basic modules; WeChat private domain needs several modules working together, and benchmark cases for smaller merchants are scarce and guarded by providers, so a merchant without a private-domain base spends a long time exploring alone.",
+        },
+        sources=C(*_s("001", 22, 24, 26)),
+        effects=(Effect("miniprogram", fit=-0.10), Effect("wecom", fit=-0.05)),
+        when=lambda p: p.business_type != "brand" and p.private_domain == "none",
+    ),
+    Rule(
+        id="large_brand_patience",
+        label={"zh": "大品牌有耐心和资源探索私域", "en": "Large brands can afford to explore private domain"},
+        rationale={
+            "zh": "对资源充足的大品牌，多布局一个渠道并不难，也更有耐心摸索自己的私域模式。",
+            "en": "For a well-resourced brand, one more channel is no great burden, and it has the patience to work out its own private-domain model.",
+        },
+        sources=C(*_s("001", 24)),
+        effects=(Effect("miniprogram", fit=0.05), Effect("wecom", fit=0.05)),
+        when=lambda p: p.business_type == "brand" and p.staff_fte >= 5 and p.budget_monthly_cny >= 50_000,
+    ),
+    # --- individuals and distributor networks ------------------------------------------------------------
+    Rule(
+        id="individual_channels_fit",
+        label={"zh": "个体商户适合视频号直播", "en": "Individuals suit Channels live selling"},
+        rationale={
+            "zh": "个人在视频号直播卖货完全可行：支付和店铺都有，信任在小圈子里更容易建立，流量可以来自朋友圈、微信群和公众号；重投入的商城和私域系统对个人不划算。",
+            "en": "Live selling on Channels is workable for an individual: payment and shop are in place, trust builds easily in small circles, and traffic comes from Moments, groups and official accounts; a full mall and private-domain system is too heavy for one person.",
+        },
+        sources=C(*_s("002", 76, 77, 78, 79, 80, 81)),
+        effects=(
+            Effect("channels", fit=0.15),
+            Effect("shop", fit=0.10),
+            Effect("miniprogram", fit=-0.15),
+            Effect("wecom", fit=-0.05),
+        ),
+        when=lambda p: p.business_type == "individual",
+    ),
+    Rule(
+        id="individual_category_fit",
+        label={
+            "zh": "个人在教育、美妆、服饰、家居上更容易做成",
+            "en": "Individuals do well in education, beauty, apparel and home",
+        },
+        rationale={
+            "zh": "在视频号上做出成绩的个人，多见于教育、美妆、服饰和家居。",
+            "en": "Individuals who have made money on Channels are mostly in education, beauty, apparel and home goods.",
+        },
+        sources=C(*_s("002", 82)),
+        effects=(Effect("channels", fit=0.05),),
+        when=lambda p: (
+            p.business_type == "individual" and p.category in ("education", "beauty", "apparel", "home")
+        ),
+    ),
+    Rule(
+        id="matrix_selling",
+        label={"zh": "有分销网络：视频号矩阵卖货", "en": "Distributor network: matrix selling on Channels"},
+        rationale={
+            "zh": "要在视频号做出规模，路径是矩阵卖货：创始人做头部主播招募代理，再培养成百上千个个人主播统一卖同一批货；微商品牌、连锁门店和社交电商的分销人员是现成的。",
+            "en": "Scale on Channels comes from matrix selling: the founder anchors and recruits agents, then hundreds or thousands of individual anchors sell the same items; 微商 brands, chains and social-commerce platforms already have the sellers.",
+        },
+        sources=C(*_s("002", 87, 88, 90, 91)),
+        effects=(Effect("channels", fit=0.15), Effect("shop", fit=0.05)),
+        when=lambda p: p.business_type in ("social_commerce", "chain_store") or p.distributors >= 20,
+    ),
+    Rule(
+        id="daihuoren_network",
+        label={"zh": "带货人：分销触角延伸到整个微信", "en": "带货人: distribution reaches across WeChat"},
+        rationale={
+            "zh": "2025 年起，视频号带货达人可升级为微信小店带货人，在社群、公众号、服务号里卖小店商品，有分销网络的商家可以让代理直接卖小店的货。",
+            "en": "From 2025 Channels sellers can become WeChat Shop 带货人 and sell shop goods in groups, official and service accounts, so a merchant with distributors can have them sell straight from the shop.",
+        },
+        sources=C(*_s("004", 5, 28, 41)),
+        effects=(Effect("shop", fit=0.10),),
+        when=lambda p: p.distributors > 0 or p.business_type == "social_commerce",
+        valid_from=DAIHUOREN,
+    ),
+    # --- category and gifting -------------------------------------------------------------------------
+    Rule(
+        id="gifting_category_fit",
+        label={"zh": "送礼功能带动礼品品类", "en": "Gifting lifts gift categories"},
+        rationale={
+            "zh": "2024 年 12 月微信小店上线“送礼”，把社交关系直接变成交易；黄金首饰等适合送礼的品类因此增长很快，食品也常用于送礼。",
+            "en": "WeChat Shop launched gifting (送礼) in December 2024, turning social ties straight into orders; gift-friendly categories such as gold jewellery grew fast, and food is a common gift.",
+        },
+        sources=C(*_s("004", 4, 27), since=GIFTING) + C(*_s("004", 51)),
+        effects=(Effect("shop", fit=0.10),),
+        when=lambda p: p.category in ("jewelry", "food"),
+        valid_from=GIFTING,
+    ),
+    Rule(
+        id="light_decision_core_categories",
+        label={"zh": "微信小店的核心品类是服饰、食品", "en": "Apparel and food are WeChat Shop's core"},
+        rationale={
+            "zh": "微信小店的主力品类仍是服饰、食品这类轻决策商品。",
+            "en": "WeChat Shop's leading categories are still light-decision goods such as apparel and food.",
+        },
+        sources=C(*_s("004", 51)),
+        effects=(Effect("shop", fit=0.10),),
+        when=lambda p: p.category in ("apparel", "food"),
+    ),
+    # --- goals and existing channels --------------------------------------------------------------------
+    Rule(
+        id="shelf_merchant_repeat",
+        label={
+            "zh": "货架商家在微信做复购选小程序",
+            "en": "Shelf merchants seeking repeat purchase pick a mall",
+        },
+        rationale={
+            "zh": "选择小程序商城的商家往往已有淘宝等店铺，到微信来是为了私域分销和二次转化；小程序会员和企业微信正是为此准备的。",
+            "en": "Merchants who choose a mini-program mall usually already run a Taobao-style store and come to WeChat for private distribution and repeat conversion, which mall membership and WeCom are built for.",
+        },
+        sources=C(*_s("003", 15, 16)),
+        effects=(Effect("miniprogram", fit=0.20), Effect("wecom", fit=0.05)),
+        when=lambda p: bool(p.shelf_platforms) and p.goal in ("repeat", "both"),
+    ),
+    Rule(
+        id="repeat_goal_private_chain",
+        label={"zh": "复购在私域里发生", "en": "Repeat purchase happens in the private domain"},
+        rationale={
+            "zh": "私域让商家在聊天里直接触达老客，复购几乎没有获客成本，客单价更高、退货更少；企业微信加小程序会员承载这条链路。",
+            "en": "Private domain lets a merchant reach past buyers in chat, so repeat purchase costs almost nothing to acquire, with higher order values and fewer returns; WeCom plus mall membership carries that chain.",
+        },
+        sources=C(*_s("000", 21), *_s("003", 34, 35), *_s("001", 12)),
+        effects=(Effect("wecom", fit=0.15), Effect("miniprogram", fit=0.05)),
+        when=lambda p: p.goal in ("repeat", "both"),
+    ),
+    Rule(
+        id="acquisition_goal_public",
+        label={"zh": "以拉新为主：先公域", "en": "Acquisition first: start in the public domain"},
+        rationale={
+            "zh": "目标是拉新时，先用视频号从公域获客，私域沉淀可以等有了客户再做；视频号流量也在向公域倾斜。",
+            "en": "When the goal is new customers, start with Channels in the public domain and build the private chain once there are customers to keep; Channels traffic is also shifting to the public domain.",
+        },
+        sources=C(*_s("001", 14), *_s("004", 22, 24)),
+        effects=(Effect("channels", fit=0.10), Effect("wecom", fit=-0.10), Effect("miniprogram", fit=-0.05)),
+        when=lambda p: p.goal == "acquisition",
+    ),
+    Rule(
+        id="diversion_crackdown",
+        label={"zh": "只为导流而开的小程序会被治理", "en": "A mall used only to divert traffic is policed"},
+        rationale={
+            "zh": "平台打通视频号与小程序的同时，打击了把用户引流到小程序成交的劣质商家；只为拉新而开小程序商城风险更高。",
+            "en": "While linking Channels and mini-programs, the platform cracked down on low-quality merchants diverting users into mini-program checkouts; a mall opened only for acquisition carries more risk.",
+        },
+        sources=C(*_s("004", 43)),
+        effects=(Effect("miniprogram", fit=-0.05),),
+        when=lambda p: p.goal == "acquisition",
+        valid_from=LINK_REORG,
+    ),
+    # --- live selling load, traffic, trust ------------------------------------------------------------
+    Rule(
+        id="live_after_sales_load",
+        label={
+            "zh": "直播带货的售后、合规和履约压力",
+            "en": "Live selling brings after-sales, compliance and fulfilment load",
+        },
+        rationale={
+            "zh": "直播带货是投诉和合规问题的重灾区，而平台的履约基础设施较弱，物流和售后主要靠商家自己；视频号方案里已计入客服人手，仍需预留售后能力。",
+            "en": "Live selling is where most complaints and compliance problems arise, and the platform's fulfilment infrastructure lags, so logistics and after-sales fall on the merchant; the Channels plan counts customer-service staff, but plan for after-sales capacity.",
+        },
+        sources=C(*_s("000", 25, 26, 28, 31), *_s("003", 24, 25), *_s("004", 52)),
+        effects=(Effect("channels", note=True),),
+        when=lambda p: "channels" not in p.existing_modules,
+        warning=True,
+    ),
+    Rule(
+        id="limited_paid_traffic",
+        label={"zh": "视频号买不来爆发式 GMV", "en": "Channels cannot buy GMV bursts"},
+        rationale={
+            "zh": "视频号的广告体系起步晚、广告加载率低，不能像抖音快手那样靠持续买量冲出爆发；习惯投流的商家要把期望放在自然和社交流量上。",
+            "en": "Channels' ad system matured late and its ad load is low, so it cannot buy bursts of GMV the way Douyin and Kuaishou can; merchants used to paid traffic must plan on organic and social reach.",
+        },
+        sources=C(*_s("000", 36, 37), until=date(2025, 2, 1)) + C(*_s("004", 17, 18, 19)),
+        effects=(Effect("channels", fit=-0.10),),
+        when=_douyin_native,
+        warning=True,
+    ),
+    Rule(
+        id="older_audience",
+        label={"zh": "视频号受众偏中老年", "en": "Channels' audience skews older"},
+        rationale={
+            "zh": "视频号的中老年用户较多；客群偏中老年的商家在这里更容易找到买家，微信小店同理。",
+            "en": "Channels has many middle-aged and older users; merchants selling to that group find buyers there more easily, and the shop with it.",
+        },
+        sources=C(*_s("004", 49)),
+        effects=(Effect("channels", fit=0.10), Effect("shop", fit=0.05)),
+        when=lambda p: p.audience_age == "older",
+    ),
+    Rule(
+        id="young_audience",
+        label={"zh": "年轻客群在视频号仍是短板", "en": "Young buyers are still Channels' gap"},
+        rationale={
+            "zh": "年轻化是视频号下一步的重点，说明年轻用户目前偏少；以年轻人为主的商家要预期视频号起量更慢。",
+            "en": "Reaching younger users is Channels' next push, which says they are under-represented today; merchants selling mostly to the young should expect Channels to build more slowly.",
+        },
+        sources=C(*_s("004", 49, 50)),
+        effects=(Effect("channels", fit=-0.05),),
+        when=lambda p: p.audience_age == "young",
+    ),
+    Rule(
+        id="social_trust_both_ways",
+        label={"zh": "熟人信任是双刃剑", "en": "Social trust cuts both ways"},
+        rationale={
+            "zh": "微信里的购买建立在个人信任上，但朋友推荐的带货也可能被看作“割韭菜”，熟人电商的边界还没有定论；靠代理和熟人网络卖货时要把握分寸。",
+            "en": "Purchases in WeChat rest on personal trust, yet a friend's endorsement can read as being fleeced, and where social selling should stop is unsettled; selling through agents and acquaintances needs restraint.",
+        },
+        sources=C(*_s("002", 60, 61)) + C(*_s("001", 32, 37)) + C(*_s("004", 20, 21)),
+        effects=(Effect("channels", note=True),),
+        when=lambda p: p.distributors > 0 or p.business_type in ("social_commerce", "individual"),
+        warning=True,
+    ),
+    # --- dated platform changes -----------------------------------------------------------------------
+    Rule(
+        id="early_trust_gaps",
+        label={
+            "zh": "早期视频号：没有店铺等级和分销锁佣",
+            "en": "Early Channels: no shop grades, no commission-locked sharing",
+        },
+        rationale={
+            "zh": "早期视频号直播没有店铺等级、没有分销锁佣，分享是买后、单品为主，直播入口也与视频流分开，买家自发下单的门槛高。",
+            "en": "Early Channels live selling had no shop grades and no commission-locked sharing; sharing happened after purchase and for single items, and live streams sat apart from the video feed, so buyers were slow to order on their own.",
+        },
+        sources=C(*_s("002", 40, 43, 49, 63), until=GROWTH_GRADES),
+        effects=(Effect("channels", fit=-0.10),),
+        when=lambda p: True,
+        valid_until=GROWTH_GRADES,
+    ),
+    Rule(
+        id="growth_grades",
+        label={"zh": "店铺成长等级上线", "en": "Shop growth grades arrive"},
+        rationale={
+            "zh": "2024 年 5 月底上线的成长等级体系，加上运费险、虚拟号等基础设施，补上了早期买家信任的缺口。",
+            "en": "The growth-grade system of late May 2024, with shipping insurance and virtual numbers, filled the early trust gap for buyers.",
+        },
+        sources=C(*_s("003", 10, 11), since=GROWTH_GRADES),
+        effects=(Effect("shop", fit=0.05),),
+        when=lambda p: True,
+        valid_from=GROWTH_GRADES,
+    ),
+    Rule(
+        id="shop_rename_all_scenes",
+        label={"zh": "视频号小店改名微信小店", "en": "The Channels shop became WeChat Shop"},
+        rationale={
+            "zh": "2024 年 8 月视频号小店改名微信小店，店铺和商品可以在公众号、视频号、小程序、搜索、聊天、社群、朋友圈等场景运行，不再只依附视频号。",
+            "en": "In August 2024 the Channels shop was renamed WeChat Shop; its store and goods now run across official accounts, Channels, mini-programs, search, chats, groups and Moments rather than hanging on Channels alone.",
+        },
+        sources=C(*_s("001", 19), *_s("004", 4, 26), since=SHOP_RENAME),
+        effects=(Effect("shop", fit=0.05),),
+        when=lambda p: True,
+        valid_from=SHOP_RENAME,
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def fire(profile: MerchantProfile, as_of: date, rules: tuple[Rule, ...] = RULES) -> list[Firing]:
+    """The rules that fire for ``profile`` on ``as_of``, each with the citations that hold then."""
+    fired: list[Firing] = []
+    for rule in rules:
+        if not rule.in_force(as_of) or not rule.when(profile):
+            continue
+        sources = rule.sources_on(as_of)
+        if not sources:
+            continue
+        effects = tuple(
+            e for e in rule.effects if rule.effect_filter is None or rule.effect_filter(profile, e)
+        )
+        if effects:
+            fired.append(Firing(rule, effects, sources))
+    return fired

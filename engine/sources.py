@@ -1,0 +1,97 @@
+"""The evidence base: five articles, cited as ``FILE:LINE`` (one paragraph per line).
+
+The article text is not part of this project; this registry holds what a citation needs to be shown
+(title, outlet, publication date, number of lines) so that every cited line can be checked and dated.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+CITE_RE = re.compile(r"^(?P<file>\d{3}_[0-9a-f]{16}\.txt):(?P<line>[1-9]\d*)$")
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    title: str
+    outlet: str
+    published: date
+    published_note: str = ""
+    lines: int
+
+
+SOURCES: dict[str, Source] = {
+    s.file: s
+    for s in (
+        Source(
+            file="002_853ecfeb8b20bf2c.txt",
+            title="视频号里为什么还没有出现电商巨头？",
+            outlet="鸟哥笔记",
+            published=date(2021, 3, 25),
+            lines=92,
+        ),
+        Source(
+            file="000_61755f9369cd36ad.txt",
+            title="微信视频号不应该把主要精力放在带货上",
+            outlet="人人都是产品经理（互联网怪盗团）",
+            published=date(2022, 7, 26),
+            lines=43,
+        ),
+        Source(
+            file="003_ea4c35a700a03168.txt",
+            title="视频号:从全村希望到中流砥柱,微信电商梦的新起点",
+            outlet="网络整理（compilation）",
+            published=date(2024, 10, 22),
+            lines=38,
+        ),
+        Source(
+            file="001_acabd65be3e14a85.txt",
+            title="微信的“萧何之困”:视频号电商成了“重资产”",
+            outlet="新立场 / 鸟哥笔记",
+            published=date(2024, 10, 28),
+            lines=39,
+        ),
+        Source(
+            file="004_35d598e55dff0a4a.txt",
+            title="全球带货,腾讯要走自己的路",
+            outlet="伯虎财经 / 36氪",
+            published=date(2025, 2, 1),
+            published_note="early 2025; the article gives no day, 2025-02-01 is used",
+            lines=59,
+        ),
+    )
+}
+
+EARLIEST_EVIDENCE: date = min(s.published for s in SOURCES.values())
+
+
+def parse_cite(cite: str) -> tuple[Source, int]:
+    """Split ``FILE:LINE`` into its source and line, or raise ``ValueError`` saying what is wrong."""
+    match = CITE_RE.match(cite)
+    if not match:
+        raise ValueError(f"'{cite}' is not of the form FILE:LINE (e.g. 001_acabd65be3e14a85.txt:17)")
+    source = SOURCES.get(match["file"])
+    if source is None:
+        raise ValueError(f"'{cite}' names an unknown article; known: {', '.join(sorted(SOURCES))}")
+    line = int(match["line"])
+    if line > source.lines:
+        raise ValueError(f"'{cite}': {source.file} has only {source.lines} lines")
+    return source, line
+
+
+def seeds_dir() -> Path | None:
+    """Where the article files are, if present (``WXPLAN_SEEDS_DIR`` or ``../shared/seeds``)."""
+    import os
+
+    candidates = [os.environ.get("WXPLAN_SEEDS_DIR", "")]
+    candidates.append(str(Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
