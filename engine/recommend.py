@@ -42,7 +42,7 @@ from engine.rules import Firing, fire
 from engine.sources import EARLIEST_EVIDENCE
 
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
-COUNTERFACTUAL_DRAWS = 2_000
+COUNTERFACTUAL_DRAWS = 1_000
 
 
 class InputError(ValueError):
@@ -305,21 +305,16 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
     kept = r.table.kept
     full, base = r.table.role_fte[sim.mask | kept], r.table.role_fte[kept]
     salaries = r.assumptions.salaries.tier1_monthly
-    for role in model.ROLES:
-        if role not in full:
+    gross = {role: (full[role] - base.get(role, 0.0)) * pay[role] for role in model.ROLES if role in full}
+    total = sum(gross.values(), np.zeros(r.draws.n))
+    # Rows add up to the plan's staff cost (an individual seller's own time is not paid).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        paid = np.where(total > 0, r.table.staff_cost[sim.mask] / total, 0.0)
+    for role, cost in gross.items():
+        if np.all(cost <= 0):
             continue
-        fte = full[role] - base.get(role, 0.0)
-        if np.all(fte <= 0):
-            continue
-        add(
-            None,
-            "staff",
-            role,
-            t("item.staff", lang, role=t(f"role.{role}", lang)),
-            "CNY/month",
-            fte * pay[role],
-            _refs(salaries[role]),
-        )
+        label = t("item.staff", lang, role=t(f"role.{role}", lang))
+        add(None, "staff", role, label, "CNY/month", cost * paid, _refs(salaries[role]))
     fee_rate = r.table.fee_rate[sim.mask]
     gmv = (
         np.full(r.draws.n, r.profile.monthly_gmv_cny)
@@ -488,92 +483,85 @@ def _alternatives(r: Ranking, winners: np.ndarray, lang: Lang, limit: int = 5) -
     return out
 
 
-def _variants(p: MerchantProfile) -> list[tuple[str, str, float | str, dict, list[MerchantProfile]]]:
-    """Counterfactual families: (family, field, value label, text args, profiles to try in order)."""
-    out: list[tuple[str, str, float | str, dict, list[MerchantProfile]]] = []
-    for delta in (1, 2, 3, 5):
+def _variants(p: MerchantProfile) -> list[tuple[str, str, list[tuple[float | str, dict, MerchantProfile]]]]:
+    """Counterfactual families, each a list of (value, text args, profile) from the smallest change up."""
+    staff = [
+        (p.staff_fte + d, {"delta": d}, p.model_copy(update={"staff_fte": p.staff_fte + d}))
+        for d in (1, 2, 3, 5)
+    ]
+    budget = [
+        (
+            f,
+            {"factor": f"{f:g}"},
+            p.model_copy(
+                update={
+                    "budget_setup_cny": p.budget_setup_cny * f,
+                    "budget_monthly_cny": p.budget_monthly_cny * f,
+                }
+            ),
+        )
+        for f in (1.5, 2, 3)
+    ]
+    out = [("staff", "staff_fte", staff), ("budget", "budget_monthly_cny", budget)]
+    if p.staff_fte > 1:
         out.append(
             (
-                "staff",
+                "staff_cut",
                 "staff_fte",
-                p.staff_fte + delta,
-                {"delta": delta},
-                [p.model_copy(update={"staff_fte": p.staff_fte + delta})],
+                [(p.staff_fte - 1, {"delta": 1}, p.model_copy(update={"staff_fte": p.staff_fte - 1}))],
             )
         )
-    for factor in (1.5, 2, 3):
-        out.append(
-            (
-                "budget",
-                "budget_monthly_cny",
-                factor,
-                {"factor": f"{factor:g}"},
-                [
-                    p.model_copy(
-                        update={
-                            "budget_setup_cny": p.budget_setup_cny * factor,
-                            "budget_monthly_cny": p.budget_monthly_cny * factor,
-                        }
-                    )
-                ],
+    half = {"budget_setup_cny": p.budget_setup_cny / 2, "budget_monthly_cny": p.budget_monthly_cny / 2}
+    out.append(("budget_cut", "budget_monthly_cny", [(0.5, {"factor": "0.5"}, p.model_copy(update=half))]))
+    for family, field, levels in (
+        ("private_domain", "private_domain", PRIVATE_DOMAIN_LEVELS),
+        ("douyin", "douyin_presence", DOUYIN_LEVELS),
+    ):
+        higher = levels[levels.index(getattr(p, field)) + 1 :]
+        if higher:
+            out.append(
+                (family, field, [(lv, {"level": lv}, p.model_copy(update={field: lv})) for lv in higher])
             )
-        )
-    i = PRIVATE_DOMAIN_LEVELS.index(p.private_domain)
-    if i + 1 < len(PRIVATE_DOMAIN_LEVELS):
-        level = PRIVATE_DOMAIN_LEVELS[i + 1]
-        out.append(
-            (
-                "private_domain",
-                "private_domain",
-                level,
-                {"level": level},
-                [p.model_copy(update={"private_domain": level})],
-            )
-        )
-    j = DOUYIN_LEVELS.index(p.douyin_presence)
-    if j + 1 < len(DOUYIN_LEVELS):
-        level = DOUYIN_LEVELS[j + 1]
-        out.append(
-            (
-                "douyin",
-                "douyin_presence",
-                level,
-                {"level": level},
-                [p.model_copy(update={"douyin_presence": level})],
-            )
-        )
+    others = [g for g in ("acquisition", "repeat", "both") if g != p.goal]
+    out.append(("goal", "goal", [(g, {"goal": g}, p.model_copy(update={"goal": g})) for g in others]))
     return out
 
 
 def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -> list[Counterfactual]:
-    """Smallest tried changes (staff, budget, private domain, Douyin) that change the recommended plan.
+    """For each family of change (staff, budget, private domain, Douyin), the smallest step tried that
+    changes the recommended plan.
 
-    Re-ranks on the first ``draws`` draws (the same random numbers), so differences are the change's own.
+    Re-ranks on the first ``draws`` draws (the same random numbers), so a difference is the change's own.
+    The largest step is tried first; only if it changes the plan are the smaller steps searched.
     """
     sub = r.draws.head(draws)
-    base = rank(r.profile, r.assumptions, r.as_of, sub).plans
     base_plan = r.plans[r.chosen]
-    del base
     kept = r.profile.existing_modules
     old = _verdicts(base_plan, kept)
+
+    def best(profile: MerchantProfile) -> Plan:
+        rr = rank(profile, r.assumptions, r.as_of, sub)
+        return rr.plans[rr.chosen]
+
     out: list[Counterfactual] = []
-    done: set[str] = set()
-    for family, field, value, args, profiles in _variants(r.profile):
-        if family in done:
+    for family, field, steps in _variants(r.profile):
+        found = None
+        if best(steps[-1][2]) != base_plan:
+            for value, args, profile in steps:
+                plan = best(profile) if profile is not steps[-1][2] else None
+                if plan is None or plan != base_plan:
+                    found = (value, args, plan if plan is not None else best(profile))
+                    break
+        if found is None:
             continue
-        variant = profiles[0]
-        rr = rank(variant, r.assumptions, r.as_of, sub)
-        plan = rr.plans[rr.chosen]
-        if plan == base_plan:
-            continue
-        done.add(family)
+        value, args, plan = found
         new = _verdicts(plan, kept)
         effects = []
         for m in MODULES:
-            (_, p_old), (_, p_new) = old[m], new[m]
-            name = module_name(m, lang, r.as_of)
+            p_old, p_new = old[m][1], new[m][1]
             if p_old == p_new:
                 continue
+            name = module_name(m, lang, r.as_of)
             if p_old is None:
                 effects.append(t("counterfactual.change_adopt", lang, module=name, new=p_new))
             elif p_new is None:
@@ -582,6 +570,8 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
                 effects.append(t("counterfactual.change_phase", lang, module=name, old=p_old, new=p_new))
         if family in ("private_domain", "douyin"):
             args = {"level": t(f"enum.{field}.{value}", lang)}
+        if family == "goal":
+            args = {"goal": t(f"enum.goal.{value}", lang)}
         out.append(
             Counterfactual(
                 change=t(f"counterfactual.{family}", lang, **args),
@@ -590,6 +580,10 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
                 plan=plan_label(plan, kept, lang, r.as_of),
                 effects=effects,
             )
+        )
+    if not out:
+        out.append(
+            Counterfactual(change=t("counterfactual.none", lang), field="", value="", plan="", effects=[])
         )
     return out
 
