@@ -312,6 +312,13 @@ class AssumptionSet(_Strict):
     objective: Objective
     source: str = "default"
 
+    def param_map(self) -> dict[str, Param]:
+        """Every parameter by dotted path (computed once per set)."""
+        cached = _PARAM_MAPS.get(id(self))
+        if cached is None or cached[0] is not self:
+            cached = _PARAM_MAPS[id(self)] = (self, dict(self.params()))
+        return cached[1]
+
     def params(self) -> list[tuple[str, Param]]:
         """Every parameter with its dotted path (file.section.key), for listings and checks."""
         out: list[tuple[str, Param]] = []
@@ -328,6 +335,9 @@ class AssumptionSet(_Strict):
 
         walk("", self.model_copy(update={"source": ""}))
         return out
+
+
+_PARAM_MAPS: dict[int, tuple[AssumptionSet, dict[str, Param]]] = {}
 
 
 class AssumptionError(ValueError):

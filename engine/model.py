@@ -13,6 +13,7 @@ Three layers, each a pure function of the one before:
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,25 +44,42 @@ def modules_of(mask: int) -> tuple[Module, ...]:
     return tuple(m for m in MODULES if mask & bit(m))
 
 
-@dataclass(frozen=True)
 class Draws:
-    """``n`` draws of every assumption parameter, keyed by its dotted path."""
+    """``n`` draws of every assumption parameter, keyed by its dotted path, drawn on first use.
 
-    n: int
-    values: dict[str, np.ndarray]
+    Each parameter has its own random stream, derived from one root seed and a stable hash of its
+    path, so the draws of a parameter do not depend on which other parameters exist or were used:
+    adding an assumption, or a profile that never reads some, leaves every other draw unchanged.
+    """
+
+    def __init__(self, params: dict[str, Param], as_of: date, n: int, root: int, parent: Draws | None = None):
+        self.params = params
+        self.as_of = as_of
+        self.n = n
+        self.root = root
+        self._parent = parent
+        self._cache: dict[str, np.ndarray] = {}
 
     def __getitem__(self, path: str) -> np.ndarray:
-        return self.values[path]
+        values = self._cache.get(path)
+        if values is None:
+            if self._parent is not None:
+                values = self._parent[path][: self.n]
+            else:
+                stream = np.random.SeedSequence(self.root, spawn_key=(zlib.crc32(path.encode()),))
+                values = self.params[path].draw(np.random.default_rng(stream), self.n, self.as_of)
+                values.setflags(write=False)
+            self._cache[path] = values
+        return values
 
     def head(self, n: int) -> Draws:
-        """The first ``n`` draws (a cheaper but consistent subsample)."""
-        n = min(n, self.n)
-        return Draws(n, {k: v[:n] for k, v in self.values.items()})
+        """The first ``n`` draws of every parameter (a cheaper, consistent subsample)."""
+        return Draws(self.params, self.as_of, min(n, self.n), self.root, parent=self)
 
 
 def draw(assumptions: AssumptionSet, as_of: date, n: int, rng: np.random.Generator) -> Draws:
-    """Draw every parameter in a fixed order; same set, date, ``n`` and generator state give the same draws."""
-    return Draws(n, {path: param.draw(rng, n, as_of) for path, param in assumptions.params()})
+    """Draws for ``n`` simulations; the generator supplies the root seed of every parameter's stream."""
+    return Draws(assumptions.param_map(), as_of, n, int(rng.integers(0, 2**63 - 1)))
 
 
 @dataclass(frozen=True)
@@ -139,77 +157,84 @@ def module_sims(
 
 @dataclass(frozen=True)
 class SetTable:
-    """Staffing, monthly cost and break-even for each of the 16 sets of modules (indexed by bit mask).
+    """Staffing, monthly cost and break-even for each of the 16 sets of modules, as arrays whose first
+    axis is the set's bit mask (see :func:`mask_of`).
 
     Kept modules count towards staffing but add no cost: costs are incremental over what runs today.
     """
 
     kept: int
-    role_fte: list[dict[Role, np.ndarray]]  # per mask, combined FTE per role (kept modules included)
-    required_fte: list[np.ndarray]  # per mask, kept modules included
-    staff_cost: list[np.ndarray]  # per mask, incremental over kept
-    monthly_excl_fees: list[np.ndarray]
-    fee_rate: list[np.ndarray]
-    monthly: list[np.ndarray]
-    break_even_gmv: list[np.ndarray]
-    setup: list[np.ndarray]
-    stretch: list[np.ndarray]  # ramp multiplier from staff shortfall when these modules (plus kept) run
+    role_fte: np.ndarray  # (16, roles, n): combined FTE per role, kept modules included
+    required_fte: np.ndarray  # (16, n): kept modules included
+    staff_cost: np.ndarray  # (16, n): incremental over kept
+    monthly_excl_fees: np.ndarray
+    fee_rate: np.ndarray
+    monthly: np.ndarray
+    break_even_gmv: np.ndarray
+    setup: np.ndarray
+    stretch: np.ndarray  # ramp multiplier from staff shortfall when these modules (plus kept) run
+
+    def roles(self, mask: int) -> dict[Role, np.ndarray]:
+        """Combined FTE per role for a set (kept modules included), roles with any need only."""
+        fte = self.role_fte[mask | self.kept]
+        return {role: fte[i] for i, role in enumerate(ROLES) if np.any(fte[i] > 0)}
+
+
+MASKS = np.arange(16)
+MEMBERS = ((MASKS[:, None] >> np.arange(len(MODULES))[None, :]) & 1).astype(float)  # (16, 4)
 
 
 def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:
     n = draws.n
-    zero = np.zeros(n)
     overlap = draws["adjustments.role_overlap"]
     elasticity = draws["adjustments.shortfall_ramp_elasticity"]
     pay = salaries(profile, draws)
     kept = mask_of(profile.existing_modules)
     available = profile.staff_fte
     owner_fte = min(1.0, available) if profile.business_type == "individual" else 0.0
+    zero = np.zeros(n)
 
-    role_fte: list[dict[Role, np.ndarray]] = []
-    required: list[np.ndarray] = []
-    gross_staff: list[np.ndarray] = []
-    for mask in range(16):
-        members = modules_of(mask)
-        per_role: dict[Role, np.ndarray] = {}
-        for role in ROLES:
-            parts = [sims[m].fte_by_role[role] for m in members if role in sims[m].fte_by_role]
-            if not parts:
-                continue
-            stack = np.stack(parts)
-            top = stack.max(axis=0)
-            per_role[role] = top + (1.0 - overlap) * (stack.sum(axis=0) - top)
-        role_fte.append(per_role)
-        total = sum(per_role.values(), zero)
-        required.append(total)
-        # An individual seller's own time is not a cash cost: the first FTE is the owner.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            paid_share = np.where(total > owner_fte, 1.0 - owner_fte / total, 0.0)
-        gross_staff.append(sum((per_role[r] * pay[r] for r in per_role), zero) * paid_share)
+    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
+    fte = np.stack(
+        [np.stack([sims[m].fte_by_role.get(role, zero) for m in MODULES]) for role in ROLES]
+    )  # (R, 4, n)
+    top = np.zeros((16, len(ROLES), n))
+    total = np.zeros((16, len(ROLES), n))
+    for mask in range(1, 16):
+        low = (mask & -mask).bit_length() - 1
+        rest = mask & (mask - 1)
+        top[mask] = np.maximum(top[rest], fte[:, low])
+        total[mask] = total[rest] + fte[:, low]
+    role_fte = top + (1.0 - overlap) * (total - top)
+    required = role_fte.sum(axis=1)
+    pay_matrix = np.stack([pay[role] for role in ROLES])  # (R, n)
+    # An individual seller's own time is not a cash cost: the first FTE is the owner.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        paid_share = np.where(required > owner_fte, 1.0 - owner_fte / required, 0.0)
+    gross_staff = (role_fte * pay_matrix[None]).sum(axis=1) * paid_share
 
-    staff_cost, excl, rate, monthly, breakeven, setup, stretch = [], [], [], [], [], [], []
+    both = MASKS | kept
+    new = MEMBERS * (1 - MEMBERS[kept])[None, :]  # (16, 4): modules each set adds to what runs
+    staff_cost = gross_staff[both] - gross_staff[kept]
+    staff_cost[new.sum(axis=1) == 0] = 0.0
+    fixed = new @ np.stack([sims[m].monthly_fixed for m in MODULES]) + staff_cost
+    shelf_cols = [MODULES.index(m) for m in SHELVES]
+    shelf_in = MEMBERS[both][:, shelf_cols]  # (16, shelves)
+    shelf_share = np.stack([sims[MODULES[c]].gmv_share for c in shelf_cols])
+    count = shelf_in.sum(axis=1, keepdims=True)
+    fee = np.divide(shelf_in @ shelf_share, count, out=np.zeros((16, n)), where=count > 0)
     margin = profile.gross_margin
-    for mask in range(16):
-        new = modules_of(mask & ~kept)
-        both = mask | kept
-        inc_staff = gross_staff[both] - gross_staff[kept]
-        fixed = sum((sims[m].monthly_fixed for m in new), zero) + inc_staff
-        shelves = [sims[m].gmv_share for m in modules_of(both) if m in SHELVES]
-        fee = np.mean(shelves, axis=0) if shelves else zero
-        with np.errstate(divide="ignore", invalid="ignore"):
-            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
-        # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
-        gmv = np.full(n, profile.monthly_gmv_cny) if profile.monthly_gmv_cny is not None else be
-        fees = fee * np.where(np.isfinite(gmv), gmv, 0.0) if new else zero
-        staff_cost.append(inc_staff)
-        excl.append(fixed)
-        rate.append(fee)
-        monthly.append(fixed + fees)
-        breakeven.append(be if new else zero)
-        setup.append(sum((sims[m].setup for m in new), zero))
-        ratio = required[both] / available
-        stretch.append(np.where(ratio > 1.0, ratio**elasticity, 1.0))
-    return SetTable(kept, role_fte, required, staff_cost, excl, rate, monthly, breakeven, setup, stretch)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
+    # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
+    gmv = np.full((16, n), profile.monthly_gmv_cny) if profile.monthly_gmv_cny is not None else be
+    adds = new.sum(axis=1) > 0
+    fees = np.where(adds[:, None], fee * np.where(np.isfinite(gmv), gmv, 0.0), 0.0)
+    be = np.where(adds[:, None], be, 0.0)
+    ratio = required[both] / available
+    stretch = np.where(ratio > 1.0, ratio**elasticity, 1.0)
+    setup = new @ np.stack([sims[m].setup for m in MODULES])
+    return SetTable(kept, role_fte, required, staff_cost, fixed, fee, fixed + fees, be, setup, stretch)
 
 
 @dataclass(frozen=True)

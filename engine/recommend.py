@@ -164,11 +164,7 @@ def rank(
     sims = model.module_sims(assumptions, profile, draws)
     table = model.set_table(sims, profile, draws, as_of)
     objective = model.Objective.build(assumptions, profile, as_of)
-    scores = np.empty((len(plans), draws.n))
-    for i, plan in enumerate(plans):
-        scores[i] = model.evaluate_plan(
-            plan, sims, table, fit.fit, fit.defer, objective, profile.staff_fte
-        ).score
+    scores = model.score_plans(plans, sims, table, fit.fit, fit.defer, objective, profile.staff_fte)
     mean = scores.mean(axis=1)
     pool = [plans.index(p) for p in forced_plans] if forced_plans else range(len(plans))
     chosen = max(pool, key=lambda i: (round(float(mean[i]), 9), -i))
@@ -305,7 +301,7 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
     kept = r.table.kept
     full, base = r.table.role_fte[sim.mask | kept], r.table.role_fte[kept]
     salaries = r.assumptions.salaries.tier1_monthly
-    gross = {role: (full[role] - base.get(role, 0.0)) * pay[role] for role in model.ROLES if role in full}
+    gross = {role: (full[i] - base[i]) * pay[role] for i, role in enumerate(model.ROLES)}
     total = sum(gross.values(), np.zeros(r.draws.n))
     # Rows add up to the plan's staff cost (an individual seller's own time is not paid).
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -656,7 +652,7 @@ def recommend(
     warnings = _warnings(r, sim, forced is not None, lang)
     if forced is None and win < 0.5 and chosen_plan:
         warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
-    role_fte = r.table.role_fte[sim.mask | r.table.kept]
+    role_fte = r.table.roles(sim.mask)
     be = sim.break_even_gmv
     return Recommendation(
         profile=p,

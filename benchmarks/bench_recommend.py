@@ -1,0 +1,97 @@
+"""Benchmark: one profile, every candidate plan, 10,000 draws (run with `make bench`).
+
+Reports the median and P90 wall time over repeated runs after a warm-up, for:
+- core: draw every assumption and score every candidate plan on every draw (target: median < 100 ms);
+- recommend: the full ``engine.recommend`` call (ranking, counterfactuals, alternatives, output model);
+- recommend+json: the same plus JSON serialisation, as the CLI does.
+Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from datetime import date
+
+import numpy as np
+
+from engine import model
+from engine.assumptions import load
+from engine.profile import MerchantProfile
+from engine.recommend import rank, recommend
+
+# A profile for which all four modules pass the fit threshold: the largest candidate set.
+PROFILE = MerchantProfile(
+    name="benchmark",
+    business_type="brand",
+    category="home",
+    douyin_presence="starting",
+    shelf_platforms=("taobao", "jd"),
+    private_domain="established",
+    distributors=30,
+    staff_fte=8,
+    budget_setup_cny=200_000,
+    budget_monthly_cny=150_000,
+    city_tier=1,
+    avg_order_value_cny=150,
+    gross_margin=0.45,
+    goal="both",
+    audience_age="mixed",
+)
+AS_OF = date(2026, 11, 21)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()  # warm-up
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    assumptions = load()
+
+    def core() -> int:
+        d = model.draw(assumptions, AS_OF, args.draws, np.random.default_rng(0))
+        return len(rank(PROFILE, assumptions, AS_OF, d).plans)
+
+    plans = core()
+    cases = {
+        "core (draw + score all plans)": core,
+        "recommend (full result)": lambda: recommend(
+            PROFILE, as_of=AS_OF, draws=args.draws, assumptions=assumptions
+        ),
+        "recommend + JSON": lambda: recommend(
+            PROFILE, as_of=AS_OF, draws=args.draws, assumptions=assumptions
+        ).model_dump_json(),
+    }
+    print(
+        f"wxplan benchmark: {plans} candidate plans x {args.draws:,} draws, {args.repeat} runs after warm-up"
+    )
+    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {_cpus()} CPUs")
+    print(f"{'case':34s} {'median ms':>10s} {'p90 ms':>8s} {'min ms':>8s}")
+    for name, fn in cases.items():
+        times = timed(fn, args.repeat)
+        p90 = float(np.percentile(times, 90))
+        print(f"{name:34s} {statistics.median(times):10.1f} {p90:8.1f} {min(times):8.1f}")
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
