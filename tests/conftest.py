@@ -44,3 +44,76 @@ def profile_dict() -> dict:
 def wxplan_cmd() -> list[str]:
     """The CLI as a subprocess command (the installed console script's module)."""
     return [sys.executable, "-m", "engine.cli"]
+
+
+# --- real browser: Streamlit server + Debian Chromium driven by Playwright ---------------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "screenshots"  # deliberate screenshots; failures go to test-results/
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Playwright drives Debian's Chromium (never a downloaded browser)."""
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> str:
+    """Start ``streamlit run app/streamlit_app.py`` on a free loopback port for the session."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
+                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            ],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.terminate()
+            pytest.fail(f"streamlit did not become healthy:\n{log.read_text(errors='replace')}")
+        time.sleep(0.25)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
