@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: install run test bench lint format system-deps clean
+.PHONY: install run test bench lint format readme system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install system-deps
 
 bench: install
 	$(PY) benchmarks/bench_recommend.py
+
+# Refresh the README examples from the CLI's current output (tests/test_readme.py checks them).
+readme: install
+	$(PY) scripts/update_readme.py
 
 lint: install
 	$(VENV)/bin/ruff check .

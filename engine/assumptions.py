@@ -12,7 +12,7 @@ a wrong unit for its section, a missing or unexpected file are all errors naming
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -312,12 +312,10 @@ class AssumptionSet(_Strict):
     objective: Objective
     source: str = "default"
 
+    @cached_property
     def param_map(self) -> dict[str, Param]:
         """Every parameter by dotted path (computed once per set)."""
-        cached = _PARAM_MAPS.get(id(self))
-        if cached is None or cached[0] is not self:
-            cached = _PARAM_MAPS[id(self)] = (self, dict(self.params()))
-        return cached[1]
+        return dict(self.params())
 
     def params(self) -> list[tuple[str, Param]]:
         """Every parameter with its dotted path (file.section.key), for listings and checks."""
@@ -335,9 +333,6 @@ class AssumptionSet(_Strict):
 
         walk("", self.model_copy(update={"source": ""}))
         return out
-
-
-_PARAM_MAPS: dict[int, tuple[AssumptionSet, dict[str, Param]]] = {}
 
 
 class AssumptionError(ValueError):
@@ -435,7 +430,7 @@ def _unexpected_files(root: Path) -> list[str]:
 
 
 @cache
-def _load_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> AssumptionSet:
+def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int], ...]) -> AssumptionSet:
     root = Path(directory)
     problems: list[str] = []
     parts: dict[str, BaseModel | None] = {}
@@ -449,7 +444,7 @@ def _load_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> Assumpti
         salaries=parts["salaries"],  # type: ignore[arg-type]
         adjustments=parts["adjustments"],  # type: ignore[arg-type]
         objective=parts["objective"],  # type: ignore[arg-type]
-        source=str(root),
+        source=label,
     )
 
 
@@ -459,4 +454,5 @@ def load(directory: str | Path | None = None) -> AssumptionSet:
     if not root.is_dir():
         raise AssumptionError([f"{root}: not a directory"])
     stamp = tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for p in root.rglob("*.y*ml")))
-    return _load_cached(str(root.resolve()), stamp)
+    label = "bundled" if root.resolve() == DEFAULT_DIR else str(directory)
+    return _load_cached(str(root.resolve()), label, stamp)

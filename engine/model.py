@@ -79,7 +79,7 @@ class Draws:
 
 def draw(assumptions: AssumptionSet, as_of: date, n: int, rng: np.random.Generator) -> Draws:
     """Draws for ``n`` simulations; the generator supplies the root seed of every parameter's stream."""
-    return Draws(assumptions.param_map(), as_of, n, int(rng.integers(0, 2**63 - 1)))
+    return Draws(assumptions.param_map, as_of, n, int(rng.integers(0, 2**63 - 1)))
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,9 @@ def to_markdown(rec: Recommendation) -> str:
     out.append(f"- {L('report.steady_state')}: {_b(rec.ramp_weeks.steady_state, lang, 1)}")
     s = rec.staffing
     out += ["", f"## {L('report.staffing')}", ""]
-    out.append(f"- {L('report.required')}: {s.required_fte:g} ({_b(s.required_band, lang, 2)})")
+    out.append(f"- {L('report.required')}: {_b(s.required_band, lang, 1)}")
     out.append(f"- {L('report.available')}: {s.available_fte:g}")
-    out.append(f"- {L('report.shortfall')}: {s.shortfall_fte:g}")
+    out.append(f"- {L('report.shortfall')}: {s.shortfall_fte:.1f}")
     if rec.warnings:
         out += ["", f"## {L('report.warnings')}", ""]
         for w in rec.warnings:
