@@ -14,11 +14,20 @@ from __future__ import annotations
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from engine.profile import (
     DOUYIN_LEVELS,
@@ -176,133 +185,94 @@ class Param(_Strict):
         return self.model_copy(update={"values": values, "note": note})
 
 
-def _unit_check(section: str, params: dict[str, Param], unit: str) -> dict[str, Param]:
-    for key, param in params.items():
+def _unit(unit: str) -> Any:
+    """A Param that must be in ``unit`` (the error lands on the parameter's own path)."""
+
+    def check(param: Param) -> Param:
         if param.unit != unit:
-            raise ValueError(f"{section}.{key}: unit must be '{unit}', got '{param.unit}'")
-    return params
+            raise ValueError(f"unit must be '{unit}', got '{param.unit}'")
+        return param
+
+    return Annotated[Param, AfterValidator(check)]
 
 
-class Ramp(_Strict):
-    operational_weeks: Param
-    steady_state_extra_weeks: Param
+class _Section(_Strict):
+    """A group of parameters; ``REQUIRED_KEYS`` lists the keys a mapping field must have."""
 
-    @model_validator(mode="after")
-    def _weeks(self) -> Self:
-        _unit_check("ramp", {"operational_weeks": self.operational_weeks}, "weeks")
-        _unit_check("ramp", {"steady_state_extra_weeks": self.steady_state_extra_weeks}, "weeks")
-        return self
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {}
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _required_keys(cls, value: Any, info: ValidationInfo) -> Any:
+        missing = [str(k) for k in cls.REQUIRED_KEYS.get(info.field_name or "", ()) if k not in value]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return value
 
 
-class ModuleAssumptions(_Strict):
+class Ramp(_Section):
+    operational_weeks: _unit("weeks")
+    steady_state_extra_weeks: _unit("weeks")
+
+
+class ModuleAssumptions(_Section):
     """Costs, staffing and ramp of one module. Seat items are priced per FTE working the module."""
 
     module: Module
     description: Text
-    setup: dict[str, Param] = Field(default_factory=dict)
-    monthly: dict[str, Param] = Field(default_factory=dict)
-    per_seat: dict[str, Param] = Field(default_factory=dict)
-    gmv_share: dict[str, Param] = Field(default_factory=dict)
-    staffing: dict[Role, Param] = Field(min_length=1)
+    setup: dict[str, _unit("CNY")] = Field(default_factory=dict)
+    monthly: dict[str, _unit("CNY/month")] = Field(default_factory=dict)
+    per_seat: dict[str, _unit("CNY/month/seat")] = Field(default_factory=dict)
+    gmv_share: dict[str, _unit("share_of_gmv")] = Field(default_factory=dict)
+    staffing: dict[Role, _unit("FTE")] = Field(min_length=1)
     ramp: Ramp
 
-    @model_validator(mode="after")
-    def _units(self) -> Self:
-        _unit_check("setup", self.setup, "CNY")
-        _unit_check("monthly", self.monthly, "CNY/month")
-        _unit_check("per_seat", self.per_seat, "CNY/month/seat")
-        _unit_check("gmv_share", self.gmv_share, "share_of_gmv")
-        _unit_check("staffing", dict(self.staffing), "FTE")
-        return self
 
-
-class Salaries(_Strict):
+class Salaries(_Section):
     """Monthly salary per FTE by role in a tier-1 city; tier multipliers and employer on-costs."""
 
-    tier1_monthly: dict[Role, Param]
-    tier_multiplier: dict[Literal[1, 2, 3], Param]
-    employer_on_cost: Param
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {
+        "tier1_monthly": Role.__args__,
+        "tier_multiplier": (1, 2, 3),
+    }
 
-    @field_validator("tier1_monthly")
-    @classmethod
-    def _all_roles(cls, value: dict[str, Param]) -> dict[str, Param]:
-        missing = set(Role.__args__) - set(value)
-        if missing:
-            raise ValueError(f"missing roles: {', '.join(sorted(missing))}")
-        return _unit_check("tier1_monthly", value, "CNY/month/FTE")
-
-    @field_validator("tier_multiplier")
-    @classmethod
-    def _all_tiers(cls, value: dict[int, Param]) -> dict[int, Param]:
-        if set(value) != {1, 2, 3}:
-            raise ValueError("tier_multiplier needs tiers 1, 2 and 3")
-        _unit_check("tier_multiplier", {str(k): v for k, v in value.items()}, "multiplier")
-        return value
-
-    @field_validator("employer_on_cost")
-    @classmethod
-    def _on_cost(cls, value: Param) -> Param:
-        _unit_check("salaries", {"employer_on_cost": value}, "multiplier")
-        return value
+    tier1_monthly: dict[Role, _unit("CNY/month/FTE")]
+    tier_multiplier: dict[Literal[1, 2, 3], _unit("multiplier")]
+    employer_on_cost: _unit("multiplier")
 
 
-class Adjustments(_Strict):
-    """How the profile shapes ramp and staffing."""
+class Adjustments(_Section):
+    """How the profile shapes ramp, staffing and discretionary spend."""
 
-    channels_ramp_by_douyin: dict[DouyinPresence, Param]
-    private_ramp_by_private_domain: dict[PrivateDomain, Param]
-    shop_ramp_with_shelf_experience: Param
-    staffing_scale_by_business_type: dict[BusinessType, Param]
-    spend_scale_by_business_type: dict[BusinessType, Param]
-    role_overlap: Param
-    shortfall_ramp_elasticity: Param
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {
+        "channels_ramp_by_douyin": DOUYIN_LEVELS,
+        "private_ramp_by_private_domain": PRIVATE_DOMAIN_LEVELS,
+        "staffing_scale_by_business_type": BusinessType.__args__,
+        "spend_scale_by_business_type": BusinessType.__args__,
+    }
 
-    @model_validator(mode="after")
-    def _complete(self) -> Self:
-        for name, levels in (
-            ("channels_ramp_by_douyin", DOUYIN_LEVELS),
-            ("private_ramp_by_private_domain", PRIVATE_DOMAIN_LEVELS),
-            ("staffing_scale_by_business_type", BusinessType.__args__),
-            ("spend_scale_by_business_type", BusinessType.__args__),
-        ):
-            group = getattr(self, name)
-            missing = [lvl for lvl in levels if lvl not in group]
-            if missing:
-                raise ValueError(f"{name}: missing {', '.join(missing)}")
-            _unit_check(name, group, "multiplier")
-        _unit_check(
-            "adjustments",
-            {"shop_ramp_with_shelf_experience": self.shop_ramp_with_shelf_experience},
-            "multiplier",
-        )
-        _unit_check("adjustments", {"role_overlap": self.role_overlap}, "share")
-        _unit_check(
-            "adjustments", {"shortfall_ramp_elasticity": self.shortfall_ramp_elasticity}, "multiplier"
-        )
-        return self
+    channels_ramp_by_douyin: dict[DouyinPresence, _unit("multiplier")]
+    private_ramp_by_private_domain: dict[PrivateDomain, _unit("multiplier")]
+    shop_ramp_with_shelf_experience: _unit("multiplier")
+    staffing_scale_by_business_type: dict[BusinessType, _unit("multiplier")]
+    spend_scale_by_business_type: dict[BusinessType, _unit("multiplier")]
+    role_overlap: _unit("share")
+    shortfall_ramp_elasticity: _unit("multiplier")
 
 
-class Objective(_Strict):
+Weight = Literal["value", "cost", "budget_overrun", "staff_shortfall", "defer"]
+
+
+class Objective(_Section):
     """The transparent objective that ranks plans (see README, "How the model works")."""
 
-    horizon_weeks: Param
-    cost_scale_floor: Param
-    base_fit: dict[Module, Param]
-    min_fit: Param
-    weights: dict[Literal["value", "cost", "budget_overrun", "staff_shortfall", "defer"], Param]
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {"base_fit": MODULES, "weights": Weight.__args__}
 
-    @model_validator(mode="after")
-    def _complete(self) -> Self:
-        if set(self.base_fit) != set(MODULES):
-            raise ValueError(f"base_fit needs every module: {', '.join(MODULES)}")
-        if set(self.weights) != {"value", "cost", "budget_overrun", "staff_shortfall", "defer"}:
-            raise ValueError("weights needs value, cost, budget_overrun, staff_shortfall and defer")
-        _unit_check("objective", {"horizon_weeks": self.horizon_weeks}, "weeks")
-        _unit_check("objective", {"cost_scale_floor": self.cost_scale_floor}, "CNY")
-        _unit_check("base_fit", dict(self.base_fit), "fit")
-        _unit_check("objective", {"min_fit": self.min_fit}, "fit")
-        _unit_check("weights", dict(self.weights), "score")
-        return self
+    horizon_weeks: _unit("weeks")
+    cost_scale_floor: _unit("CNY")
+    base_fit: dict[Module, _unit("fit")]
+    min_fit: _unit("fit")
+    weights: dict[Weight, _unit("score")]
 
 
 class AssumptionSet(_Strict):
@@ -354,6 +324,12 @@ def _mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain value, got {type(key).__name__}", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}' (first at line {seen[key] + 1})", key_node.start_mark
@@ -391,8 +367,12 @@ def _load_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]
         return None
     try:
         data = read_yaml(path)
+    except UnicodeDecodeError:
+        problems.append(f"{rel}: not UTF-8 text; save the file as UTF-8")
+        return None
     except yaml.YAMLError as exc:
-        problems.append(f"{rel}: {' '.join(str(exc).split())}")
+        message = " ".join(str(exc).replace('in "<unicode string>", ', "").split())
+        problems.append(f"{rel}: {message}")
         return None
     if not isinstance(data, dict):
         problems.append(f"{rel}: expected a mapping at the top level")

@@ -39,7 +39,7 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 def read_profile(path: str) -> dict:
     """Read a profile JSON file (``-`` for stdin) into a dict, or raise :class:`UserError`."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -49,7 +49,7 @@ def read_profile(path: str) -> dict:
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise UserError(
             f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
