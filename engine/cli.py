@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from engine.assumptions import AssumptionError, check, load
 from engine.errors import format_profile_error
+from engine.overrides import TARGETS
 from engine.profile import MODULES, MerchantProfile
 from engine.recommend import InputError, recommend
 from engine.report import to_markdown
@@ -25,6 +26,9 @@ EXAMPLE = """examples:
   wxplan evaluate examples/douyin_native_brand.json --plan "channels,shop>wecom"
   wxplan assumptions check assumptions/
   wxplan schema > profile.schema.json"""
+
+
+OVERRIDE_KEYS = tuple(TARGETS)
 
 
 class UserError(Exception):
@@ -79,6 +83,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--format", choices=("json", "markdown"), default="json", help="output format (default json)"
     )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=FACTOR",
+        help="scale key assumptions: salary, saas (SaaS/development prices), promotion; e.g. --override salary=1.2",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _overrides(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in OVERRIDE_KEYS:
+            raise UserError(
+                f"--override: '{item}' must be KEY=FACTOR with KEY one of {', '.join(OVERRIDE_KEYS)}"
+            )
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise UserError(f"--override: '{value}' is not a number (in '{item}')") from None
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "schema":
         print(json.dumps(MerchantProfile.model_json_schema(), ensure_ascii=False, indent=2))
@@ -139,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         plan=getattr(args, "plan", None),
         assumptions=args.assumptions,
         lang=args.lang,
+        overrides=_overrides(args.override),
     )
     if args.format == "markdown":
         sys.stdout.write(to_markdown(rec))

@@ -67,7 +67,9 @@ def parse_plan(text: str, kept: tuple[Module, ...] = ()) -> tuple[tuple[Module, 
     for part in phases_text:
         names = [n for n in part.split(",") if n]
         if not names:
-            raise PlanSyntaxError(f"plan: '{text}' has an empty phase (no module in it); allowed: {', '.join(MODULES)}")
+            raise PlanSyntaxError(
+                f"plan: '{text}' has an empty phase (no module in it); allowed: {', '.join(MODULES)}"
+            )
         for name in names:
             if name not in MODULES:
                 raise PlanSyntaxError(f"plan: unknown module '{name}'; allowed: {', '.join(MODULES)}")

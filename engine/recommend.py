@@ -7,10 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from engine import model
 from engine.assumptions import AssumptionSet, Param, load
 from engine.i18n import Lang, t
+from engine.overrides import Overrides
+from engine.overrides import apply as apply_overrides
 from engine.plans import (
     Plan,
     candidate_plans,
@@ -604,6 +607,7 @@ def recommend(
     plan: str | list[Module] | tuple[Module, ...] | None = None,
     assumptions: AssumptionSet | str | Path | None = None,
     lang: Lang = "zh",
+    overrides: Overrides | dict | None = None,
     with_counterfactuals: bool = True,
 ) -> Recommendation:
     """Recommend (or, with ``plan``, evaluate) a phased plan of WeChat modules for a merchant.
@@ -616,7 +620,12 @@ def recommend(
     _check_options(draws, seed)
     if lang not in ("zh", "en"):
         raise InputError("lang", f"'{lang}' is not one of zh, en")
-    aset = _assumptions(assumptions)
+    try:
+        ov = overrides if isinstance(overrides, Overrides) else Overrides.model_validate(overrides or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
+    aset = apply_overrides(_assumptions(assumptions), ov)
     forced = None
     if plan is not None:
         text = plan if isinstance(plan, str) else ",".join(plan)
@@ -661,6 +670,7 @@ def recommend(
         draws=draws,
         lang=lang,
         assumptions=aset.source,
+        overrides=ov.active(),
         forced_plan=forced is not None,
         modules=modules,
         plan=_plan_out(chosen_plan, sim, p.existing_modules, lang, day),

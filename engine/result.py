@@ -125,6 +125,7 @@ class Recommendation(_Out):
     draws: int
     lang: Literal["zh", "en"]
     assumptions: str
+    overrides: dict[str, float]
     forced_plan: bool
     modules: dict[Module, ModuleResult]
     plan: PlanOut
