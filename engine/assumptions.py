@@ -270,6 +270,7 @@ class Objective(_Section):
 
     horizon_weeks: _unit("weeks")
     cost_scale_floor: _unit("CNY")
+    value_without_acquisition: _unit("share")
     base_fit: dict[Module, _unit("fit")]
     min_fit: _unit("fit")
     weights: dict[Weight, _unit("score")]

@@ -108,6 +108,15 @@ class ModuleSim:
         return sum(self.fte_by_role.values(), np.zeros_like(self.gmv_share))
 
 
+MIN_STAFF_FTE = 0.05
+
+
+def effective_staff(profile: MerchantProfile) -> float:
+    """Staff used in ratios: below a twentieth of a person the merchant has, in effect, nobody, and the
+    ratio is capped there so that a tiny positive value cannot overflow the ramp arithmetic."""
+    return max(profile.staff_fte, MIN_STAFF_FTE)
+
+
 def salaries(profile: MerchantProfile, draws: Draws) -> dict[Role, np.ndarray]:
     """Fully loaded monthly cost of one FTE per role in the merchant's city tier."""
     tier = draws[f"salaries.tier_multiplier.{profile.city_tier}"] * draws["salaries.employer_on_cost"]
@@ -190,8 +199,7 @@ def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Dr
     elasticity = draws["adjustments.shortfall_ramp_elasticity"]
     pay = salaries(profile, draws)
     kept = mask_of(profile.existing_modules)
-    available = profile.staff_fte
-    owner_fte = min(1.0, available) if profile.business_type == "individual" else 0.0
+    available = effective_staff(profile)
     zero = np.zeros(n)
 
     # Per role, the largest single-module need and the total need of each set, built up one module at a time.
@@ -208,23 +216,27 @@ def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Dr
     role_fte = top + (1.0 - overlap) * (total - top)
     required = role_fte.sum(axis=1)
     pay_matrix = np.stack([pay[role] for role in ROLES])  # (R, n)
-    # An individual seller's own time is not a cash cost: the first FTE is the owner.
+    # The people the merchant already has are not costed again; only the FTE beyond them are hires,
+    # paid at the need-weighted salary of the roles in the set.
     with np.errstate(divide="ignore", invalid="ignore"):
-        paid_share = np.where(required > owner_fte, 1.0 - owner_fte / required, 0.0)
-    gross_staff = (role_fte * pay_matrix[None]).sum(axis=1) * paid_share
+        hired_share = np.where(required > available, 1.0 - available / required, 0.0)
+    gross_staff = (role_fte * pay_matrix[None]).sum(axis=1) * hired_share
 
     both = MASKS | kept
     new = MEMBERS * (1 - MEMBERS[kept])[None, :]  # (16, 4): modules each set adds to what runs
     staff_cost = gross_staff[both] - gross_staff[kept]
     staff_cost[new.sum(axis=1) == 0] = 0.0
     fixed = new @ np.stack([sims[m].monthly_fixed for m in MODULES]) + staff_cost
+    # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then running);
+    # a set that adds no shelf sells through shelves whose fees are already part of today's business.
     shelf_cols = [MODULES.index(m) for m in SHELVES]
     shelf_in = MEMBERS[both][:, shelf_cols]  # (16, shelves)
     shelf_share = np.stack([sims[MODULES[c]].gmv_share for c in shelf_cols])
     count = shelf_in.sum(axis=1, keepdims=True)
-    fee = np.divide(shelf_in @ shelf_share, count, out=np.zeros((16, n)), where=count > 0)
+    adds_shelf = new[:, shelf_cols].sum(axis=1, keepdims=True) > 0
+    fee = np.divide(shelf_in @ shelf_share, count, out=np.zeros((16, n)), where=(count > 0) & adds_shelf)
     margin = profile.gross_margin
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
     # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
     gmv = np.full((16, n), profile.monthly_gmv_cny) if profile.monthly_gmv_cny is not None else be
@@ -267,6 +279,30 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class Valuation:
+    """What each new module is worth per week operational: its fit, and the rules' phase and traffic advice."""
+
+    fit: dict[Module, float]
+    defer: frozenset[Module]
+    needs_traffic: frozenset[Module]
+    value_without_acquisition: float
+
+    def fit_for(self, plan: Plan, kept: int) -> dict[Module, float]:
+        """Fit as it counts in ``plan``: modules that need traffic count less in a plan without Channels."""
+        if not self.needs_traffic or kept & bit("channels") or any("channels" in phase for phase in plan):
+            return self.fit
+        share = self.value_without_acquisition
+        return {m: f * share if m in self.needs_traffic else f for m, f in self.fit.items()}
+
+
+def deferred_too_early(plan: Plan, defer: frozenset[Module]) -> int:
+    """How many modules a rule says belong later sit in the first phase or alongside (or before) the
+    last phase that starts a module no rule defers."""
+    last_core = max((k for k, phase in enumerate(plan) if any(m not in defer for m in phase)), default=0)
+    return sum(1 for k, phase in enumerate(plan) for m in phase if m in defer and k <= last_core)
+
+
+@dataclass(frozen=True)
 class PlanSim:
     plan: Plan
     score: np.ndarray
@@ -287,8 +323,7 @@ def evaluate_plan(
     plan: Plan,
     sims: dict[Module, ModuleSim],
     table: SetTable,
-    fit: dict[Module, float],
-    defer: frozenset[Module],
+    valuation: Valuation,
     objective: Objective,
     available_fte: float,
 ) -> PlanSim:
@@ -296,6 +331,7 @@ def evaluate_plan(
     n = table.required_fte[0].shape[0]
     horizon = objective.horizon_weeks
     kept = table.kept
+    fit = valuation.fit_for(plan, kept)
     start = np.zeros(n)
     prefix = 0
     value = np.zeros(n)
@@ -333,7 +369,7 @@ def evaluate_plan(
     full = mask_of(tuple(m for phase in plan for m in phase))
     required = table.required_fte[full | kept]
     shortfall = np.maximum(required - available_fte, 0.0)
-    n_deferred = sum(1 for m in (plan[0] if plan else ()) if m in defer)
+    n_deferred = deferred_too_early(plan, valuation.defer)
     score = (
         objective.w_value * value
         - objective.w_cost * first_year / objective.cost_scale
@@ -362,8 +398,7 @@ def score_plans(
     plans: list[Plan],
     sims: dict[Module, ModuleSim],
     table: SetTable,
-    fit: dict[Module, float],
-    defer: frozenset[Module],
+    valuation: Valuation,
     objective: Objective,
     available_fte: float,
 ) -> np.ndarray:
@@ -384,6 +419,7 @@ def score_plans(
         if not plan:
             out[i] = -objective.w_staff * short[0] / available_fte
             continue
+        fit = valuation.fit_for(plan, kept)
         start: np.ndarray | float = 0.0
         prefix = 0
         value = np.zeros(n)
@@ -419,7 +455,7 @@ def score_plans(
             first_year += rate[prefix] * span
             shortfall_weeks += short[prefix] * span
             start = end
-        n_deferred = sum(1 for m in plan[0] if m in defer)
+        n_deferred = deferred_too_early(plan, valuation.defer)
         out[i] = (
             objective.w_value * value
             - objective.w_cost * first_year / objective.cost_scale

@@ -92,6 +92,7 @@ def _assumptions(value: AssumptionSet | str | Path | None) -> AssumptionSet:
 class Fit:
     fit: dict[Module, float]
     defer: frozenset[Module]
+    needs_traffic: frozenset[Module]
     firings: tuple[Firing, ...]
 
 
@@ -100,12 +101,16 @@ def assess_fit(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date
     firings = tuple(fire(profile, as_of))
     fit = {m: assumptions.objective.base_fit[m].mode_at(as_of) for m in MODULES}
     defer: set[Module] = set()
+    needs_traffic: set[Module] = set()
     for f in firings:
         for e in f.effects:
             fit[e.module] += e.fit
             if e.defer:
                 defer.add(e.module)
-    return Fit({m: round(min(max(v, 0.0), 1.0), 4) for m, v in fit.items()}, frozenset(defer), firings)
+            if e.needs_traffic:
+                needs_traffic.add(e.module)
+    clipped = {m: round(min(max(v, 0.0), 1.0), 4) for m, v in fit.items()}
+    return Fit(clipped, frozenset(defer), frozenset(needs_traffic), firings)
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -127,6 +132,7 @@ class Ranking:
     table: model.SetTable
     objective: model.Objective
     fit: Fit
+    valuation: model.Valuation
     below_threshold: frozenset[Module]
 
     def simulate(self, index: int) -> model.PlanSim:
@@ -134,10 +140,9 @@ class Ranking:
             self.plans[index],
             self.sims,
             self.table,
-            self.fit.fit,
-            self.fit.defer,
+            self.valuation,
             self.objective,
-            self.profile.staff_fte,
+            model.effective_staff(self.profile),
         )
 
 
@@ -167,13 +172,42 @@ def rank(
     sims = model.module_sims(assumptions, profile, draws)
     table = model.set_table(sims, profile, draws, as_of)
     objective = model.Objective.build(assumptions, profile, as_of)
-    scores = model.score_plans(plans, sims, table, fit.fit, fit.defer, objective, profile.staff_fte)
-    mean = scores.mean(axis=1)
-    pool = [plans.index(p) for p in forced_plans] if forced_plans else range(len(plans))
-    chosen = max(pool, key=lambda i: (round(float(mean[i]), 9), -i))
-    return Ranking(
-        profile, assumptions, as_of, draws, plans, scores, mean, chosen, sims, table, objective, fit, below
+    valuation = model.Valuation(
+        fit.fit,
+        fit.defer,
+        fit.needs_traffic,
+        assumptions.objective.value_without_acquisition.mode_at(as_of),
     )
+    scores = model.score_plans(plans, sims, table, valuation, objective, model.effective_staff(profile))
+    mean = scores.mean(axis=1)
+    pool = [plans.index(p) for p in forced_plans] if forced_plans else list(range(len(plans)))
+    chosen = choose(scores, mean, pool, plans)
+    return Ranking(
+        profile,
+        assumptions,
+        as_of,
+        draws,
+        plans,
+        scores,
+        mean,
+        chosen,
+        sims,
+        table,
+        objective,
+        fit,
+        valuation,
+        below,
+    )
+
+
+def choose(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan]) -> int:
+    """The best mean score in ``pool``; among plans not distinguishable from it (the paired difference is
+    within two standard errors), the one with fewest phases, being the simplest to run."""
+    best = max(pool, key=lambda i: (float(mean[i]), -i))
+    diff = scores[best] - scores[pool]
+    se = diff.std(axis=1) / np.sqrt(scores.shape[1])
+    close = [i for i, d, e in zip(pool, diff.mean(axis=1), se, strict=True) if d <= 2 * e]
+    return min(close, key=lambda i: (len(plans[i]), -float(mean[i]), i))
 
 
 # --- output helpers ----------------------------------------------------------------------------
@@ -182,7 +216,9 @@ def rank(
 def _band(values: np.ndarray, digits: int = 0) -> Band:
     """P10/P50/P90, with ``None`` for a percentile that is unbounded (e.g. break-even out of reach)."""
     out = []
-    for v in np.percentile(values, [10, 50, 90]):
+    with np.errstate(invalid="ignore"):
+        quantiles = np.percentile(values, [10, 50, 90])
+    for v in quantiles:
         out.append(round(float(v), digits) if np.isfinite(v) else None)
     return Band(p10=out[0], p50=out[1], p90=out[2])
 
@@ -230,6 +266,8 @@ def _effect_text(firing: Firing, module: Module, lang: Lang) -> str:
             parts.append(t("effect.defer", lang))
         if e.note:
             parts.append(t("effect.note", lang))
+        if e.needs_traffic:
+            parts.append(t("effect.needs_traffic", lang))
     return "; ".join(parts)
 
 
@@ -691,7 +729,9 @@ def recommend(
         module_set_win_probability=round(set_win, 4),
         mean_score=round(float(r.mean[r.chosen]), 4),
         break_even_gmv_cny=_band(be),
-        break_even_orders_per_month=_band(be / p.avg_order_value_cny, 1),
+        break_even_orders_per_month=_band(
+            np.divide(be, p.avg_order_value_cny, where=np.isfinite(be), out=np.full_like(be, np.inf)), 1
+        ),
         counterfactuals=counterfactuals(r, lang) if with_counterfactuals and forced is None else [],
         first_year_histogram=_histogram(sim.first_year),
         candidates_evaluated=len(r.plans),

@@ -50,6 +50,7 @@ class Effect:
     defer: bool = False
     note: bool = False
     keep: bool = False
+    needs_traffic: bool = False  # worth less in a plan without Channels to bring customers
 
 
 @dataclass(frozen=True)
@@ -412,6 +413,25 @@ RULES: tuple[Rule, ...] = (
         sources=C(*_s("001", 14), *_s("004", 22, 24)),
         effects=(Effect("channels", fit=0.10), Effect("wecom", fit=-0.10), Effect("miniprogram", fit=-0.05)),
         when=lambda p: p.goal == "acquisition",
+    ),
+    Rule(
+        id="mall_needs_traffic",
+        label={
+            "zh": "小程序和企业微信自己不带来新客",
+            "en": "A mall and WeCom bring no new customers by themselves",
+        },
+        rationale={
+            "zh": "小程序商城和企业微信承接的是已有客户，自己不能获客；没有视频号、成熟私域、货架店铺或分销网络带来客户时，它们的价值要打折扣。加上视频号，才构成从公域获客到私域多次转化的体系。",
+            "en": "A mini-program mall and WeCom serve customers who are already there; they cannot acquire on their own. Without Channels, a mature private domain, shelf stores or a distributor network to bring customers, they are worth less; with Channels they form the chain from public acquisition to repeated private conversion.",
+        },
+        sources=C(*_s("000", 39), *_s("001", 14), *_s("003", 18)),
+        effects=(Effect("miniprogram", needs_traffic=True), Effect("wecom", needs_traffic=True)),
+        when=lambda p: (
+            "channels" not in p.existing_modules
+            and _young_private_domain(p)
+            and not p.shelf_platforms
+            and p.distributors < 20
+        ),
     ),
     Rule(
         id="diversion_crackdown",

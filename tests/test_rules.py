@@ -80,6 +80,7 @@ RULE_TABLE: dict[str, tuple[dict, dict | None, str]] = {
     ),
     "repeat_goal_private_chain": ({"goal": "repeat"}, {"goal": "acquisition"}, NOW),
     "acquisition_goal_public": ({"goal": "acquisition"}, {"goal": "both"}, NOW),
+    "mall_needs_traffic": ({"private_domain": "basic"}, {"shelf_platforms": ["taobao"]}, NOW),
     "diversion_crackdown": ({"goal": "acquisition"}, {"goal": "repeat"}, NOW),
     "live_after_sales_load": ({"existing_modules": []}, {"existing_modules": ["channels"]}, NOW),
     "limited_paid_traffic": ({"douyin_presence": "established"}, {"douyin_presence": "starting"}, NOW),
