@@ -701,6 +701,8 @@ def recommend(
         warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
     role_fte = r.table.roles(sim.mask)
     be = sim.break_even_gmv
+    with np.errstate(over="ignore"):
+        orders = be / p.avg_order_value_cny
     return Recommendation(
         profile=p,
         as_of=day,
@@ -729,9 +731,7 @@ def recommend(
         module_set_win_probability=round(set_win, 4),
         mean_score=round(float(r.mean[r.chosen]), 4),
         break_even_gmv_cny=_band(be),
-        break_even_orders_per_month=_band(
-            np.divide(be, p.avg_order_value_cny, where=np.isfinite(be), out=np.full_like(be, np.inf)), 1
-        ),
+        break_even_orders_per_month=_band(orders, 1),
         counterfactuals=counterfactuals(r, lang) if with_counterfactuals and forced is None else [],
         first_year_histogram=_histogram(sim.first_year),
         candidates_evaluated=len(r.plans),
