@@ -11,7 +11,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-
 READMES = ("README.md", "README.zh.md")
 
 
