@@ -312,7 +312,9 @@ class PlanSim:
     operational: np.ndarray
     steady_state: np.ndarray
     phase_starts: tuple[np.ndarray, ...]
-    module_operational: dict[Module, np.ndarray]
+    module_operational: dict[Module, np.ndarray]  # week each new module becomes operational
+    module_steady: dict[Module, np.ndarray]  # week each new module reaches steady state
+    fit: float  # mean fit of the new modules as the objective counts them (0 for no new module)
     required_fte: np.ndarray
     shortfall_fte: np.ndarray
     break_even_gmv: np.ndarray
@@ -340,6 +342,7 @@ def evaluate_plan(
     steady = np.zeros(n)
     starts: list[np.ndarray] = []
     module_op: dict[Module, np.ndarray] = {}
+    module_steady: dict[Module, np.ndarray] = {}
     for phase in plan:
         prefix |= mask_of(phase)
         stretch = table.stretch[prefix | kept]
@@ -351,7 +354,8 @@ def evaluate_plan(
             module_op[m] = end
             value += fit[m] * np.clip((horizon - end) / horizon, 0.0, 1.0)
             operational = np.maximum(operational, end)
-            steady = np.maximum(steady, start + sims[m].steady_state_weeks * stretch)
+            module_steady[m] = start + sims[m].steady_state_weeks * stretch
+            steady = np.maximum(steady, module_steady[m])
             phase_len = np.maximum(phase_len, op)
         first_year += np.where(start < horizon, table.setup[mask_of(phase)], 0.0)
         start = start + phase_len
@@ -387,6 +391,8 @@ def evaluate_plan(
         steady_state=steady,
         phase_starts=tuple(starts),
         module_operational=module_op,
+        module_steady=module_steady,
+        fit=float(np.mean([fit[m] for phase in plan for m in phase])) if plan else 0.0,
         required_fte=required,
         shortfall_fte=shortfall,
         break_even_gmv=table.break_even_gmv[full],

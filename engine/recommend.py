@@ -237,6 +237,7 @@ def _plan_out(plan: Plan, sim: model.PlanSim, kept: tuple[Module, ...], lang: La
     return PlanOut(
         label=plan_label(plan, kept, lang, as_of),
         code=plan_code(plan),
+        fit=round(sim.fit, 4),
         modules=[m for m in MODULES if m in kept or any(m in p for p in plan)],
         kept=list(kept),
         phases=phases,
@@ -369,6 +370,18 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
         ]
         add(None, "gmv_share", "gmv_fees", t("item.gmv_fees", lang), "CNY/month", fees, shelf_refs)
     return rows
+
+
+def _module_timing(module: Module, plan: Plan, sim: model.PlanSim) -> dict[str, Band]:
+    """When an adopted module starts, becomes operational and reaches steady state (weeks from plan start)."""
+    phase = next((i for i, ph in enumerate(plan) if module in ph), None)
+    if phase is None:
+        return {}
+    return {
+        "start_week": _band(sim.phase_starts[phase], 1),
+        "operational_week": _band(sim.module_operational[module], 1),
+        "steady_state_week": _band(sim.module_steady[module], 1),
+    }
 
 
 def _win_text(p: float, lang: Lang) -> str:
@@ -693,6 +706,7 @@ def recommend(
             defer=m in r.fit.defer,
             decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
             reasons=_reasons(r.fit, m, lang),
+            **_module_timing(m, chosen_plan, sim),
         )
         for m in MODULES
     }

@@ -41,6 +41,9 @@ class ModuleResult(_Out):
     defer: bool
     decision: str
     reasons: list[Reason]
+    start_week: Band | None = None  # weeks from the plan's start; None unless adopted
+    operational_week: Band | None = None
+    steady_state_week: Band | None = None
 
 
 class PhaseOut(_Out):
@@ -52,6 +55,7 @@ class PhaseOut(_Out):
 class PlanOut(_Out):
     label: str
     code: str
+    fit: float  # mean fit of the new modules as the objective counts them
     modules: list[Module]
     kept: list[Module]
     phases: list[PhaseOut]
