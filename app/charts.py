@@ -1,0 +1,216 @@
+"""Charts as pure functions: a Recommendation in, an Altair chart out (labels in the result's language)."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from engine.i18n import t
+from engine.result import Recommendation
+
+WIDTH = "container"
+
+
+def _module_name(rec: Recommendation, module: str | None) -> str:
+    return rec.modules[module].name if module else t("chart.shared", rec.lang)
+
+
+def cost_breakdown(rec: Recommendation) -> alt.VConcatChart | None:
+    """One-time and monthly items of the recommended plan: P50 bars with P10–P90 lines, by module."""
+    if not rec.items:
+        return None
+    lang = rec.lang
+    rows = [
+        {
+            "item": i.label,
+            "module": _module_name(rec, i.module),
+            "group": "setup" if i.kind == "setup" else "monthly",
+            "p10": i.p10,
+            "p50": i.p50,
+            "p90": i.p90,
+        }
+        for i in rec.items
+    ]
+    charts = []
+    for group, title, unit in (
+        ("setup", "chart.cost_breakdown.setup_title", "chart.axis.cny"),
+        ("monthly", "chart.cost_breakdown.monthly_title", "chart.axis.cny_month"),
+    ):
+        part = [r for r in rows if r["group"] == group]
+        if not part:
+            continue
+        base = alt.Chart(alt.Data(values=part)).encode(
+            y=alt.Y("item:N", title=t("chart.axis.item", lang), sort="-x"),
+        )
+        bars = base.mark_bar().encode(
+            x=alt.X("p50:Q", title=t(unit, lang)),
+            color=alt.Color(
+                "module:N", title=t("chart.axis.module", lang), legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=[
+                alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
+                alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
+                alt.Tooltip("p10:Q", format=",.0f"),
+                alt.Tooltip("p50:Q", format=",.0f"),
+                alt.Tooltip("p90:Q", format=",.0f"),
+            ],
+        )
+        whiskers = base.mark_rule(color="#333").encode(x="p10:Q", x2="p90:Q")
+        charts.append((bars + whiskers).properties(title=t(title, lang), width=WIDTH))
+    return alt.vconcat(*charts)
+
+
+def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
+    """Histogram of the simulated first-year cost with P10, P50 and P90 marked."""
+    lang = rec.lang
+    h = rec.first_year_histogram
+    bins = alt.Data(
+        values=[
+            {"start": a, "end": b, "count": c}
+            for a, b, c in zip(h.edges[:-1], h.edges[1:], h.counts, strict=True)
+        ]
+    )
+    bars = (
+        alt.Chart(bins)
+        .mark_bar(opacity=0.75)
+        .encode(
+            x=alt.X("start:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
+            x2="end:Q",
+            y=alt.Y("count:Q", title=t("chart.axis.draws", lang)),
+        )
+    )
+    band = rec.cost_cny.first_year
+    marks = alt.Data(
+        values=[
+            {"label": name, "value": v}
+            for name, v in (("P10", band.p10), ("P50", band.p50), ("P90", band.p90))
+        ]
+    )
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#c0392b").encode(x="value:Q")
+    labels = (
+        alt.Chart(marks)
+        .mark_text(align="left", dx=3, dy=-4, color="#c0392b")
+        .encode(x="value:Q", y=alt.value(8), text="label:N")
+    )
+    return (bars + rules + labels).properties(
+        title=t("chart.first_year.title", lang), width=WIDTH, height=220
+    )
+
+
+def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
+    """Per adopted module: start → operational → steady state (P50), with the P10–P90 of operational."""
+    lang = rec.lang
+    rows = []
+    for m in rec.modules.values():
+        if m.start_week is None or m.operational_week is None or m.steady_state_week is None:
+            continue
+        label = f"{t('report.phase', lang, phase=m.phase)} · {m.name}"
+        rows.append(
+            {
+                "module": label,
+                "stage": t("chart.ramp.to_operational", lang),
+                "from": m.start_week.p50,
+                "to": m.operational_week.p50,
+                "lo": m.operational_week.p10,
+                "hi": m.operational_week.p90,
+            }
+        )
+        rows.append(
+            {
+                "module": label,
+                "stage": t("chart.ramp.to_steady", lang),
+                "from": m.operational_week.p50,
+                "to": m.steady_state_week.p50,
+                "lo": None,
+                "hi": None,
+            }
+        )
+    if not rows:
+        return None
+    y = alt.Y("module:N", title=None, sort=None)
+    bars = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar(height=18)
+        .encode(
+            y=y,
+            x=alt.X("from:Q", title=t("chart.axis.weeks", lang)),
+            x2="to:Q",
+            color=alt.Color(
+                "stage:N", title=t("chart.ramp.segment", lang), legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=[
+                "module:N",
+                "stage:N",
+                alt.Tooltip("from:Q", format=".1f"),
+                alt.Tooltip("to:Q", format=".1f"),
+            ],
+        )
+    )
+    spans = [r for r in rows if r["lo"] is not None]
+    whiskers = alt.Chart(alt.Data(values=spans)).mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q")
+    return (bars + whiskers).properties(title=t("chart.ramp.title", lang), width=WIDTH)
+
+
+def staffing(rec: Recommendation) -> alt.LayerChart:
+    """Required FTE by role (stacked) beside the staff available, with the P10–P90 of the requirement."""
+    lang = rec.lang
+    req, avail = t("chart.staffing.required", lang), t("chart.staffing.available", lang)
+    rows = [
+        {"bar": req, "role": t(f"role.{role}", lang), "fte": fte}
+        for role, fte in rec.staffing.by_role.items()
+    ]
+    rows.append({"bar": avail, "role": avail, "fte": rec.staffing.available_fte})
+    bars = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("bar:N", title=None, sort=[req, avail]),
+            x=alt.X("sum(fte):Q", title=t("chart.axis.fte", lang)),
+            color=alt.Color(
+                "role:N", title=t("chart.staffing.role", lang), legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=["role:N", alt.Tooltip("fte:Q", format=".2f")],
+        )
+    )
+    band = rec.staffing.required_band
+    whisker = (
+        alt.Chart(alt.Data(values=[{"bar": req, "lo": band.p10, "hi": band.p90}]))
+        .mark_rule(color="#333", strokeWidth=2)
+        .encode(y=alt.Y("bar:N", sort=[req, avail]), x="lo:Q", x2="hi:Q")
+    )
+    return (bars + whisker).properties(title=t("chart.staffing.title", lang), width=WIDTH, height=120)
+
+
+def alternatives(rec: Recommendation) -> alt.LayerChart:
+    """Every plan shown as first-year cost (P50, P10–P90 line) against fit; the recommendation highlighted."""
+    lang = rec.lang
+    chosen, other = t("chart.alternatives.recommended", lang), t("chart.alternatives.alternative", lang)
+    plans = [(chosen, rec.plan, rec.cost_cny)] + [(other, a.plan, a.cost_cny) for a in rec.alternatives]
+    data = alt.Data(
+        values=[
+            {
+                "kind": kind,
+                "plan": plan.label,
+                "fit": plan.fit,
+                "p10": cost.first_year.p10,
+                "p50": cost.first_year.p50,
+                "p90": cost.first_year.p90,
+            }
+            for kind, plan, cost in plans
+        ]
+    )
+    color = alt.Color(
+        "kind:N",
+        title=t("chart.alternatives.kind", lang),
+        scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
+        legend=alt.Legend(orient="bottom"),
+    )
+    base = alt.Chart(data)
+    points = base.mark_point(filled=True).encode(
+        x=alt.X("p50:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
+        y=alt.Y("fit:Q", title=t("chart.axis.fit", lang), scale=alt.Scale(domain=[0, 1])),
+        color=color,
+        size=alt.condition(alt.datum.kind == chosen, alt.value(220), alt.value(70)),
+        tooltip=[alt.Tooltip("plan:N", title=t("chart.alternatives.plan", lang)), "p50:Q", "fit:Q"],
+    )
+    lines = base.mark_rule().encode(x="p10:Q", x2="p90:Q", y="fit:Q", color=color)
+    return (lines + points).properties(title=t("chart.alternatives.title", lang), width=WIDTH, height=240)
