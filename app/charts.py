@@ -7,8 +7,6 @@ import altair as alt
 from engine.i18n import t
 from engine.result import Recommendation
 
-WIDTH = "container"
-
 
 def _module_name(rec: Recommendation, module: str | None) -> str:
     return rec.modules[module].name if module else t("chart.shared", rec.lang)
@@ -39,13 +37,11 @@ def cost_breakdown(rec: Recommendation) -> alt.VConcatChart | None:
         if not part:
             continue
         base = alt.Chart(alt.Data(values=part)).encode(
-            y=alt.Y("item:N", title=t("chart.axis.item", lang), sort="-x"),
+            y=alt.Y("item:N", title=t("chart.axis.item", lang), sort="-x", axis=alt.Axis(labelLimit=260)),
         )
         bars = base.mark_bar().encode(
             x=alt.X("p50:Q", title=t(unit, lang)),
-            color=alt.Color(
-                "module:N", title=t("chart.axis.module", lang), legend=alt.Legend(orient="bottom")
-            ),
+            color=alt.Color("module:N", title=t("chart.axis.module", lang)),
             tooltip=[
                 alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
                 alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
@@ -55,7 +51,7 @@ def cost_breakdown(rec: Recommendation) -> alt.VConcatChart | None:
             ],
         )
         whiskers = base.mark_rule(color="#333").encode(x="p10:Q", x2="p90:Q")
-        charts.append((bars + whiskers).properties(title=t(title, lang), width=WIDTH))
+        charts.append((bars + whiskers).properties(title=t(title, lang), height=26 * len(part) + 10))
     return alt.vconcat(*charts)
 
 
@@ -76,6 +72,7 @@ def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
             x=alt.X("start:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
             x2="end:Q",
             y=alt.Y("count:Q", title=t("chart.axis.draws", lang)),
+            y2=alt.datum(0),
         )
     )
     band = rec.cost_cny.first_year
@@ -91,9 +88,7 @@ def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
         .mark_text(align="left", dx=3, dy=-4, color="#c0392b")
         .encode(x="value:Q", y=alt.value(8), text="label:N")
     )
-    return (bars + rules + labels).properties(
-        title=t("chart.first_year.title", lang), width=WIDTH, height=220
-    )
+    return (bars + rules + labels).properties(title=t("chart.first_year.title", lang), height=220)
 
 
 def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
@@ -126,7 +121,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         )
     if not rows:
         return None
-    y = alt.Y("module:N", title=None, sort=None)
+    y = alt.Y("module:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(height=18)
@@ -134,9 +129,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
             y=y,
             x=alt.X("from:Q", title=t("chart.axis.weeks", lang)),
             x2="to:Q",
-            color=alt.Color(
-                "stage:N", title=t("chart.ramp.segment", lang), legend=alt.Legend(orient="bottom")
-            ),
+            color=alt.Color("stage:N", title=t("chart.ramp.segment", lang)),
             tooltip=[
                 "module:N",
                 "stage:N",
@@ -147,37 +140,43 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
     )
     spans = [r for r in rows if r["lo"] is not None]
     whiskers = alt.Chart(alt.Data(values=spans)).mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q")
-    return (bars + whiskers).properties(title=t("chart.ramp.title", lang), width=WIDTH)
+    return (bars + whiskers).properties(
+        title=t("chart.ramp.title", lang), height=max(120, 50 * (len(rows) // 2))
+    )
 
 
 def staffing(rec: Recommendation) -> alt.LayerChart:
     """Required FTE by role (stacked) beside the staff available, with the P10–P90 of the requirement."""
     lang = rec.lang
     req, avail = t("chart.staffing.required", lang), t("chart.staffing.available", lang)
-    rows = [
-        {"bar": req, "role": t(f"role.{role}", lang), "fte": fte}
-        for role, fte in rec.staffing.by_role.items()
-    ]
-    rows.append({"bar": avail, "role": avail, "fte": rec.staffing.available_fte})
+    rows, x = [], 0.0
+    for role, fte in rec.staffing.by_role.items():
+        rows.append({"bar": req, "role": t(f"role.{role}", lang), "fte": fte, "x0": x, "x1": x + fte})
+        x += fte
+    rows.append({"bar": avail, "role": avail, "fte": rec.staffing.available_fte, "x0": 0.0,
+                 "x1": rec.staffing.available_fte})  # fmt: skip
+    y = alt.Y("bar:N", title=None, sort=[req, avail])
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
-            y=alt.Y("bar:N", title=None, sort=[req, avail]),
-            x=alt.X("sum(fte):Q", title=t("chart.axis.fte", lang)),
-            color=alt.Color(
-                "role:N", title=t("chart.staffing.role", lang), legend=alt.Legend(orient="bottom")
-            ),
-            tooltip=["role:N", alt.Tooltip("fte:Q", format=".2f")],
+            y=y,
+            x=alt.X("x0:Q", title=t("chart.axis.fte", lang)),
+            x2="x1:Q",
+            color=alt.Color("role:N", title=t("chart.staffing.role", lang)),
+            tooltip=[
+                alt.Tooltip("role:N", title=t("chart.staffing.role", lang)),
+                alt.Tooltip("fte:Q", format=".2f"),
+            ],
         )
     )
     band = rec.staffing.required_band
     whisker = (
         alt.Chart(alt.Data(values=[{"bar": req, "lo": band.p10, "hi": band.p90}]))
         .mark_rule(color="#333", strokeWidth=2)
-        .encode(y=alt.Y("bar:N", sort=[req, avail]), x="lo:Q", x2="hi:Q")
+        .encode(y=y, x="lo:Q", x2="hi:Q")
     )
-    return (bars + whisker).properties(title=t("chart.staffing.title", lang), width=WIDTH, height=120)
+    return (bars + whisker).properties(title=t("chart.staffing.title", lang), height=max(180, 24 * len(rows)))
 
 
 def alternatives(rec: Recommendation) -> alt.LayerChart:
@@ -202,7 +201,6 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         "kind:N",
         title=t("chart.alternatives.kind", lang),
         scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
-        legend=alt.Legend(orient="bottom"),
     )
     base = alt.Chart(data)
     points = base.mark_point(filled=True).encode(
@@ -213,4 +211,11 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         tooltip=[alt.Tooltip("plan:N", title=t("chart.alternatives.plan", lang)), "p50:Q", "fit:Q"],
     )
     lines = base.mark_rule().encode(x="p10:Q", x2="p90:Q", y="fit:Q", color=color)
-    return (lines + points).properties(title=t("chart.alternatives.title", lang), width=WIDTH, height=240)
+    return (lines + points).properties(title=t("chart.alternatives.title", lang), height=260)
+
+
+def display_height(chart: alt.TopLevelMixin) -> int:
+    """Pixels to give a chart on the page: its plot heights plus room for title, axis and legend."""
+    spec = chart.to_dict()
+    parts = spec.get("vconcat", [spec])
+    return int(sum(part.get("height", 200) + 110 for part in parts))

@@ -1,0 +1,57 @@
+"""The app's only caching layer: assumptions loaded once per process, results cached by their inputs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import streamlit as st
+
+from app.state import AppState
+from engine.assumptions import AssumptionSet, load
+from engine.recommend import recommend
+from engine.report import to_html, to_markdown
+from engine.result import Recommendation
+
+
+@st.cache_resource(show_spinner=False)
+def assumptions() -> AssumptionSet:
+    """The bundled assumption set, loaded and validated once per server process."""
+    return load()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommendation(
+    profile_json: str, lang: str, as_of: str | None, draws: int, seed: int, overrides_json: str, today: str
+) -> Recommendation:
+    del today  # only part of the cache key: "as of today" moves at midnight
+    return recommend(
+        json.loads(profile_json),
+        as_of=as_of,
+        draws=draws,
+        seed=seed,
+        assumptions=assumptions(),
+        lang=lang,  # type: ignore[arg-type]
+        overrides=json.loads(overrides_json),
+    )
+
+
+def recommendation(state: AppState) -> Recommendation:
+    """The (cached) recommendation for an assessment."""
+    o = state.options
+    return _recommendation(
+        state.profile.model_dump_json(),
+        state.lang,
+        o.as_of.isoformat() if o.as_of else None,
+        o.draws,
+        o.seed,
+        json.dumps(state.overrides.active(), sort_keys=True),
+        date.today().isoformat(),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def downloads(_rec: Recommendation, key: str) -> tuple[str, str, str]:
+    """Markdown, HTML and JSON of a result (``key`` identifies the result for the cache)."""
+    del key
+    return to_markdown(_rec), to_html(_rec), _rec.model_dump_json(indent=2)

@@ -1,0 +1,250 @@
+"""评估 Assess: the profile form, then the recommendation with its reasons, charts and downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import cache, charts, state
+from app.ui import cite, fmt, language_switch
+from engine.i18n import t
+from engine.presets import PRESETS
+from engine.profile import FIELD_CHOICES, MerchantProfile
+
+lang = language_switch()
+active = state.active()
+errors = state.field_errors()
+
+st.title(t("app.title", lang))
+st.caption(t("app.tagline", lang))
+for param, message in state.url_problems():
+    st.warning(
+        t("ui.url_problem", lang, param=state.safe_text(param, 40), message=state.safe_text(message, 160))
+    )
+
+
+def label(field: str) -> str:
+    return t(f"field.{field}.label", lang)
+
+
+def help_(field: str) -> str:
+    return t(f"field.{field}.help", lang)
+
+
+def show_error(field: str) -> None:
+    if field in errors:
+        st.error(state.safe_text(errors[field], 200), icon="⚠️")
+
+
+def choice(field: str) -> None:
+    options = list(FIELD_CHOICES[field])
+    st.selectbox(
+        label(field),
+        options,
+        key=f"f_{field}",
+        help=help_(field),
+        format_func=lambda v: t(f"enum.{field}.{v}", lang),
+        placeholder=t("ui.choose_one", lang),
+    )
+    show_error(field)
+
+
+def choices(field: str) -> None:
+    st.multiselect(
+        label(field),
+        list(FIELD_CHOICES[field]),
+        key=f"f_{field}",
+        help=help_(field),
+        format_func=lambda v: t(f"enum.{field}.{v}", lang),
+        placeholder=t("ui.choose_any", lang),
+    )
+    show_error(field)
+
+
+def number(field: str, step: float, fmt_: str = "%g", **kwargs) -> None:
+    st.number_input(label(field), key=f"f_{field}", help=help_(field), step=step, format=fmt_, **kwargs)
+    show_error(field)
+
+
+st.selectbox(
+    t("ui.preset", lang),
+    list(PRESETS),
+    index=None,
+    key="preset",
+    placeholder=t("ui.choose_preset", lang),
+    help=t("ui.preset_help", lang),
+    format_func=lambda p: f"{t(f'preset.{p}.label', lang)} — {t(f'preset.{p}.help', lang)}",
+    on_change=lambda: st.session_state.preset and state.apply_preset(st.session_state.preset),
+)
+
+with st.form("profile"):
+    if errors:
+        st.error(t("ui.form_has_errors", lang))
+    st.subheader(t("ui.section.business", lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        st.text_input(label("name"), key="f_name", help=help_("name"), max_chars=120)
+        show_error("name")
+        choice("business_type")
+    with c2:
+        choice("category")
+        choice("city_tier")
+    st.subheader(t("ui.section.channels", lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        choice("douyin_presence")
+        choices("shelf_platforms")
+        number("distributors", 1, "%d")
+    with c2:
+        choice("private_domain")
+        choices("existing_modules")
+    st.subheader(t("ui.section.team", lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        number("staff_fte", 0.5)
+        number("budget_setup_cny", 5000.0, "%.0f")
+        number("budget_monthly_cny", 5000.0, "%.0f")
+    with c2:
+        number("avg_order_value_cny", 10.0, "%.0f")
+        number("gross_margin", 0.05, "%.2f")
+        number("monthly_gmv_cny", 10000.0, "%.0f", placeholder=t("ui.gmv_placeholder", lang))
+    st.subheader(t("ui.section.goal", lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        choice("goal")
+    with c2:
+        choice("audience_age")
+    with st.expander(t("ui.consultant", lang), expanded=False):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.date_input(
+                t("ui.as_of", lang), key="o_as_of", help=t("ui.as_of_help", lang), format="YYYY-MM-DD"
+            )
+            show_error("as_of")
+        with c2:
+            st.number_input(t("ui.draws", lang), key="o_draws", step=1000, help=t("ui.draws_help", lang))
+            show_error("draws")
+        with c3:
+            st.number_input(
+                t("ui.seed", lang), key="o_seed", step=1, min_value=0, help=t("ui.seed_help", lang)
+            )
+        c1, c2, c3 = st.columns(3)
+        for column, key in zip((c1, c2, c3), state.OVERRIDE_KEYS, strict=True):
+            with column:
+                st.number_input(
+                    t(f"ui.override.{key}", lang), key=f"o_{key}", step=0.1, format="%.2f",
+                    help=t(f"ui.override.{key}_help", lang),
+                )  # fmt: skip
+                show_error(key)
+    st.form_submit_button(t("ui.submit", lang), type="primary", on_click=state.submit, key="submit")
+
+rec = cache.recommendation(active)
+profile: MerchantProfile = rec.profile
+
+# --- headline ------------------------------------------------------------------------------------
+st.divider()
+st.subheader(f"{t('ui.headline.plan', lang)}: {state.safe_text(rec.plan.label, 200)}")
+c1, c2, c3 = st.columns(3)
+fy, op = rec.cost_cny.first_year, rec.ramp_weeks.operational
+c1.metric(
+    t("ui.headline.first_year", lang),
+    f"¥{fmt(fy.p50)}",
+    help=t("ui.headline.first_year_range", lang, p10=fmt(fy.p10), p90=fmt(fy.p90)),
+)
+c1.caption(t("ui.headline.first_year_range", lang, p10=fmt(fy.p10), p90=fmt(fy.p90)))
+c2.metric(t("ui.headline.operational", lang), t("ui.headline.weeks", lang, p50=fmt(op.p50, 1)))
+c2.caption(t("ui.headline.weeks_range", lang, p10=fmt(op.p10, 1), p90=fmt(op.p90, 1)))
+c3.metric(t("ui.headline.win", lang), f"{rec.win_probability:.0%}")
+c3.caption(rec.win_probability_text)
+m, s = rec.cost_cny.monthly, rec.cost_cny.setup
+st.write(t("ui.headline.monthly", lang, p50=fmt(m.p50), p10=fmt(m.p10), p90=fmt(m.p90), setup=fmt(s.p50)))
+if rec.plan.phases:
+    st.write(
+        t(
+            "ui.headline.break_even",
+            lang,
+            gmv=fmt(rec.break_even_gmv_cny.p50),
+            orders=fmt(rec.break_even_orders_per_month.p50),
+        )
+    )
+
+if rec.warnings:
+    st.subheader(t("ui.warnings", lang))
+    for w in rec.warnings:
+        st.warning(w.text)
+
+# --- module cards --------------------------------------------------------------------------------
+st.subheader(t("ui.modules", lang))
+columns = st.columns(2)
+for i, module in enumerate(rec.modules.values()):
+    with columns[i % 2], st.container(border=True):
+        phase = f" · {t('report.phase', lang, phase=module.phase)}" if module.phase else ""
+        colour = {"keep": "blue", "adopt_now": "green", "adopt_later": "orange", "not_recommended": "gray"}
+        st.markdown(f"#### {module.name}")
+        st.badge(t(f"verdict.{module.verdict}", lang) + phase, color=colour[module.verdict])
+        st.progress(module.fit, text=t("ui.fit", lang, fit=f"{module.fit:.2f}"))
+        st.write(module.decision)
+        if module.operational_week is not None and module.start_week is not None:
+            ow = module.operational_week
+            st.caption(
+                t("ui.timing", lang, start=fmt(module.start_week.p50, 1), operational=fmt(ow.p50, 1),
+                  lo=fmt(ow.p10, 1), hi=fmt(ow.p90, 1))
+            )  # fmt: skip
+        with st.expander(t("ui.reasons", lang, count=len(module.reasons))):
+            for reason in module.reasons:
+                effect = f" *({reason.effect})*" if reason.effect else ""
+                st.markdown(f"**{reason.label}**{effect}  \n{reason.text}")
+                st.caption("  \n".join(cite(ref, lang) for ref in reason.sources))
+
+# --- what would change this, alternatives --------------------------------------------------------
+st.subheader(t("ui.counterfactuals", lang))
+for c in rec.counterfactuals:
+    detail = "; ".join(c.effects)
+    st.markdown(f"- **{c.change}**" + (f": {detail} → {c.plan}" if detail else ""))
+
+if rec.alternatives:
+    st.subheader(t("ui.alternatives", lang))
+    st.table(
+        [
+            {
+                t("ui.alt.plan", lang): a.plan.label,
+                t("ui.alt.first_year", lang): fmt(a.cost_cny.first_year.p50),
+                t("ui.alt.operational", lang): fmt(a.ramp_weeks.operational.p50, 1),
+                t("ui.alt.shortfall", lang): f"{a.shortfall_fte:.1f}",
+                t("ui.alt.win", lang): f"{a.win_probability:.0%}",
+            }
+            for a in rec.alternatives
+        ]
+    )
+
+# --- charts --------------------------------------------------------------------------------------
+st.subheader(t("ui.charts", lang))
+for chart in (
+    charts.first_year_distribution(rec),
+    charts.cost_breakdown(rec),
+    charts.ramp_timeline(rec),
+    charts.staffing(rec),
+    charts.alternatives(rec),
+):
+    if chart is not None:
+        st.altair_chart(chart, width="stretch", height=charts.display_height(chart))
+
+# --- downloads and sharing -----------------------------------------------------------------------
+st.subheader(t("ui.downloads", lang))
+stem = f"wxplan-{rec.as_of.isoformat()}-{rec.lang}"
+markdown, html, json_text = cache.downloads(rec, rec.model_dump_json())
+c1, c2, c3 = st.columns(3)
+c1.download_button(t("ui.download.md", lang), markdown, f"{stem}.md", "text/markdown", key="dl_md")
+c2.download_button(t("ui.download.html", lang), html, f"{stem}.html", "text/html", key="dl_html")
+c3.download_button(t("ui.download.json", lang), json_text, f"{stem}.json", "application/json", key="dl_json")
+st.caption(t("ui.share", lang))
+st.code("?" + "&".join(f"{k}={v}" for k, v in state.to_query(active).items()), language=None, wrap_lines=True)
+st.caption(
+    t(
+        "ui.method_line",
+        lang,
+        draws=rec.draws,
+        seed=rec.seed,
+        as_of=rec.as_of.isoformat(),
+        assumptions=rec.assumptions,
+    )
+)

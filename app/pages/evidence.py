@@ -1,0 +1,291 @@
+"""假设与来源 Assumptions & evidence: every parameter, rule and article behind the numbers.
+
+Render only: the assumption set (cached), the rules and the article registry are shown as they are;
+the search boxes and filters only choose which rows to show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from app.cache import assumptions
+from app.ui import cite, language_switch
+from engine.assumptions import DatedValue, Param, Reference
+from engine.i18n import t
+from engine.profile import MODULES, Module
+from engine.rules import RULES, Cite, Effect, Rule
+from engine.sources import EARLIEST_EVIDENCE, SOURCES, parse_cite
+
+lang = language_switch()
+today = date.today()
+
+st.title(t("ui.nav.evidence", lang))
+st.caption(t("evidence.intro", lang))
+
+GROUPS = (*(f"modules.{m}" for m in MODULES), "salaries", "adjustments", "objective")
+REF_KINDS = ("seed", "url", "estimate")
+
+
+def matches(query: str, *texts: str) -> bool:
+    """Case-insensitive: every word of ``query`` occurs somewhere in ``texts``."""
+    hay = " ".join(texts).casefold()
+    return all(word in hay for word in query.casefold().split())
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+def group_of(path: str) -> str:
+    parts = path.split(".")
+    return ".".join(parts[:2]) if parts[0] == "modules" else parts[0]
+
+
+def group_label(group: str) -> str:
+    file = "assumptions/" + group.replace(".", "/") + ".yaml"
+    if group.startswith("modules."):
+        module = group.split(".")[1]
+        return f"{t(f'module.{module}.name', lang)} · {file}"
+    return f"{t(f'evidence.group.{group}', lang)} · {file}"
+
+
+def num(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.6g}"
+
+
+def value_text(param: Param, v: DatedValue) -> str:
+    if param.distribution == "fixed":
+        return num(v.value)
+    if param.distribution == "pert":
+        return " / ".join(num(x) for x in (v.low, v.mode, v.high))
+    return f"{num(v.low)} – {num(v.high)}"
+
+
+def in_force(param: Param) -> str:
+    try:
+        return value_text(param, param.at(today))
+    except ValueError:
+        return "—"
+
+
+def reference_text(ref: Reference) -> str:
+    if ref.seed:
+        text = cite(ref.seed, lang)
+    elif ref.url:
+        link = f"[{ref.title or ref.url}]({ref.url})"
+        text = t(
+            "evidence.ref.url", lang, link=link, accessed=ref.accessed.isoformat() if ref.accessed else "?"
+        )
+    else:
+        text = t("evidence.ref.estimate", lang, reason=ref.estimate)
+    return f"{text} — {ref.note}" if ref.note else text
+
+
+def reference_search_text(ref: Reference) -> str:
+    parts = [ref.seed or "", ref.url or "", ref.title or "", ref.estimate or "", ref.note or ""]
+    if ref.seed:
+        parts.append(parse_cite(ref.seed)[0].outlet)
+    return " ".join(parts)
+
+
+def bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines) if len(lines) > 1 else (lines[0] if lines else "—")
+
+
+params = assumptions().params()
+n_estimate_only = sum(all(r.kind == "estimate" for r in p.references) for _, p in params)
+n_ref = {k: sum(r.kind == k for _, p in params for r in p.references) for k in REF_KINDS}
+
+tab_params, tab_rules, tab_articles = st.tabs(
+    [t("evidence.tab.assumptions", lang), t("evidence.tab.rules", lang), t("evidence.tab.articles", lang)]
+)
+
+with tab_params:
+    st.markdown(
+        t(
+            "evidence.params.count",
+            lang,
+            total=len(params),
+            estimate_only=n_estimate_only,
+            seed=n_ref["seed"],
+            url=n_ref["url"],
+        )
+    )
+    st.caption(t("evidence.params.explain", lang))
+    query = st.text_input(
+        t("evidence.search", lang), key="ev_param_q", placeholder=t("evidence.params.search_hint", lang)
+    )
+    col_group, col_kind = st.columns(2)
+    groups = col_group.multiselect(
+        t("evidence.params.group", lang),
+        GROUPS,
+        key="ev_param_group",
+        format_func=group_label,
+        placeholder=t("evidence.all", lang),
+    )
+    kinds = col_kind.multiselect(
+        t("evidence.params.ref_kind", lang),
+        REF_KINDS,
+        key="ev_param_kind",
+        format_func=lambda k: t(f"evidence.ref_kind.{k}", lang),
+        placeholder=t("evidence.all", lang),
+    )
+    rows = []
+    for path, param in params:
+        if groups and group_of(path) not in groups:
+            continue
+        if kinds and not any(r.kind in kinds for r in param.references):
+            continue
+        if query and not matches(
+            query,
+            path,
+            param.label.zh,
+            param.label.en,
+            param.note or "",
+            *(reference_search_text(r) for r in param.references),
+        ):
+            continue
+        dated = [
+            t("evidence.value_from", lang, date=v.from_.isoformat(), value=value_text(param, v))
+            for v in param.values
+        ]
+        rows.append(
+            {
+                t("evidence.col.parameter", lang): f"**{getattr(param.label, lang)}**  \n`{path}`",
+                t("evidence.col.unit", lang): t(f"unit.{param.unit}", lang),
+                t("evidence.col.distribution", lang): t(f"evidence.dist.{param.distribution}", lang),
+                t("evidence.col.today", lang): in_force(param),
+                t("evidence.col.values", lang): bullets(dated),
+                t("evidence.col.references", lang): bullets([reference_text(r) for r in param.references]),
+                t("evidence.col.note", lang): param.note or "—",
+            }
+        )
+    st.caption(t("evidence.showing", lang, shown=len(rows), total=len(params)))
+    if rows:
+        st.table(rows, hide_index=True)
+    else:
+        st.info(t("evidence.no_match", lang))
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def effect_text(e: Effect) -> str:
+    parts = []
+    if e.fit > 0:
+        parts.append(t("effect.fit_up", lang, delta=f"{e.fit:.2f}"))
+    elif e.fit < 0:
+        parts.append(t("effect.fit_down", lang, delta=f"{-e.fit:.2f}"))
+    if e.defer:
+        parts.append(t("effect.defer", lang))
+    if e.keep:
+        parts.append(t("effect.keep", lang))
+    if e.needs_traffic:
+        parts.append(t("effect.needs_traffic", lang))
+    if e.note:
+        parts.append(t("effect.note", lang))
+    if not parts:
+        parts.append(t("evidence.effect.describes", lang))
+    return f"{t(f'module.{e.module}.name', lang)}: {t('evidence.list_sep', lang).join(parts)}"
+
+
+def holds_text(rule: Rule) -> str:
+    start = rule.valid_from if rule.valid_from > EARLIEST_EVIDENCE else None
+    end = rule.valid_until
+    if start and end:
+        return t("evidence.holds.between", lang, start=start.isoformat(), end=end.isoformat())
+    if start:
+        return t("evidence.holds.from", lang, start=start.isoformat())
+    if end:
+        return t("evidence.holds.until", lang, end=end.isoformat())
+    return t("evidence.holds.always", lang)
+
+
+def citation_text(c: Cite) -> str:
+    text = cite(c.ref, lang)
+    dates = []
+    if c.holds_from:
+        dates.append(t("evidence.cite.from", lang, date=c.holds_from.isoformat()))
+    if c.holds_until:
+        dates.append(t("evidence.cite.until", lang, date=c.holds_until.isoformat()))
+    return f"{text} ({t('evidence.list_sep', lang).join(dates)})" if dates else text
+
+
+def rule_modules(rule: Rule) -> set[Module]:
+    return {e.module for e in rule.effects}
+
+
+with tab_rules:
+    n_warnings = sum(r.warning for r in RULES)
+    st.markdown(t("evidence.rules.count", lang, total=len(RULES), warnings=n_warnings))
+    st.caption(t("evidence.rules.explain", lang))
+    rule_query = st.text_input(
+        t("evidence.search", lang), key="ev_rule_q", placeholder=t("evidence.rules.search_hint", lang)
+    )
+    module_filter = st.multiselect(
+        t("evidence.rules.module", lang),
+        MODULES,
+        key="ev_rule_module",
+        format_func=lambda m: t(f"module.{m}.name", lang),
+        placeholder=t("evidence.all", lang),
+    )
+    rule_rows = []
+    for rule in RULES:
+        if module_filter and not rule_modules(rule) & set(module_filter):
+            continue
+        if rule_query and not matches(
+            rule_query,
+            rule.id,
+            *rule.label.values(),
+            *rule.rationale.values(),
+            *(c.ref for c in rule.sources),
+            *(parse_cite(c.ref)[0].outlet for c in rule.sources),
+        ):
+            continue
+        rule_rows.append(
+            {
+                t("evidence.col.rule", lang): f"**{rule.label[lang]}**  \n`{rule.id}`",
+                t("evidence.col.rationale", lang): rule.rationale[lang],
+                t("evidence.col.effects", lang): bullets([effect_text(e) for e in rule.effects]),
+                t("evidence.col.holds", lang): holds_text(rule),
+                t("evidence.col.warning", lang): t("evidence.warning_yes", lang) if rule.warning else "—",
+                t("evidence.col.citations", lang): bullets([citation_text(c) for c in rule.sources]),
+            }
+        )
+    st.caption(t("evidence.showing", lang, shown=len(rule_rows), total=len(RULES)))
+    if rule_rows:
+        st.table(rule_rows, hide_index=True)
+    else:
+        st.info(t("evidence.no_match", lang))
+
+
+# --- articles --------------------------------------------------------------------------------
+
+with tab_articles:
+    st.markdown(t("evidence.articles.count", lang, total=len(SOURCES)))
+    st.caption(t("evidence.articles.explain", lang))
+    article_rows = []
+    for source in sorted(SOURCES.values(), key=lambda s: s.published):
+        n_rules = sum(any(parse_cite(c.ref)[0].file == source.file for c in r.sources) for r in RULES)
+        n_params = sum(
+            any(ref.seed and parse_cite(ref.seed)[0].file == source.file for ref in p.references)
+            for _, p in params
+        )
+        published = source.published.isoformat()
+        if source.published_note:
+            published = f"{published} ({source.published_note})"
+        article_rows.append(
+            {
+                t("evidence.col.title", lang): source.title,
+                t("evidence.col.outlet", lang): source.outlet,
+                t("evidence.col.published", lang): published,
+                t("evidence.col.file", lang): f"`{source.file}`",
+                t("evidence.col.lines", lang): str(source.lines),
+                t("evidence.col.rules_citing", lang): str(n_rules),
+                t("evidence.col.params_citing", lang): str(n_params),
+            }
+        )
+    st.table(article_rows, hide_index=True)

@@ -1,0 +1,41 @@
+"""Small rendering helpers shared by the pages (no computation)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state import current_lang, set_lang
+from engine.i18n import LANGS, Lang, t
+from engine.report import cite_label  # noqa: F401 - re-exported for pages
+from engine.sources import parse_cite
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+def language_switch() -> Lang:
+    """The language switch shown at the top of every page; returns the current language."""
+    lang = current_lang()
+    choice = st.segmented_control(
+        t("ui.lang_switch", lang),
+        LANGS,
+        default=lang,
+        format_func=LANG_NAMES.__getitem__,
+        key="lang_switch",
+        label_visibility="collapsed",
+    )
+    if choice and choice != lang:
+        set_lang(choice)
+        st.rerun()
+    return lang
+
+
+def cite(ref: str, lang: Lang) -> str:
+    """A citation for people: outlet, date and line, then the ``FILE:LINE`` it stands for."""
+    source, line = parse_cite(ref)
+    return (
+        f"{t('ui.cite', lang, outlet=source.outlet, date=source.published.isoformat(), line=line)} · `{ref}`"
+    )
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
