@@ -1,0 +1,118 @@
+"""The Assess page in Streamlit's AppTest: presets, submit, bad input, overrides, language, URL in and out."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.i18n import t
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "app" / "pages" / "assess.py")
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def badges(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.subheader] + [e.value for e in at.title]
+    parts += [e.value for e in at.warning] + [e.value for e in at.error] + [e.value for e in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_default_page_shows_a_recommendation_in_chinese():
+    at = run()
+    assert at.title[0].value == t("app.title", "zh")
+    assert any(t("ui.headline.plan", "zh") in s.value for s in at.subheader)
+    assert len(at.get("vega_lite_chart")) == 5
+    assert len(at.get("download_button")) == 3
+    assert len(badges(at)) == 4  # one verdict per module
+
+
+def test_english_from_the_url():
+    at = run({"lang": "en"})
+    assert at.title[0].value == t("app.title", "en")
+    assert t("ui.modules", "en") in texts(at)
+
+
+def test_query_params_render_that_result_directly():
+    at = run({"business_type": "individual", "category": "beauty", "staff_fte": "1", "budget_monthly_cny": "6000",
+              "budget_setup_cny": "10000", "douyin_presence": "none", "shelf_platforms": "", "private_domain": "basic",
+              "goal": "acquisition", "city_tier": "3"})  # fmt: skip
+    assert at.session_state["f_business_type"] == "individual"
+    assert at.session_state["f_staff_fte"] == 1.0
+    assert not at.warning or all("链接参数" not in w.value for w in at.warning)
+
+
+def test_preset_loads_the_form_and_the_result():
+    at = run()
+    at.selectbox(key="preset").set_value("private_domain_veteran").run()
+    assert not at.exception
+    assert at.session_state["f_existing_modules"] == ["miniprogram", "wecom"]
+    assert at.query_params["existing_modules"] == "miniprogram,wecom"
+    assert sum(t("verdict.keep", "zh") in b for b in badges(at)) == 2
+
+
+def test_bad_input_is_shown_next_to_the_field_and_kept():
+    at = run()
+    at.number_input(key="f_staff_fte").set_value(0.0)
+    at.number_input(key="f_gross_margin").set_value(1.0)
+    at.button(key="submit").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(t("ui.form_has_errors", "zh") in e for e in errors)
+    assert any("0" in e and "> 0" in e for e in errors)  # staff_fte: out of range, allowed > 0
+    assert at.session_state["f_staff_fte"] == 0.0 and at.session_state["f_gross_margin"] == 1.0
+    assert at.query_params.get("staff_fte") != "0"  # the URL still describes the last valid assessment
+
+
+def test_submit_writes_the_whole_state_to_the_url():
+    at = run()
+    at.number_input(key="f_staff_fte").set_value(6.0)
+    at.selectbox(key="f_category").set_value("food")
+    at.button(key="submit").click().run()
+    assert not at.exception
+    assert at.query_params["staff_fte"] == "6" and at.query_params["category"] == "food"
+    assert at.query_params["lang"] == "zh"
+
+
+def test_overrides_flow_into_result_link_and_downloads():
+    at = run()
+    at.number_input(key="o_salary").set_value(2.0)
+    at.button(key="submit").click().run()
+    assert not at.exception
+    assert at.query_params["salary"] == "2"
+    assert "salary ×2" in texts(at)  # method line names the overridden assumptions
+
+
+def test_hostile_url_gives_warnings_and_defaults_never_markup():
+    at = run({"category": "<script>alert(1)</script>", "staff_fte": "-5", "lang": "xx", "draws": "abc",
+              "name": "[x](javascript:alert(1))"})  # fmt: skip
+    warnings = [w.value for w in at.warning]
+    assert any("category" in w for w in warnings) and any("staff\\_fte" in w for w in warnings)
+    assert all("<script>" not in w for w in warnings)
+    assert at.title[0].value == t("app.title", "zh")
+    assert "](javascript" not in texts(at)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_language_switch_changes_every_text(lang):
+    at = run()
+    other = "en" if lang == "zh" else "zh"
+    if lang == "en":
+        at.get("button_group")[0].set_value("en").run()
+    assert not at.exception
+    shown = "en" if lang == "en" else "zh"
+    assert at.title[0].value == t("app.title", shown)
+    assert t("ui.charts", shown) in [s.value for s in at.subheader]
+    assert t("ui.charts", other) not in [s.value for s in at.subheader]
