@@ -71,11 +71,18 @@ def in_force(param: Param) -> str:
         return "—"
 
 
+def short_url(url: str) -> str:
+    """``host/…/last-part`` for a long address (the link itself keeps the full URL)."""
+    rest = url.split("://", 1)[-1].rstrip("/")
+    parts = rest.split("/")
+    return rest if len(rest) <= 40 or len(parts) < 3 else f"{parts[0]}/…/{parts[-1]}"
+
+
 def reference_text(ref: Reference) -> str:
     if ref.seed:
         text = cite(ref.seed, lang)
     elif ref.url:
-        link = f"[{ref.title or ref.url}]({ref.url})"
+        link = f"[{ref.title or short_url(ref.url)}]({ref.url})"
         text = t(
             "evidence.ref.url", lang, link=link, accessed=ref.accessed.isoformat() if ref.accessed else "?"
         )
@@ -133,6 +140,7 @@ with tab_params:
         format_func=lambda k: t(f"evidence.ref_kind.{k}", lang),
         placeholder=t("evidence.all", lang),
     )
+    any_note = any(p.note for _, p in params)  # the column is shown only when some parameter has a note
     rows = []
     for path, param in params:
         if groups and group_of(path) not in groups:
@@ -160,9 +168,10 @@ with tab_params:
                 t("evidence.col.today", lang): in_force(param),
                 t("evidence.col.values", lang): bullets(dated),
                 t("evidence.col.references", lang): bullets([reference_text(r) for r in param.references]),
-                t("evidence.col.note", lang): param.note or "—",
             }
         )
+        if any_note:
+            rows[-1][t("evidence.col.note", lang)] = param.note or "—"
     st.caption(t("evidence.showing", lang, shown=len(rows), total=len(params)))
     if rows:
         st.table(rows, hide_index=True)
@@ -189,7 +198,8 @@ def effect_text(e: Effect) -> str:
         parts.append(t("effect.note", lang))
     if not parts:
         parts.append(t("evidence.effect.describes", lang))
-    return f"{t(f'module.{e.module}.name', lang)}: {t('evidence.list_sep', lang).join(parts)}"
+    module = t(f"module.{e.module}.name", lang)
+    return t("evidence.effect_line", lang, module=module, effects=t("evidence.list_sep", lang).join(parts))
 
 
 def holds_text(rule: Rule) -> str:
@@ -245,13 +255,14 @@ with tab_rules:
             *(parse_cite(c.ref)[0].outlet for c in rule.sources),
         ):
             continue
+        badge = f" {t('evidence.warning_yes', lang)}" if rule.warning else ""
         rule_rows.append(
             {
-                t("evidence.col.rule", lang): f"**{rule.label[lang]}**  \n`{rule.id}`",
-                t("evidence.col.rationale", lang): rule.rationale[lang],
+                t(
+                    "evidence.col.rule", lang
+                ): f"**{rule.label[lang]}**{badge}  \n`{rule.id}`\n\n{rule.rationale[lang]}",
                 t("evidence.col.effects", lang): bullets([effect_text(e) for e in rule.effects]),
                 t("evidence.col.holds", lang): holds_text(rule),
-                t("evidence.col.warning", lang): t("evidence.warning_yes", lang) if rule.warning else "—",
                 t("evidence.col.citations", lang): bullets([citation_text(c) for c in rule.sources]),
             }
         )
