@@ -12,47 +12,35 @@ def _module_name(rec: Recommendation, module: str | None) -> str:
     return rec.modules[module].name if module else t("chart.shared", rec.lang)
 
 
-def cost_breakdown(rec: Recommendation) -> alt.VConcatChart | None:
-    """One-time and monthly items of the recommended plan: P50 bars with P10–P90 lines, by module."""
-    if not rec.items:
-        return None
+def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChart | None:
+    """One-time (``group="setup"``) or monthly items of the recommended plan: P50 bars with P10–P90 lines,
+    coloured by module."""
     lang = rec.lang
-    rows = [
-        {
-            "item": i.label,
-            "module": _module_name(rec, i.module),
-            "group": "setup" if i.kind == "setup" else "monthly",
-            "p10": i.p10,
-            "p50": i.p50,
-            "p90": i.p90,
-        }
+    part = [
+        {"item": i.label, "module": _module_name(rec, i.module), "p10": i.p10, "p50": i.p50, "p90": i.p90}
         for i in rec.items
+        if (i.kind == "setup") == (group == "setup")
     ]
-    charts = []
-    for group, title, unit in (
-        ("setup", "chart.cost_breakdown.setup_title", "chart.axis.cny"),
-        ("monthly", "chart.cost_breakdown.monthly_title", "chart.axis.cny_month"),
-    ):
-        part = [r for r in rows if r["group"] == group]
-        if not part:
-            continue
-        base = alt.Chart(alt.Data(values=part)).encode(
-            y=alt.Y("item:N", title=t("chart.axis.item", lang), sort="-x", axis=alt.Axis(labelLimit=260)),
-        )
-        bars = base.mark_bar().encode(
-            x=alt.X("p50:Q", title=t(unit, lang)),
-            color=alt.Color("module:N", title=t("chart.axis.module", lang)),
-            tooltip=[
-                alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
-                alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
-                alt.Tooltip("p10:Q", format=",.0f"),
-                alt.Tooltip("p50:Q", format=",.0f"),
-                alt.Tooltip("p90:Q", format=",.0f"),
-            ],
-        )
-        whiskers = base.mark_rule(color="#333").encode(x="p10:Q", x2="p90:Q")
-        charts.append((bars + whiskers).properties(title=t(title, lang), height=26 * len(part) + 10))
-    return alt.vconcat(*charts)
+    if not part:
+        return None
+    title = "chart.cost_breakdown.setup_title" if group == "setup" else "chart.cost_breakdown.monthly_title"
+    unit = "chart.axis.cny" if group == "setup" else "chart.axis.cny_month"
+    base = alt.Chart(alt.Data(values=part)).encode(
+        y=alt.Y("item:N", title=None, sort="-x", axis=alt.Axis(labelLimit=150)),
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("p50:Q", title=t(unit, lang), axis=alt.Axis(format="~s")),
+        color=alt.Color("module:N", title=t("chart.axis.module", lang)),
+        tooltip=[
+            alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
+            alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
+            alt.Tooltip("p10:Q", format=",.0f"),
+            alt.Tooltip("p50:Q", format=",.0f"),
+            alt.Tooltip("p90:Q", format=",.0f"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#333").encode(x="p10:Q", x2="p90:Q")
+    return (bars + whiskers).properties(title=t(title, lang), height=24 * len(part) + 10)
 
 
 def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
@@ -121,7 +109,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         )
     if not rows:
         return None
-    y = alt.Y("module:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("module:N", title=None, sort=None, axis=alt.Axis(labelLimit=150))
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(height=18)
@@ -215,7 +203,5 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
 
 
 def display_height(chart: alt.TopLevelMixin) -> int:
-    """Pixels to give a chart on the page: its plot heights plus room for title, axis and legend."""
-    spec = chart.to_dict()
-    parts = spec.get("vconcat", [spec])
-    return int(sum(part.get("height", 200) + 110 for part in parts))
+    """Pixels to give a chart on the page: its plot height plus room for title, axis and legend."""
+    return int(chart.to_dict().get("height", 200)) + 110

@@ -34,7 +34,7 @@ def test_default_page_shows_a_recommendation_in_chinese():
     at = run()
     assert at.title[0].value == t("app.title", "zh")
     assert any(t("ui.headline.plan", "zh") in s.value for s in at.subheader)
-    assert len(at.get("vega_lite_chart")) == 5
+    assert len(at.get("vega_lite_chart")) == 6
     assert len(at.get("download_button")) == 3
     assert len(badges(at)) == 4  # one verdict per module
 

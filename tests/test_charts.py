@@ -66,6 +66,7 @@ def test_nothing_new_to_adopt_still_charts():
     rec = recommend(
         make_profile(existing_modules=["channels", "shop", "miniprogram", "wecom"]), as_of=AS_OF, draws=500
     )
-    assert charts.cost_breakdown(rec) is None and charts.ramp_timeline(rec) is None
+    assert charts.cost_breakdown(rec, "setup") is None and charts.cost_breakdown(rec) is None
+    assert charts.ramp_timeline(rec) is None
     for chart in (charts.first_year_distribution, charts.staffing, charts.alternatives):
         chart(rec).to_dict()

@@ -220,7 +220,8 @@ if rec.alternatives:
 st.subheader(t("ui.charts", lang))
 for chart in (
     charts.first_year_distribution(rec),
-    charts.cost_breakdown(rec),
+    charts.cost_breakdown(rec, "setup"),
+    charts.cost_breakdown(rec, "monthly"),
     charts.ramp_timeline(rec),
     charts.staffing(rec),
     charts.alternatives(rec),
