@@ -20,7 +20,7 @@ from engine.errors import profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
 from engine.presets import DEFAULT_PRESET, preset
-from engine.profile import MerchantProfile
+from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.sources import EARLIEST_EVIDENCE
 
@@ -199,7 +199,8 @@ def to_query(state: AppState) -> dict[str, str]:
 
 
 # --- session (Streamlit) -------------------------------------------------------------------------
-# Widget keys: "f_<field>" for profile fields, "o_<option>" for options and overrides.
+# Widget keys: "f_<field>" for profile fields ("f_<field>.<lang>" for fields chosen from a list, whose
+# option labels are translated), "o_<option>" for options and overrides.
 
 ACTIVE = "wx_active"  # the AppState the result shows
 URL_PROBLEMS = "wx_url_problems"
@@ -222,8 +223,20 @@ def current_lang() -> Lang:
     return st.session_state[LANG]
 
 
+def widget_key(field: str, lang: Lang | None = None) -> str:
+    """Session key of a profile field's widget; choice widgets get one per language so that their
+    translated option labels are rebuilt when the language changes."""
+    if field in FIELD_CHOICES:
+        return f"f_{field}.{lang or current_lang()}"
+    return f"f_{field}"
+
+
 def set_lang(lang: Lang) -> None:
     st = _st()
+    old = current_lang()
+    for name in FIELD_CHOICES:
+        if widget_key(name, old) in st.session_state:
+            st.session_state[widget_key(name, lang)] = st.session_state[widget_key(name, old)]
     st.session_state[LANG] = lang
     st.query_params["lang"] = lang
     if ACTIVE in st.session_state:
@@ -238,7 +251,7 @@ def load_widgets(state: AppState) -> None:
     """Put an assessment's values into the form's widgets."""
     st = _st()
     for key, value in state.profile.model_dump().items():
-        st.session_state[f"f_{key}"] = list(value) if key in LIST_KEYS else value
+        st.session_state[widget_key(key)] = list(value) if key in LIST_KEYS else value
     st.session_state["o_as_of"] = state.options.as_of
     st.session_state["o_draws"] = state.options.draws
     st.session_state["o_seed"] = state.options.seed
@@ -278,7 +291,7 @@ def apply_preset(preset_id: str) -> None:
 def submit() -> None:
     """Form callback: validate the widgets; show the result, or keep the input and mark each bad field."""
     st = _st()
-    values = {key: st.session_state.get(f"f_{key}") for key in PROFILE_KEYS}
+    values = {key: st.session_state.get(widget_key(key)) for key in PROFILE_KEYS}
     errors: dict[str, str] = {}
     try:
         profile = MerchantProfile.model_validate(values)

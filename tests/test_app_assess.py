@@ -49,7 +49,7 @@ def test_query_params_render_that_result_directly():
     at = run({"business_type": "individual", "category": "beauty", "staff_fte": "1", "budget_monthly_cny": "6000",
               "budget_setup_cny": "10000", "douyin_presence": "none", "shelf_platforms": "", "private_domain": "basic",
               "goal": "acquisition", "city_tier": "3"})  # fmt: skip
-    assert at.session_state["f_business_type"] == "individual"
+    assert at.session_state["f_business_type.zh"] == "individual"
     assert at.session_state["f_staff_fte"] == 1.0
     assert not at.warning or all("链接参数" not in w.value for w in at.warning)
 
@@ -58,7 +58,7 @@ def test_preset_loads_the_form_and_the_result():
     at = run()
     at.selectbox(key="preset").set_value("private_domain_veteran").run()
     assert not at.exception
-    assert at.session_state["f_existing_modules"] == ["miniprogram", "wecom"]
+    assert at.session_state["f_existing_modules.zh"] == ["miniprogram", "wecom"]
     assert at.query_params["existing_modules"] == "miniprogram,wecom"
     assert sum(t("verdict.keep", "zh") in b for b in badges(at)) == 2
 
@@ -79,7 +79,7 @@ def test_bad_input_is_shown_next_to_the_field_and_kept():
 def test_submit_writes_the_whole_state_to_the_url():
     at = run()
     at.number_input(key="f_staff_fte").set_value(6.0)
-    at.selectbox(key="f_category").set_value("food")
+    at.selectbox(key="f_category.zh").set_value("food")
     at.button(key="submit").click().run()
     assert not at.exception
     assert at.query_params["staff_fte"] == "6" and at.query_params["category"] == "food"
@@ -116,3 +116,14 @@ def test_language_switch_changes_every_text(lang):
     assert at.title[0].value == t("app.title", shown)
     assert t("ui.charts", shown) in [s.value for s in at.subheader]
     assert t("ui.charts", other) not in [s.value for s in at.subheader]
+
+
+def test_choices_keep_their_value_and_translate_after_switching_language():
+    at = run()
+    at.selectbox(key="f_category.zh").set_value("jewelry")
+    at.button(key="submit").click().run()
+    at.get("button_group")[0].set_value("en").run()
+    assert not at.exception
+    box = at.selectbox(key="f_category.en")
+    assert box.value == "jewelry"
+    assert t("enum.category.jewelry", "en") in box.options

@@ -40,7 +40,7 @@ def choice(field: str) -> None:
     st.selectbox(
         label(field),
         options,
-        key=f"f_{field}",
+        key=state.widget_key(field),
         help=help_(field),
         format_func=lambda v: t(f"enum.{field}.{v}", lang),
         placeholder=t("ui.choose_one", lang),
@@ -52,7 +52,7 @@ def choices(field: str) -> None:
     st.multiselect(
         label(field),
         list(FIELD_CHOICES[field]),
-        key=f"f_{field}",
+        key=state.widget_key(field),
         help=help_(field),
         format_func=lambda v: t(f"enum.{field}.{v}", lang),
         placeholder=t("ui.choose_any", lang),
@@ -61,7 +61,9 @@ def choices(field: str) -> None:
 
 
 def number(field: str, step: float, fmt_: str = "%g", **kwargs) -> None:
-    st.number_input(label(field), key=f"f_{field}", help=help_(field), step=step, format=fmt_, **kwargs)
+    st.number_input(
+        label(field), key=state.widget_key(field), help=help_(field), step=step, format=fmt_, **kwargs
+    )
     show_error(field)
 
 
@@ -82,7 +84,7 @@ with st.form("profile"):
     st.subheader(t("ui.section.business", lang))
     c1, c2 = st.columns(2)
     with c1:
-        st.text_input(label("name"), key="f_name", help=help_("name"), max_chars=120)
+        st.text_input(label("name"), key=state.widget_key("name"), help=help_("name"), max_chars=120)
         show_error("name")
         choice("business_type")
     with c2:

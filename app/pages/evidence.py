@@ -290,13 +290,12 @@ with tab_articles:
             published = f"{published} ({source.published_note})"
         article_rows.append(
             {
-                t("evidence.col.title", lang): source.title,
+                t("evidence.col.title", lang): f"**{source.title}**  \n`{source.file}`",
                 t("evidence.col.outlet", lang): source.outlet,
                 t("evidence.col.published", lang): published,
-                t("evidence.col.file", lang): f"`{source.file}`",
-                t("evidence.col.lines", lang): str(source.lines),
                 t("evidence.col.rules_citing", lang): str(n_rules),
                 t("evidence.col.params_citing", lang): str(n_params),
+                t("evidence.col.lines", lang): str(source.lines),
             }
         )
     st.table(article_rows, hide_index=True)

@@ -18,8 +18,15 @@ from engine.i18n import t
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 MARKER = "<!-- objective-table -->"
-# Shown in the table: everything in objective.yaml, and the elasticity by which a staff shortfall stretches ramp.
-TABLE_PREFIXES = ("objective.", "adjustments.shortfall_ramp_elasticity")
+# Shown in the table, in this order: everything in objective.yaml (weights first), then the elasticity by
+# which a staff shortfall stretches the ramp.
+TABLE_ORDER = (
+    "objective.weights.",
+    "objective.min_fit",
+    "objective.base_fit.",
+    "objective.",
+    "adjustments.shortfall_ramp_elasticity",
+)
 
 lang = language_switch()
 st.title(t("ui.nav.method", lang))
@@ -44,6 +51,8 @@ def value_today(param: Param) -> str:
 
 
 def objective_table() -> None:
+    shown = [(path, param) for path, param in assumptions().params() if path.startswith(TABLE_ORDER)]
+    shown.sort(key=lambda item: next(i for i, prefix in enumerate(TABLE_ORDER) if item[0].startswith(prefix)))
     rows = [
         {
             t("method.col.parameter", lang): getattr(param.label, lang),
@@ -51,8 +60,7 @@ def objective_table() -> None:
             t("method.col.unit", lang): t(f"unit.{param.unit}", lang),
             t("method.col.path", lang): f"`{path}`",
         }
-        for path, param in assumptions().params()
-        if path.startswith(TABLE_PREFIXES)
+        for path, param in shown
     ]
     st.table(rows, hide_index=True)
     st.caption(t("method.table_caption", lang, source=assumptions().source, date=date.today().isoformat()))
