@@ -8,8 +8,22 @@ from engine.i18n import t
 from engine.result import Recommendation
 
 
+PALETTE = {
+    "channels": "#e4572e",
+    "shop": "#2e86ab",
+    "miniprogram": "#76b041",
+    "wecom": "#8e6c8a",
+    None: "#9e9e9e",
+}
+
+
 def _module_name(rec: Recommendation, module: str | None) -> str:
     return rec.modules[module].name if module else t("chart.shared", rec.lang)
+
+
+def _module_colours(rec: Recommendation) -> alt.Scale:
+    """The same colour for a module in every chart."""
+    return alt.Scale(domain=[_module_name(rec, m) for m in PALETTE], range=list(PALETTE.values()))
 
 
 def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChart | None:
@@ -30,7 +44,7 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
     )
     bars = base.mark_bar().encode(
         x=alt.X("p50:Q", title=t(unit, lang), axis=alt.Axis(format="~s")),
-        color=alt.Color("module:N", title=t("chart.axis.module", lang)),
+        color=alt.Color("module:N", title=t("chart.axis.module", lang), scale=_module_colours(rec)),
         tooltip=[
             alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
             alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
