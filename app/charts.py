@@ -7,7 +7,6 @@ import altair as alt
 from engine.i18n import t
 from engine.result import Recommendation
 
-
 PALETTE = {
     "channels": "#e4572e",
     "shop": "#2e86ab",
