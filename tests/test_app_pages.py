@@ -76,7 +76,9 @@ def test_evidence_lists_every_rule_and_article(evidence_zh):
     articles = table(evidence_zh, t("evidence.col.outlet", "zh"))
     assert {row[t("evidence.col.outlet", "zh")] for row in articles} == {s.outlet for s in SOURCES.values()}
     citing = {
-        row[t("evidence.col.file", "zh")].strip("`"): int(row[t("evidence.col.rules_citing", "zh")])
+        re.search(r"`([^`]+)`", row[t("evidence.col.title", "zh")])[1]: int(
+            row[t("evidence.col.rules_citing", "zh")]
+        )
         for row in articles
     }
     assert citing == {f: sum(any(c.ref.startswith(f) for c in r.sources) for r in RULES) for f in SOURCES}
