@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -50,8 +52,6 @@ def recommendation(state: AppState) -> Recommendation:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def downloads(_rec: Recommendation, key: str) -> tuple[str, str, str]:
-    """Markdown, HTML and JSON of a result (``key`` identifies the result for the cache)."""
-    del key
-    return to_markdown(_rec), to_html(_rec), _rec.model_dump_json(indent=2)
+def downloads(rec: Recommendation) -> tuple[Callable[[], str], Callable[[], str], Callable[[], str]]:
+    """Markdown, HTML and JSON of a result, each made only when its download button is clicked."""
+    return partial(to_markdown, rec), partial(to_html, rec), partial(rec.model_dump_json, indent=2)

@@ -52,7 +52,7 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
             alt.Tooltip("p90:Q", format=",.0f"),
         ],
     )
-    whiskers = base.mark_rule(color="#333").encode(x="p10:Q", x2="p90:Q")
+    whiskers = base.mark_rule(color="#333").encode(x=alt.X("p10:Q"), x2=alt.X2("p90"))
     return (bars + whiskers).properties(title=t(title, lang), height=24 * len(part) + 10)
 
 
@@ -71,9 +71,9 @@ def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
         .mark_bar(opacity=0.75)
         .encode(
             x=alt.X("start:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
-            x2="end:Q",
+            x2=alt.X2("end"),
             y=alt.Y("count:Q", title=t("chart.axis.draws", lang)),
-            y2=alt.datum(0),
+            y2=alt.Y2(datum=0),
         )
     )
     band = rec.cost_cny.first_year
@@ -83,11 +83,11 @@ def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
             for name, v in (("P10", band.p10), ("P50", band.p50), ("P90", band.p90))
         ]
     )
-    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#c0392b").encode(x="value:Q")
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#c0392b").encode(x=alt.X("value:Q"))
     labels = (
         alt.Chart(marks)
         .mark_text(align="left", dx=3, dy=-4, color="#c0392b")
-        .encode(x="value:Q", y=alt.value(8), text="label:N")
+        .encode(x=alt.X("value:Q"), y=alt.YValue(8), text=alt.Text("label:N"))
     )
     return (bars + rules + labels).properties(title=t("chart.first_year.title", lang), height=220)
 
@@ -129,18 +129,22 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         .encode(
             y=y,
             x=alt.X("from:Q", title=t("chart.axis.weeks", lang)),
-            x2="to:Q",
+            x2=alt.X2("to"),
             color=alt.Color("stage:N", title=t("chart.ramp.segment", lang)),
             tooltip=[
-                "module:N",
-                "stage:N",
+                alt.Tooltip("module:N"),
+                alt.Tooltip("stage:N"),
                 alt.Tooltip("from:Q", format=".1f"),
                 alt.Tooltip("to:Q", format=".1f"),
             ],
         )
     )
     spans = [r for r in rows if r["lo"] is not None]
-    whiskers = alt.Chart(alt.Data(values=spans)).mark_rule(color="#333").encode(y=y, x="lo:Q", x2="hi:Q")
+    whiskers = (
+        alt.Chart(alt.Data(values=spans))
+        .mark_rule(color="#333")
+        .encode(y=y, x=alt.X("lo:Q"), x2=alt.X2("hi"))
+    )
     return (bars + whiskers).properties(
         title=t("chart.ramp.title", lang), height=max(120, 50 * (len(rows) // 2))
     )
@@ -163,7 +167,7 @@ def staffing(rec: Recommendation) -> alt.LayerChart:
         .encode(
             y=y,
             x=alt.X("x0:Q", title=t("chart.axis.fte", lang)),
-            x2="x1:Q",
+            x2=alt.X2("x1"),
             color=alt.Color("role:N", title=t("chart.staffing.role", lang)),
             tooltip=[
                 alt.Tooltip("role:N", title=t("chart.staffing.role", lang)),
@@ -175,7 +179,7 @@ def staffing(rec: Recommendation) -> alt.LayerChart:
     whisker = (
         alt.Chart(alt.Data(values=[{"bar": req, "lo": band.p10, "hi": band.p90}]))
         .mark_rule(color="#333", strokeWidth=2)
-        .encode(y=y, x="lo:Q", x2="hi:Q")
+        .encode(y=y, x=alt.X("lo:Q"), x2=alt.X2("hi"))
     )
     return (bars + whisker).properties(title=t("chart.staffing.title", lang), height=max(180, 24 * len(rows)))
 
@@ -208,13 +212,22 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         x=alt.X("p50:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
         y=alt.Y("fit:Q", title=t("chart.axis.fit", lang), scale=alt.Scale(domain=[0, 1])),
         color=color,
-        size=alt.condition(alt.datum.kind == chosen, alt.value(220), alt.value(70)),
-        tooltip=[alt.Tooltip("plan:N", title=t("chart.alternatives.plan", lang)), "p50:Q", "fit:Q"],
+        size=alt.Size("kind:N", scale=alt.Scale(domain=[chosen, other], range=[220, 70]), legend=None),
+        tooltip=[
+            alt.Tooltip("plan:N", title=t("chart.alternatives.plan", lang)),
+            alt.Tooltip("p50:Q"),
+            alt.Tooltip("fit:Q"),
+        ],
     )
-    lines = base.mark_rule().encode(x="p10:Q", x2="p90:Q", y="fit:Q", color=color)
+    lines = base.mark_rule().encode(x=alt.X("p10:Q"), x2=alt.X2("p90"), y=alt.Y("fit:Q"), color=color)
     return (lines + points).properties(title=t("chart.alternatives.title", lang), height=260)
 
 
-def display_height(chart: alt.TopLevelMixin) -> int:
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec to hand to the page (schema validation is left to the tests: it is slow)."""
+    return chart.to_dict(validate=False)
+
+
+def display_height(spec: dict) -> int:
     """Pixels to give a chart on the page: its plot height plus room for title, axis and legend."""
-    return int(chart.to_dict().get("height", 200)) + 110
+    return int(spec.get("height", 200)) + 110

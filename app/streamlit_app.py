@@ -11,20 +11,20 @@ st.set_page_config(page_title="wxplan", page_icon=":material/storefront:", layou
 lang = current_lang()
 pages = [
     st.Page(
-        "pages/assess.py",
+        "views/assess.py",
         title=t("ui.nav.assess", lang),
         icon=":material/explore:",
         url_path="assess",
         default=True,
     ),
     st.Page(
-        "pages/evidence.py",
+        "views/evidence.py",
         title=t("ui.nav.evidence", lang),
         icon=":material/menu_book:",
         url_path="evidence",
     ),
     st.Page(
-        "pages/method.py", title=t("ui.nav.method", lang), icon=":material/functions:", url_path="method"
+        "views/method.py", title=t("ui.nav.method", lang), icon=":material/functions:", url_path="method"
     ),
 ]
 st.navigation(pages, position="top").run()

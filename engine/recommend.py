@@ -589,19 +589,24 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
     kept = r.profile.existing_modules
     old = _verdicts(base_plan, kept)
 
+    memo: dict[MerchantProfile, Plan] = {}
+
     def best(profile: MerchantProfile) -> Plan:
-        rr = rank(profile, r.assumptions, r.as_of, sub)
-        return rr.plans[rr.chosen]
+        if profile not in memo:
+            rr = rank(profile, r.assumptions, r.as_of, sub)
+            memo[profile] = rr.plans[rr.chosen]
+        return memo[profile]
 
     out: list[Counterfactual] = []
     for family, field, steps in _variants(r.profile):
-        found = None
-        if best(steps[-1][2]) != base_plan:
-            for value, args, profile in steps:
-                plan = best(profile) if profile is not steps[-1][2] else None
-                if plan is None or plan != base_plan:
-                    found = (value, args, plan if plan is not None else best(profile))
-                    break
+        # Ordered families (more staff, more budget, higher levels) are searched only when their largest
+        # step changes the plan; the goal family has no order, so each alternative is tried.
+        if family != "goal" and best(steps[-1][2]) == base_plan:
+            continue
+        found = next(
+            ((value, args, plan) for value, args, profile in steps if (plan := best(profile)) != base_plan),
+            None,
+        )
         if found is None:
             continue
         value, args, plan = found

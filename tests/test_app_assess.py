@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from engine.i18n import t
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "app" / "pages" / "assess.py")
+PAGE = str(ROOT / "app" / "views" / "assess.py")
 
 
 def run(query: dict | None = None) -> AppTest:

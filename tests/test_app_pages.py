@@ -14,7 +14,7 @@ from engine.i18n import LANGS, t
 from engine.rules import RULES
 from engine.sources import SOURCES
 
-PAGES = {"evidence": ROOT / "app" / "pages" / "evidence.py", "method": ROOT / "app" / "pages" / "method.py"}
+PAGES = {"evidence": ROOT / "app" / "views" / "evidence.py", "method": ROOT / "app" / "views" / "method.py"}
 CONTENT = ROOT / "app" / "content"
 
 

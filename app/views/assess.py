@@ -229,12 +229,13 @@ for chart in (
     charts.alternatives(rec),
 ):
     if chart is not None:
-        st.altair_chart(chart, width="stretch", height=charts.display_height(chart))
+        vega = charts.spec(chart)
+        st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
 
 # --- downloads and sharing -----------------------------------------------------------------------
 st.subheader(t("ui.downloads", lang))
 stem = f"wxplan-{rec.as_of.isoformat()}-{rec.lang}"
-markdown, html, json_text = cache.downloads(rec, rec.model_dump_json())
+markdown, html, json_text = cache.downloads(rec)
 c1, c2, c3 = st.columns(3)
 c1.download_button(t("ui.download.md", lang), markdown, f"{stem}.md", "text/markdown", key="dl_md")
 c2.download_button(t("ui.download.html", lang), html, f"{stem}.html", "text/html", key="dl_html")
