@@ -107,3 +107,11 @@ def to_markdown(rec: Recommendation) -> str:
         out.append("")
     out.append(f"_{L('report.method', draws=rec.draws, seed=rec.seed)}_")
     return "\n".join(out) + "\n"
+
+
+def to_html(rec: Recommendation) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG charts, no script); see
+    :mod:`engine.report_html`."""
+    from engine.report_html import to_html as render  # here, not at the top: report_html imports this module
+
+    return render(rec)
