@@ -8,7 +8,7 @@ from engine.assumptions import AssumptionError, AssumptionSet
 from engine.assumptions import load as load_assumptions
 from engine.profile import MODULES, MerchantProfile
 from engine.recommend import InputError, recommend
-from engine.report import to_markdown
+from engine.report import to_html, to_markdown
 from engine.result import Recommendation
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "Recommendation",
     "load_assumptions",
     "recommend",
+    "to_html",
     "to_markdown",
 ]

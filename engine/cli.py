@@ -19,7 +19,7 @@ from engine.errors import format_profile_error
 from engine.overrides import TARGETS
 from engine.profile import MODULES, MerchantProfile
 from engine.recommend import InputError, recommend
-from engine.report import to_markdown
+from engine.report import to_html, to_markdown
 
 EXAMPLE = """examples:
   wxplan recommend examples/douyin_native_brand.json --as-of 2026-11-21 --format markdown
@@ -80,7 +80,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
     )
     p.add_argument(
-        "--format", choices=("json", "markdown"), default="json", help="output format (default json)"
+        "--format", choices=("json", "markdown", "html"), default="json", help="output format (default json)"
     )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
     p.add_argument(
@@ -169,6 +169,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.format == "markdown":
         sys.stdout.write(to_markdown(rec))
+    elif args.format == "html":
+        sys.stdout.write(to_html(rec))
     else:
         sys.stdout.write(rec.model_dump_json(indent=2) + "\n")
     return 0

@@ -453,3 +453,18 @@ def test_help_exits_zero(wxplan_cmd):
     assert_ok(res)
     for command in ("recommend", "evaluate", "schema", "assumptions"):
         assert command in res.stdout
+
+
+def test_html_format_is_a_self_contained_report(wxplan_cmd):
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    res = subprocess.run(
+        [*wxplan_cmd, "recommend", "examples/individual_seller.json", "--format", "html", "--draws", "500",
+         "--as-of", "2026-11-21"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("<!DOCTYPE html>") or res.stdout.lower().startswith("<!doctype html>")
+    assert "<svg" in res.stdout and "<script" not in res.stdout
