@@ -408,7 +408,7 @@ def test_evaluate_requires_plan(wxplan_cmd, profile_file):
 
 def test_bad_format_and_lang(wxplan_cmd, profile_file):
     assert_user_error(
-        run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--format", "html"), "--format", "'html'"
+        run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--format", "pdf"), "--format", "'pdf'"
     )
     assert_user_error(
         run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--lang", "fr"), "--lang", "'fr'"

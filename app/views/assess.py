@@ -237,9 +237,20 @@ st.subheader(t("ui.downloads", lang))
 stem = f"wxplan-{rec.as_of.isoformat()}-{rec.lang}"
 markdown, html, json_text = cache.downloads(rec)
 c1, c2, c3 = st.columns(3)
-c1.download_button(t("ui.download.md", lang), markdown, f"{stem}.md", "text/markdown", key="dl_md")
-c2.download_button(t("ui.download.html", lang), html, f"{stem}.html", "text/html", key="dl_html")
-c3.download_button(t("ui.download.json", lang), json_text, f"{stem}.json", "application/json", key="dl_json")
+c1.download_button(
+    t("ui.download.md", lang), markdown, f"{stem}.md", "text/markdown", key="dl_md", on_click="ignore"
+)
+c2.download_button(
+    t("ui.download.html", lang), html, f"{stem}.html", "text/html", key="dl_html", on_click="ignore"
+)
+c3.download_button(
+    t("ui.download.json", lang),
+    json_text,
+    f"{stem}.json",
+    "application/json",
+    key="dl_json",
+    on_click="ignore",
+)
 st.caption(t("ui.share", lang))
 st.code("?" + "&".join(f"{k}={v}" for k, v in state.to_query(active).items()), language=None, wrap_lines=True)
 st.caption(
