@@ -101,7 +101,8 @@ def app_submit_times(repeat: int) -> list[float]:
 
     from streamlit.testing.v1 import AppTest
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     at = AppTest.from_file(str(ROOT / "app" / "views" / "assess.py"), default_timeout=60)
     at.run()  # warm-up: imports, assumptions loaded once, first result
     out = []

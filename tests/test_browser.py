@@ -78,9 +78,9 @@ def test_share_link_opens_the_same_result_in_a_fresh_page(browser, app_url):
         context = browser.new_context(viewport={"width": 1280, "height": 2000})
         page = context.new_page()
         _open(page, url)
-        results.append(
-            (_headline(page, "en"), page.locator('[data-testid="stMetricValue"]').first.inner_text())
-        )
+        metrics = page.locator('[data-testid="stMetricValue"]')
+        metrics.nth(2).wait_for()
+        results.append((_headline(page, "en"), tuple(metrics.all_inner_texts())))
         context.close()
     assert results[0] == results[1]
     assert "Mini-program" in results[0][0]
