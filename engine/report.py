@@ -106,6 +106,9 @@ def to_markdown(rec: Recommendation) -> str:
             )
         out.append("")
     out.append(f"_{L('report.method', draws=rec.draws, seed=rec.seed)}_")
+    out.append("")
+    source = rec.assumptions.replace("bundled", L("html.assumptions.bundled"), 1)
+    out.append(f"_{L('report.assumptions', source=source)}_")
     return "\n".join(out) + "\n"
 
 
