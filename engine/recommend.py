@@ -41,7 +41,7 @@ from engine.result import (
     Staffing,
     WarningOut,
 )
-from engine.rules import Firing, fire
+from engine.rules import Firing, describe_effect, fire
 from engine.sources import EARLIEST_EVIDENCE
 
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
@@ -253,23 +253,7 @@ def _ramp(sim: model.PlanSim) -> RampOut:
 
 
 def _effect_text(firing: Firing, module: Module, lang: Lang) -> str:
-    parts = []
-    for e in firing.effects:
-        if e.module != module:
-            continue
-        if e.keep:
-            parts.append(t("effect.keep", lang))
-        if e.fit > 0:
-            parts.append(t("effect.fit_up", lang, delta=f"{e.fit:.2f}"))
-        if e.fit < 0:
-            parts.append(t("effect.fit_down", lang, delta=f"{-e.fit:.2f}"))
-        if e.defer:
-            parts.append(t("effect.defer", lang))
-        if e.note:
-            parts.append(t("effect.note", lang))
-        if e.needs_traffic:
-            parts.append(t("effect.needs_traffic", lang))
-    return "; ".join(parts)
+    return "; ".join(part for e in firing.effects if e.module == module for part in describe_effect(e, lang))
 
 
 def _reasons(fit: Fit, module: Module, lang: Lang) -> list[Reason]:

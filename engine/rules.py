@@ -53,6 +53,26 @@ class Effect:
     needs_traffic: bool = False  # worth less in a plan without Channels to bring customers
 
 
+def describe_effect(effect: Effect, lang: Lang) -> list[str]:
+    """What one effect does, in words (e.g. ["fit +0.15", "better in a later phase"])."""
+    from engine.i18n import t
+
+    parts = []
+    if effect.keep:
+        parts.append(t("effect.keep", lang))
+    if effect.fit > 0:
+        parts.append(t("effect.fit_up", lang, delta=f"{effect.fit:.2f}"))
+    if effect.fit < 0:
+        parts.append(t("effect.fit_down", lang, delta=f"{-effect.fit:.2f}"))
+    if effect.defer:
+        parts.append(t("effect.defer", lang))
+    if effect.note:
+        parts.append(t("effect.note", lang))
+    if effect.needs_traffic:
+        parts.append(t("effect.needs_traffic", lang))
+    return parts
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str

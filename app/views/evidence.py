@@ -15,7 +15,7 @@ from app.ui import cite, language_switch
 from engine.assumptions import DatedValue, Param, Reference
 from engine.i18n import t
 from engine.profile import MODULES, Module
-from engine.rules import RULES, Cite, Effect, Rule
+from engine.rules import RULES, Cite, Effect, Rule, describe_effect
 from engine.sources import EARLIEST_EVIDENCE, SOURCES, parse_cite
 
 lang = language_switch()
@@ -183,19 +183,7 @@ with tab_params:
 
 
 def effect_text(e: Effect) -> str:
-    parts = []
-    if e.fit > 0:
-        parts.append(t("effect.fit_up", lang, delta=f"{e.fit:.2f}"))
-    elif e.fit < 0:
-        parts.append(t("effect.fit_down", lang, delta=f"{-e.fit:.2f}"))
-    if e.defer:
-        parts.append(t("effect.defer", lang))
-    if e.keep:
-        parts.append(t("effect.keep", lang))
-    if e.needs_traffic:
-        parts.append(t("effect.needs_traffic", lang))
-    if e.note:
-        parts.append(t("effect.note", lang))
+    parts = describe_effect(e, lang)
     if not parts:
         parts.append(t("evidence.effect.describes", lang))
     module = t(f"module.{e.module}.name", lang)
