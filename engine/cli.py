@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument(
         "directory", nargs="?", default=None, help="directory to check (default: the bundled set)"
     )
+    _add_sensitivity(sub)
     return parser
 
 
@@ -137,6 +138,8 @@ def _overrides(items: list[str]) -> dict[str, float]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "sensitivity":
+        return _run_sensitivity(args)
     if args.command == "schema":
         print(json.dumps(MerchantProfile.model_json_schema(), ensure_ascii=False, indent=2))
         return 0
@@ -174,6 +177,80 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rec.model_dump_json(indent=2) + "\n")
     return 0
+
+
+# --- sensitivity: what drives the answer (engine/sensitivity.py) ---------------------------------
+
+
+def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
+    sen = sub.add_parser(
+        "sensitivity",
+        help="what drives the answer: tornado and Sobol indices of a plan, plan-win probabilities, flips",
+    )
+    sen.add_argument("profile", help="merchant profile JSON file ('-' reads stdin); see 'wxplan schema'")
+    sen.add_argument(
+        "--plan",
+        help=f"analyse this plan instead of the recommended one (modules from {', '.join(MODULES)}; "
+        "'channels,shop' or 'channels,shop>wecom')",
+    )
+    sen.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="evaluate with the evidence and values in force then (default: today)",
+    )
+    sen.add_argument(
+        "--draws", type=int, default=10_000, metavar="N", help="Monte Carlo draws, 100-200000 (default 10000)"
+    )
+    sen.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output"
+    )
+    sen.add_argument(
+        "--sobol-n",
+        type=int,
+        default=2048,
+        metavar="N",
+        help="Sobol base sample, a power of two 64-16384 (default 2048); the model runs N x (assumptions + 2) times",
+    )
+    sen.add_argument(
+        "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
+    )
+    sen.add_argument(
+        "--format", choices=("json", "markdown"), default="json", help="output format (default json)"
+    )
+    sen.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
+    sen.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=FACTOR",
+        help="scale key assumptions: salary, saas, promotion; e.g. --override salary=1.2",
+    )
+
+
+def _run_sensitivity(args: argparse.Namespace) -> int:
+    profile = read_profile(args.profile)
+    from engine.sensitivity import sensitivity  # imports scipy.stats: only once the profile is read
+    from engine.sensitivity import to_markdown as sensitivity_markdown
+
+    result = sensitivity(
+        profile,
+        plan=args.plan,
+        as_of=args.as_of,
+        draws=args.draws,
+        seed=args.seed,
+        assumptions=args.assumptions,
+        lang=args.lang,
+        overrides=_overrides(args.override),
+        sobol_n=args.sobol_n,
+    )
+    if args.format == "markdown":
+        sys.stdout.write(sensitivity_markdown(result))
+    else:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    return 0
+
+
+# --- end of sensitivity ----------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

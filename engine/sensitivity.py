@@ -1,0 +1,779 @@
+"""What drives the answer: sensitivity of a plan's figures and of the recommendation.
+
+For a plan (the recommended one, or one the user names):
+
+- **Tornado** (one at a time): every uncertain assumption the plan's figures depend on is held at its
+  central value (``Param.mode_at``: the PERT mode, the median of a 90 % interval) and swung alone to its
+  P10 and its P90; the first-year cost and the weeks to steady state are recomputed at each setting.
+- **Sobol indices** (first-order and total) of the same two figures, with
+  :func:`scipy.stats.sobol_indices` over the same assumptions' distributions.
+
+Both evaluate the existing model (:mod:`engine.model`) on a :class:`Settings` object: a stand-in for
+:class:`engine.model.Draws` whose "draws" are chosen values, so one vectorised pass computes every setting.
+
+For the recommendation:
+
+- the probability that each plan ranks first (the share of draws in which it scores best), and
+- the smallest change to staff, the monthly budget or an objective weight that changes the recommended plan,
+  re-ranked on a subsample of the same draws.
+
+Pure: randomness comes in as a ``np.random.Generator``; nothing touches global state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+from scipy import stats
+
+from engine import model
+from engine.assumptions import AssumptionSet, Param, Weight
+from engine.distributions import Z90
+from engine.i18n import Lang, t
+from engine.overrides import Overrides
+from engine.overrides import apply as apply_overrides
+from engine.plans import Plan, parse_plan, plan_code, plan_label
+from engine.profile import MerchantProfile
+from engine.recommend import InputError, Ranking, _as_of, _assumptions, _check_options, rank
+
+DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
+MAX_SOBOL_N = 16_384
+FLIP_DRAWS = 1_000
+BOOTSTRAP_RESAMPLES = 200
+CONFIDENCE = 0.95
+SCREEN_POINTS = 128  # settings used to find which assumptions the plan's figures depend on
+CHUNK = 32_768  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
+
+STAFF_STEP, STAFF_RANGE = 0.5, 10.0
+FACTORS = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
+WEIGHTS: tuple[Weight, ...] = Weight.__args__
+
+
+# --- the output contract -----------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tornado(_Out):
+    """The plan's figures with one assumption at its P10 (``*_low``) and at its P90 (``*_high``), every other
+    assumption at its central value; ``*_swing`` is the absolute difference."""
+
+    cost_low: float
+    cost_high: float
+    cost_swing: float
+    steady_low: float
+    steady_high: float
+    steady_swing: float
+
+
+class SensitivityRow(_Out):
+    parameter: str  # dotted path, as in ``AssumptionSet.params()``
+    label: str
+    unit: str
+    distribution: str
+    value_p10: float
+    value_central: float
+    value_p90: float
+    tornado: Tornado
+    sobol_first: float  # of first-year cost
+    sobol_total: float
+    sobol_first_ci: tuple[float, float] | None  # bootstrap interval (CONFIDENCE), None if not computed
+    sobol_total_ci: tuple[float, float] | None
+    sobol_first_steady: float  # of weeks to steady state
+    sobol_total_steady: float
+    sobol_first_steady_ci: tuple[float, float] | None
+    sobol_total_steady_ci: tuple[float, float] | None
+
+
+class PlanRef(_Out):
+    code: str
+    label: str
+
+
+class PlanWin(_Out):
+    code: str
+    label: str
+    probability: float
+    recommended: bool
+
+
+class Flip(_Out):
+    """The smallest step tried on one lever, in one direction, that changes the recommended plan."""
+
+    lever: str  # staff_fte, budget_monthly_cny, or weight.<name>
+    label: str
+    direction: str  # up or down
+    found: bool
+    base_value: float
+    value: float | None  # the lever's value at the change (None when nothing in range changes the plan)
+    change: str  # readable: "+1.5 FTE", "×2", or what range was searched
+    plan: str | None  # code of the plan it changes to
+    plan_label: str | None
+
+
+class Sensitivity(_Out):
+    plan: PlanRef  # the plan analysed
+    forced_plan: bool
+    recommended: PlanRef
+    as_of: date
+    seed: int
+    draws: int
+    lang: Lang
+    assumptions: str
+    overrides: dict[str, float]
+    central_cost: float  # the plan's figures with every assumption at its central value
+    central_steady: float
+    p50_cost: float  # Monte Carlo medians over the draws, for comparison
+    p50_steady: float
+    sobol_n: int
+    sobol_evaluations: int
+    confidence: float
+    rows: list[SensitivityRow]
+    plan_win_probabilities: list[PlanWin]
+    flip_draws: int
+    flips: list[Flip]
+
+
+# --- settings: a Draws stand-in with chosen values ---------------------------------------------
+
+
+class Settings:
+    """``n`` chosen settings of the assumptions, read by the model exactly like :class:`model.Draws`.
+
+    ``columns`` gives the values of the assumptions that vary; every other assumption sits at its central
+    value. ``read`` records every path the model asked for.
+    """
+
+    def __init__(self, params: dict[str, Param], as_of: date, n: int, columns: dict[str, np.ndarray]):
+        self.params = params
+        self.as_of = as_of
+        self.n = n
+        self.columns = columns
+        self.read: set[str] = set()
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        self.read.add(path)
+        values = self.columns.get(path)
+        return np.full(self.n, central(self.params[path], self.as_of)) if values is None else values
+
+    def head(self, n: int) -> Settings:
+        n = min(n, self.n)
+        return Settings(self.params, self.as_of, n, {k: v[:n] for k, v in self.columns.items()})
+
+
+def central(param: Param, as_of: date) -> float:
+    """The central value of an assumption: the PERT mode, the median of a 90 % interval, or the value."""
+    return param.mode_at(as_of)
+
+
+def frozen(param: Param, as_of: date):
+    """The scipy distribution of an uncertain assumption on ``as_of`` (as :mod:`engine.distributions`
+    draws it), or ``None`` when it is fixed or degenerate on that date."""
+    v = param.at(as_of)
+    if param.distribution == "pert":
+        low, mode, high = float(v.low), float(v.mode), float(v.high)  # type: ignore[arg-type]
+        span = high - low
+        if span <= 0:
+            return None
+        alpha = 1.0 + 4.0 * (mode - low) / span
+        beta = 1.0 + 4.0 * (high - mode) / span
+        return stats.beta(alpha, beta, loc=low, scale=span)
+    if param.distribution == "interval90":
+        low, high = float(v.low), float(v.high)  # type: ignore[arg-type]
+        if high <= low:
+            return None
+        if low > 0:
+            mu = (math.log(low) + math.log(high)) / 2
+            return stats.lognorm(s=(math.log(high) - math.log(low)) / (2 * Z90), scale=math.exp(mu))
+        return stats.norm((low + high) / 2, (high - low) / (2 * Z90))
+    return None
+
+
+# --- the plan's figures on a batch of settings -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the model needs besides the assumptions' values: one plan for one profile."""
+
+    assumptions: AssumptionSet
+    profile: MerchantProfile
+    as_of: date
+    plan: Plan
+    valuation: model.Valuation
+    objective: model.Objective
+
+    @classmethod
+    def of(cls, r: Ranking, plan: Plan) -> Context:
+        return cls(r.assumptions, r.profile, r.as_of, plan, r.valuation, r.objective)
+
+    def settings(self, columns: dict[str, np.ndarray], n: int) -> Settings:
+        return Settings(self.assumptions.param_map, self.as_of, n, columns)
+
+    def figures(self, settings: Settings | model.Draws) -> np.ndarray:
+        """First-year cost and weeks to steady state, shape (2, n)."""
+        sims = model.module_sims(self.assumptions, self.profile, settings)  # type: ignore[arg-type]
+        table = model.set_table(sims, self.profile, settings, self.as_of)  # type: ignore[arg-type]
+        sim = model.evaluate_plan(
+            self.plan, sims, table, self.valuation, self.objective, model.effective_staff(self.profile)
+        )
+        return np.stack([sim.first_year, sim.steady_state])
+
+    def evaluate(self, paths: list[str], x: np.ndarray) -> np.ndarray:
+        """Figures for settings ``x`` of shape (len(paths), n): row i holds the values of ``paths[i]``."""
+        n = x.shape[1]
+        out = np.empty((2, n))
+        for lo in range(0, n, CHUNK):
+            hi = min(lo + CHUNK, n)
+            out[:, lo:hi] = self.figures(self.settings(dict(zip(paths, x[:, lo:hi], strict=True)), hi - lo))
+        return out
+
+
+@dataclass(frozen=True)
+class Input:
+    path: str
+    param: Param
+    dist: object  # a frozen scipy distribution
+
+
+def uncertain_inputs(ctx: Context, rng: np.random.Generator, points: int = SCREEN_POINTS) -> list[Input]:
+    """The uncertain assumptions (not fixed, not degenerate on the date) the plan's figures depend on.
+
+    First the paths the model reads for this profile (so other city tiers, Douyin levels and business
+    types drop out); then a screen: each is resampled alone across ``points`` settings spread over every
+    assumption's range (quantiles 0.5 %-99.5 %), and kept only if the cost or the weeks change.
+    """
+    probe = ctx.settings({}, 1)
+    ctx.figures(probe)
+    params = ctx.assumptions.param_map
+    inputs = [
+        Input(path, params[path], dist)
+        for path in sorted(probe.read)
+        if (dist := frozen(params[path], ctx.as_of)) is not None
+    ]
+    if not inputs or not ctx.plan:
+        return []
+    d = len(inputs)
+    base = _ppf(inputs, rng.uniform(0.005, 0.995, size=(d, points)))
+    other = _ppf(inputs, rng.uniform(0.005, 0.995, size=(d, points)))
+    x = np.tile(base, (1, d + 1))  # block 0: base; block i + 1: input i resampled
+    for i in range(d):
+        x[i, (i + 1) * points : (i + 2) * points] = other[i]
+    f = ctx.evaluate([i.path for i in inputs], x).reshape(2, d + 1, points)
+    ref = f[:, :1]
+    changed = np.abs(f[:, 1:] - ref) > 1e-9 * (1.0 + np.abs(ref))
+    keep = changed.any(axis=(0, 2))
+    return [inp for inp, k in zip(inputs, keep, strict=True) if k]
+
+
+def _ppf(inputs: list[Input], u: np.ndarray) -> np.ndarray:
+    return np.stack([inp.dist.ppf(u[i]) for i, inp in enumerate(inputs)])  # type: ignore[attr-defined]
+
+
+def tornado(ctx: Context, inputs: list[Input]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One at a time: returns (central figures (2,), figures at each input's P10 (2, d), at its P90 (2, d)).
+
+    One model pass over 1 + 2d settings: all central, then each input at its P10 and at its P90."""
+    d = len(inputs)
+    centre = np.array([central(i.param, ctx.as_of) for i in inputs])
+    x = np.tile(centre[:, None], (1, 1 + 2 * d))
+    for i, inp in enumerate(inputs):
+        x[i, 1 + 2 * i] = inp.dist.ppf(0.1)  # type: ignore[attr-defined]
+        x[i, 2 + 2 * i] = inp.dist.ppf(0.9)  # type: ignore[attr-defined]
+    f = ctx.evaluate([i.path for i in inputs], x)
+    return f[:, 0], f[:, 1::2], f[:, 2::2]
+
+
+@dataclass(frozen=True)
+class SobolOut:
+    first: np.ndarray  # (2 outputs, d)
+    total: np.ndarray
+    first_ci: np.ndarray | None  # (2 outputs, d, 2): low, high
+    total_ci: np.ndarray | None
+    evaluations: int
+
+
+def _saltelli(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Saltelli (2010) first-order and Jansen total indices, as ``scipy.stats.sobol_indices`` computes them
+    (f_a, f_b: (s, n); f_ab: (d, s, n)); returns (s, d) arrays, zero where the output does not vary."""
+    var = np.var([f_a, f_b], axis=(0, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = (np.mean(f_b * (f_ab - f_a), axis=-1) / var).T
+        total = (0.5 * np.mean((f_a - f_ab) ** 2, axis=-1) / var).T
+    first[~np.isfinite(first)] = 0.0
+    total[~np.isfinite(total)] = 0.0
+    return first, total
+
+
+def sobol(
+    ctx: Context,
+    inputs: list[Input],
+    n: int,
+    rng: np.random.Generator,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> SobolOut:
+    """First-order and total Sobol indices of (first-year cost, weeks to steady state) over ``inputs``.
+
+    ``scipy.stats.sobol_indices`` draws the scrambled Sobol' sample from ``rng`` and runs the model on
+    n x (d + 2) settings. Confidence intervals: a percentile bootstrap over the same runs (resampling the
+    n base points with ``rng``; scipy's own bootstrap takes no generator, so it would not be reproducible).
+    """
+    d = len(inputs)
+    paths = [i.path for i in inputs]
+    res = stats.sobol_indices(
+        func=lambda x: ctx.evaluate(paths, x), n=n, dists=[i.dist for i in inputs], rng=rng
+    )
+    first = np.atleast_2d(res.first_order).reshape(2, d)
+    total = np.atleast_2d(res.total_order).reshape(2, d)
+    first_ci = total_ci = None
+    f_a, f_b, f_ab = (getattr(res, k, None) for k in ("_f_A", "_f_B", "_f_AB"))
+    if resamples > 0 and f_a is not None and f_b is not None and f_ab is not None:
+        boot_first = np.empty((resamples, 2, d))
+        boot_total = np.empty((resamples, 2, d))
+        for b, idx in enumerate(rng.integers(0, n, size=(resamples, n))):
+            boot_first[b], boot_total[b] = _saltelli(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
+        q = [(1 - CONFIDENCE) / 2 * 100, (1 + CONFIDENCE) / 2 * 100]
+        first_ci = np.moveaxis(np.percentile(boot_first, q, axis=0), 0, -1)
+        total_ci = np.moveaxis(np.percentile(boot_total, q, axis=0), 0, -1)
+    return SobolOut(first, total, first_ci, total_ci, n * (d + 2))
+
+
+# --- the recommendation ------------------------------------------------------------------------
+
+
+def win_probabilities(r: Ranking, lang: Lang) -> list[PlanWin]:
+    """The share of draws in which each plan scores best, most likely first: every plan that ever does, and
+    the recommended plan even if it never does (it can be chosen as the simpler of statistically tied plans)."""
+    winners = np.argmax(r.scores, axis=0)
+    counts = np.bincount(winners, minlength=len(r.plans))
+    kept = r.profile.existing_modules
+    listed = (i for i in range(len(r.plans)) if counts[i] > 0 or i == r.chosen)
+    order = sorted(listed, key=lambda i: (-counts[i], i))
+    return [
+        PlanWin(
+            code=plan_code(r.plans[i]),
+            label=plan_label(r.plans[i], kept, lang, r.as_of),
+            probability=round(float(counts[i] / r.scores.shape[1]), 4),
+            recommended=i == r.chosen,
+        )
+        for i in order
+    ]
+
+
+def _with_weight(assumptions: AssumptionSet, weight: Weight, factor: float) -> AssumptionSet:
+    """A copy of the set with one objective weight scaled (the shared set is left untouched)."""
+    o = assumptions.objective
+    weights = {**o.weights, weight: o.weights[weight].scaled(factor)}
+    return assumptions.model_copy(update={"objective": o.model_copy(update={"weights": weights})})
+
+
+@dataclass(frozen=True)
+class _Lever:
+    lever: str
+    label: str
+    direction: str
+    base: float
+    steps: list[tuple[float, str, Callable[[], Plan]]]  # (value, readable change, re-rank), smallest first
+
+
+def _levers(r: Ranking, draws: model.Draws, lang: Lang) -> list[_Lever]:
+    p, a, day = r.profile, r.assumptions, r.as_of
+
+    def best(profile: MerchantProfile, aset: AssumptionSet = a) -> Callable[[], Plan]:
+        def run() -> Plan:
+            rr = rank(profile, aset, day, draws)
+            return rr.plans[rr.chosen]
+
+        return run
+
+    out: list[_Lever] = []
+    staff_label = t("sensitivity.lever.staff_fte", lang)
+    count = round(STAFF_RANGE / STAFF_STEP)
+    for direction, sign in (("up", 1), ("down", -1)):
+        steps = []
+        for k in range(1, count + 1):
+            value = round(p.staff_fte + sign * k * STAFF_STEP, 4)
+            if value <= 0:
+                break
+            change = f"{sign * k * STAFF_STEP:+g} FTE"
+            steps.append((value, change, best(p.model_copy(update={"staff_fte": value}))))
+        out.append(_Lever("staff_fte", staff_label, direction, p.staff_fte, steps))
+
+    def factor_steps(base: float, make: Callable[[float], Callable[[], Plan]], up: bool) -> list:
+        return [
+            (
+                round(base * f if up else base / f, 4),
+                f"×{f:g}" if up else f"÷{f:g}",
+                make(f if up else 1 / f),
+            )
+            for f in FACTORS
+        ]
+
+    budget = p.budget_monthly_cny
+    for direction in ("up", "down"):
+        out.append(
+            _Lever(
+                "budget_monthly_cny",
+                t("sensitivity.lever.budget_monthly_cny", lang),
+                direction,
+                budget,
+                factor_steps(
+                    budget,
+                    lambda f: best(p.model_copy(update={"budget_monthly_cny": budget * f})),
+                    direction == "up",
+                )
+                if budget > 0
+                else [],
+            )
+        )
+    for w in WEIGHTS:
+        param = a.objective.weights[w]
+        value = param.mode_at(day)
+        label = getattr(param.label, lang)
+        for direction in ("up", "down"):
+            steps = (
+                factor_steps(value, lambda f, w=w: best(p, _with_weight(a, w, f)), direction == "up")
+                if value != 0
+                else []
+            )
+            out.append(_Lever(f"weight.{w}", label, direction, value, steps))
+    return out
+
+
+def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], int]:
+    """For each lever and direction, the smallest step tried that changes the recommended plan.
+
+    Re-ranks on the first ``draws`` draws (the same random numbers), so a change is the lever's own. If the
+    subsample recommends another plan than all the draws do, it is doubled until they agree. Returns the
+    flips and the number of draws used.
+    """
+    base = r.plans[r.chosen]
+    n = min(draws, r.draws.n)
+    while True:
+        sub = r.draws.head(n)
+        rr = rank(r.profile, r.assumptions, r.as_of, sub)
+        if rr.plans[rr.chosen] == base or n >= r.draws.n:
+            break
+        n = min(2 * n, r.draws.n)
+    base = rr.plans[rr.chosen]
+    kept = r.profile.existing_modules
+    out: list[Flip] = []
+    for lever in _levers(r, sub, lang):
+        found = next(
+            ((value, change, plan) for value, change, run in lever.steps if (plan := run()) != base), None
+        )
+        if found is None:
+            out.append(
+                Flip(
+                    lever=lever.lever,
+                    label=lever.label,
+                    direction=lever.direction,
+                    found=False,
+                    base_value=lever.base,
+                    value=None,
+                    change=t("sensitivity.flip.none", lang, range=lever.steps[-1][1])
+                    if lever.steps
+                    else t("sensitivity.flip.not_applicable", lang),
+                    plan=None,
+                    plan_label=None,
+                )
+            )
+            continue
+        value, change, plan = found
+        out.append(
+            Flip(
+                lever=lever.lever,
+                label=lever.label,
+                direction=lever.direction,
+                found=True,
+                base_value=lever.base,
+                value=value,
+                change=change,
+                plan=plan_code(plan),
+                plan_label=plan_label(plan, kept, lang, r.as_of),
+            )
+        )
+    return out, n
+
+
+# --- putting it together -----------------------------------------------------------------------
+
+
+def _ci(ci: np.ndarray | None, k: int, i: int) -> tuple[float, float] | None:
+    return None if ci is None else (round(float(ci[k, i, 0]), 4), round(float(ci[k, i, 1]), 4))
+
+
+def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generator, lang: Lang):
+    """Sensitivity rows sorted by the total Sobol index of cost; also the central figures and run count."""
+    centre, low, high = tornado(ctx, inputs)
+    if not inputs:
+        return [], centre, 0
+    s = sobol(ctx, inputs, sobol_n, rng)
+    out: list[SensitivityRow] = []
+    for i, inp in enumerate(inputs):
+        cost_low, cost_high = float(low[0, i]), float(high[0, i])
+        steady_low, steady_high = float(low[1, i]), float(high[1, i])
+        out.append(
+            SensitivityRow(
+                parameter=inp.path,
+                label=getattr(inp.param.label, lang),
+                unit=inp.param.unit,
+                distribution=inp.param.distribution,
+                value_p10=_r(inp.dist.ppf(0.1)),  # type: ignore[attr-defined]
+                value_central=_r(central(inp.param, ctx.as_of)),
+                value_p90=_r(inp.dist.ppf(0.9)),  # type: ignore[attr-defined]
+                tornado=Tornado(
+                    cost_low=round(cost_low, 2),
+                    cost_high=round(cost_high, 2),
+                    cost_swing=round(abs(cost_high - cost_low), 2),
+                    steady_low=round(steady_low, 3),
+                    steady_high=round(steady_high, 3),
+                    steady_swing=round(abs(steady_high - steady_low), 3),
+                ),
+                sobol_first=round(float(s.first[0, i]), 4),
+                sobol_total=round(float(s.total[0, i]), 4),
+                sobol_first_ci=_ci(s.first_ci, 0, i),
+                sobol_total_ci=_ci(s.total_ci, 0, i),
+                sobol_first_steady=round(float(s.first[1, i]), 4),
+                sobol_total_steady=round(float(s.total[1, i]), 4),
+                sobol_first_steady_ci=_ci(s.first_ci, 1, i),
+                sobol_total_steady_ci=_ci(s.total_ci, 1, i),
+            )
+        )
+    out.sort(key=lambda row: (-row.sobol_total, -row.tornado.cost_swing, row.parameter))
+    return out, centre, s.evaluations
+
+
+def _r(value: float) -> float:
+    return float(f"{float(value):.6g}")
+
+
+def analyse(
+    r: Ranking,
+    plan: Plan,
+    rng: np.random.Generator,
+    *,
+    lang: Lang = "zh",
+    sobol_n: int = DEFAULT_SOBOL_N,
+    flip_draws: int = FLIP_DRAWS,
+    seed: int = 0,
+    forced: bool = False,
+    overrides: dict[str, float] | None = None,
+) -> Sensitivity:
+    """Sensitivity of ``plan`` (scored by ranking ``r``'s objective) and of ``r``'s recommendation.
+
+    ``r`` is the unforced ranking (its chosen plan is the recommendation); ``rng`` supplies the screen's
+    settings, the Sobol' sample and the bootstrap.
+    """
+    kept = r.profile.existing_modules
+    ctx = Context.of(r, plan)
+    inputs = uncertain_inputs(ctx, rng)
+    table, centre, evaluations = rows(ctx, inputs, sobol_n, rng, lang)
+    mc = ctx.figures(r.draws)
+    flip_list, used = flips(r, lang, flip_draws)
+    return Sensitivity(
+        plan=PlanRef(code=plan_code(plan), label=plan_label(plan, kept, lang, r.as_of)),
+        forced_plan=forced,
+        recommended=PlanRef(
+            code=plan_code(r.plans[r.chosen]), label=plan_label(r.plans[r.chosen], kept, lang, r.as_of)
+        ),
+        as_of=r.as_of,
+        seed=seed,
+        draws=r.draws.n,
+        lang=lang,
+        assumptions=r.assumptions.source,
+        overrides=overrides or {},
+        central_cost=round(float(centre[0]), 2),
+        central_steady=round(float(centre[1]), 3),
+        p50_cost=round(float(np.median(mc[0])), 2),
+        p50_steady=round(float(np.median(mc[1])), 3),
+        sobol_n=sobol_n if inputs else 0,
+        sobol_evaluations=evaluations,
+        confidence=CONFIDENCE,
+        rows=table,
+        plan_win_probabilities=win_probabilities(r, lang),
+        flip_draws=used,
+        flips=flip_list,
+    )
+
+
+def _check_sobol_n(n: int) -> None:
+    if not isinstance(n, int) or n < 64 or n > MAX_SOBOL_N or n & (n - 1):
+        raise InputError("sobol_n", f"must be a power of two from 64 to {MAX_SOBOL_N}, got {n!r}")
+
+
+def sensitivity(
+    profile: MerchantProfile | dict,
+    *,
+    as_of: date | str | None = None,
+    draws: int = 10_000,
+    seed: int = 0,
+    plan: str | list | tuple | None = None,
+    assumptions: AssumptionSet | str | Path | None = None,
+    lang: Lang = "zh",
+    overrides: Overrides | dict | None = None,
+    sobol_n: int = DEFAULT_SOBOL_N,
+    flip_draws: int = FLIP_DRAWS,
+) -> Sensitivity:
+    """What drives the answer for a merchant: the recommended plan (or ``plan``) and the recommendation.
+
+    Inputs and errors as :func:`engine.recommend.recommend`; the draws are the same as its draws for the same
+    ``seed``, so the win probability of the recommended plan equals its ``win_probability``.
+    """
+    p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
+    day = _as_of(as_of)
+    _check_options(draws, seed)
+    _check_sobol_n(sobol_n)
+    if lang not in ("zh", "en"):
+        raise InputError("lang", f"'{lang}' is not one of zh, en")
+    try:
+        ov = overrides if isinstance(overrides, Overrides) else Overrides.model_validate(overrides or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
+    aset = apply_overrides(_assumptions(assumptions), ov)
+    forced = None
+    if plan is not None:
+        text = plan if isinstance(plan, str) else ",".join(plan)
+        try:
+            forced = parse_plan(text, p.existing_modules)
+        except ValueError as exc:
+            raise InputError("plan", str(exc).removeprefix("plan: ")) from None
+    rng = np.random.default_rng(seed)
+    d = model.draw(aset, day, draws, rng)
+    r = rank(p, aset, day, d)
+    chosen = r.plans[r.chosen]
+    if forced is not None:
+        rf = rank(p, aset, day, d, forced)
+        chosen = rf.plans[rf.chosen]
+    return analyse(
+        r,
+        chosen,
+        rng,
+        lang=lang,
+        sobol_n=sobol_n,
+        flip_draws=flip_draws,
+        seed=seed,
+        forced=forced is not None,
+        overrides=ov.active(),
+    )
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def _num(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _index(value: float, ci: tuple[float, float] | None) -> str:
+    return f"{value:.2f}" if ci is None else f"{value:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def to_markdown(s: Sensitivity) -> str:
+    lang = s.lang
+    L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    out = [f"# {L('sensitivity.title', plan=s.plan.label)}", ""]
+    out.append(
+        L(
+            "sensitivity.meta",
+            date=s.as_of.isoformat(),
+            draws=s.draws,
+            seed=s.seed,
+            source=s.assumptions,
+        )
+    )
+    out.append("")
+    if s.forced_plan:
+        out += [L("sensitivity.forced", plan=s.recommended.label), ""]
+    out.append(
+        L(
+            "sensitivity.central",
+            cost=_num(s.central_cost),
+            weeks=_num(s.central_steady, 1),
+            p50_cost=_num(s.p50_cost),
+            p50_weeks=_num(s.p50_steady, 1),
+        )
+    )
+    out.append("")
+    out += [f"## {L('sensitivity.tornado.title')}", "", L("sensitivity.tornado.explain"), ""]
+    if not s.rows:
+        out += [L("sensitivity.none"), ""]
+    else:
+        cols = [
+            L("sensitivity.col.parameter"),
+            L("sensitivity.col.range"),
+            L("sensitivity.col.cost_low"),
+            L("sensitivity.col.cost_high"),
+            L("sensitivity.col.cost_swing"),
+            L("sensitivity.col.steady_low"),
+            L("sensitivity.col.steady_high"),
+            L("sensitivity.col.steady_swing"),
+        ]
+        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for row in sorted(
+            s.rows, key=lambda r: (-r.tornado.cost_swing, -r.tornado.steady_swing, r.parameter)
+        ):
+            tw = row.tornado
+            out.append(
+                f"| {row.label} (`{row.parameter}`) | {row.value_p10:g} – {row.value_p90:g} {row.unit} "
+                f"| {_num(tw.cost_low)} | {_num(tw.cost_high)} | {_num(tw.cost_swing)} "
+                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} |"
+            )
+        out.append("")
+        out += [
+            f"## {L('sensitivity.sobol.title')}",
+            "",
+            L(
+                "sensitivity.sobol.explain",
+                n=s.sobol_n,
+                evaluations=s.sobol_evaluations,
+                confidence=f"{s.confidence:.0%}",
+            ),
+            "",
+        ]
+        cols = [
+            L("sensitivity.col.parameter"),
+            L("sensitivity.col.first"),
+            L("sensitivity.col.total"),
+            L("sensitivity.col.first_steady"),
+            L("sensitivity.col.total_steady"),
+        ]
+        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for row in s.rows:
+            out.append(
+                f"| {row.label} (`{row.parameter}`) | {_index(row.sobol_first, row.sobol_first_ci)} "
+                f"| {_index(row.sobol_total, row.sobol_total_ci)} "
+                f"| {_index(row.sobol_first_steady, row.sobol_first_steady_ci)} "
+                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} |"
+            )
+        out.append("")
+    out += [f"## {L('sensitivity.win.title')}", "", L("sensitivity.win.explain", draws=s.draws), ""]
+    out += [f"| {L('sensitivity.col.plan')} | {L('sensitivity.col.probability')} |", "|---|---|"]
+    for w in s.plan_win_probabilities:
+        mark = f" {L('sensitivity.recommended_mark')}" if w.recommended else ""
+        share = f"{w.probability:.1%}" if w.probability >= 0.001 else "< 0.1%"
+        out.append(f"| {w.label}{mark} | {share} |")
+    out.append("")
+    out += [
+        f"## {L('sensitivity.flip.title')}",
+        "",
+        L("sensitivity.flip.explain", plan=s.recommended.label, draws=s.flip_draws),
+        "",
+    ]
+    cols = [L("sensitivity.col.lever"), L("sensitivity.col.change"), L("sensitivity.col.new_plan")]
+    out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for f in s.flips:
+        arrow = "↑" if f.direction == "up" else "↓"
+        change = f.change if not f.found else f"{f.change} ({f.base_value:g} → {f.value:g})"
+        out.append(f"| {f.label} {arrow} | {change} | {f.plan_label or '—'} |")
+    out.append("")
+    return "\n".join(out)

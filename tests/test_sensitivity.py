@@ -1,0 +1,346 @@
+"""What drives the answer (engine/sensitivity.py): tornado, Sobol indices, plan-win probabilities, flips, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+
+import numpy as np
+import pytest
+from conftest import AS_OF, ROOT, make_profile
+
+from engine import model
+from engine.assumptions import load
+from engine.i18n import t
+from engine.profile import MerchantProfile
+from engine.recommend import InputError, rank, recommend
+from engine.sensitivity import (
+    Context,
+    Sensitivity,
+    Settings,
+    frozen,
+    sensitivity,
+    to_markdown,
+    uncertain_inputs,
+)
+
+FAST = {"as_of": AS_OF, "draws": 1000, "sobol_n": 256}
+DAY = date.fromisoformat(AS_OF)
+# Staff-heavy: a tier-1 merchant with half a person, promotion spend overridden to nothing, Channels and the
+# shop: most of the first-year cost is the people hired beyond the half FTE.
+STAFF_HEAVY = make_profile(staff_fte=0.5, city_tier=1, douyin_presence="established")
+STAFFING = re.compile(
+    r"^salaries\.|\.staffing\.|^adjustments\.(staffing_scale_by_business_type|role_overlap)"
+)
+
+
+@pytest.fixture(scope="module")
+def aset():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def brand() -> Sensitivity:
+    """An established Douyin brand with two staff, Channels and the shop forced (people must be hired)."""
+    profile = make_profile(douyin_presence="established", staff_fte=2, shelf_platforms=["taobao"])
+    return sensitivity(profile, plan="channels,shop", lang="en", **FAST)
+
+
+@pytest.fixture(scope="module")
+def heavy() -> Sensitivity:
+    return sensitivity(
+        STAFF_HEAVY,
+        plan="channels,shop",
+        overrides={"promotion": 0},
+        lang="en",
+        **{**FAST, "sobol_n": 1024},
+    )
+
+
+# --- which assumptions --------------------------------------------------------------------------
+
+
+def test_rows_are_the_uncertain_assumptions_the_plan_uses(brand, aset):
+    params = aset.param_map
+    paths = {row.parameter for row in brand.rows}
+    assert brand.forced_plan and set(brand.plan.code.replace(">", ",").split(",")) == {"channels", "shop"}
+    # no fixed (or unknown) parameter, no duplicate
+    assert len(paths) == len(brand.rows)
+    assert all(params[p].distribution != "fixed" and frozen(params[p], DAY) is not None for p in paths)
+    # every uncertain cost item of the two modules moves the first-year cost
+    for module in ("channels", "shop"):
+        a = aset.modules[module]
+        for section in ("setup", "monthly"):
+            for key, param in getattr(a, section).items():
+                if param.distribution != "fixed":
+                    assert f"modules.{module}.{section}.{key}" in paths
+        assert f"modules.{module}.ramp.operational_weeks" in paths
+    # only the profile's own levels, tier and business type; nothing of modules outside the plan
+    assert "adjustments.channels_ramp_by_douyin.established" in paths
+    assert not [
+        p for p in paths if p.startswith("adjustments.channels_ramp_by_douyin.") and "established" not in p
+    ]
+    assert "salaries.tier_multiplier.2" in paths
+    assert not {"salaries.tier_multiplier.1", "salaries.tier_multiplier.3"} & paths
+    assert not [p for p in paths if p.startswith(("modules.wecom.", "modules.miniprogram."))]
+    assert not [p for p in paths if p.startswith("adjustments.private_ramp_by_private_domain.")]
+    assert not [p for p in paths if p.startswith("objective.")]
+    for row in brand.rows:
+        assert row.unit == params[row.parameter].unit
+        assert row.label == params[row.parameter].label.en
+        assert row.value_p10 < row.value_p90
+        v = params[row.parameter].at(DAY)
+        assert v.low <= row.value_p10 and row.value_p90 <= v.high and v.low <= row.value_central <= v.high
+
+
+def test_a_kept_module_counts_only_through_its_staff(aset):
+    """With the shop already running, its people still count towards the staff needed, its costs do not."""
+    profile = MerchantProfile.model_validate(make_profile(existing_modules=["shop"], staff_fte=2))
+    r = rank(profile, aset, DAY, model.draw(aset, DAY, 200, np.random.default_rng(0)))
+    ctx = Context.of(r, (("channels",),))
+    paths = {i.path for i in uncertain_inputs(ctx, np.random.default_rng(1))}
+    assert "modules.shop.staffing.shop_ops" in paths
+    assert not [p for p in paths if p.startswith(("modules.shop.setup.", "modules.shop.monthly."))]
+    assert not [p for p in paths if p.startswith("modules.shop.ramp.")]
+
+
+def test_settings_stand_in_for_draws(aset):
+    """The model on Settings holding real draws gives exactly the Monte Carlo figures (one vectorised pass)."""
+    profile = MerchantProfile.model_validate(make_profile(staff_fte=2))
+    draws = model.draw(aset, DAY, 300, np.random.default_rng(3))
+    r = rank(profile, aset, DAY, draws)
+    ctx = Context.of(r, r.plans[r.chosen])
+    paths = sorted(aset.param_map)
+    x = np.stack([draws[p] for p in paths])
+    assert np.array_equal(ctx.evaluate(paths, x), ctx.figures(draws))
+    sim = r.simulate(r.chosen)
+    assert np.array_equal(ctx.figures(draws)[0], sim.first_year)
+    settings = Settings(aset.param_map, DAY, 300, dict(zip(paths, x, strict=True)))
+    assert settings.head(10).n == 10 and np.array_equal(settings.head(10)[paths[0]], x[0, :10])
+
+
+# --- tornado ------------------------------------------------------------------------------------
+
+
+def test_tornado_swings(brand):
+    rows = {row.parameter: row for row in brand.rows}
+    for row in brand.rows:
+        tw = row.tornado
+        assert tw.cost_swing >= 0 and tw.steady_swing >= 0
+        assert tw.cost_swing == pytest.approx(abs(tw.cost_high - tw.cost_low), abs=0.02)
+        assert tw.steady_swing == pytest.approx(abs(tw.steady_high - tw.steady_low), abs=0.002)
+    # cost items and salaries can only raise the cost: cost at P10 <= at P90, and the central cost lies
+    # between them when the central value lies between P10 and P90 (a mode at the bottom of its range,
+    # as for a fee that is usually nothing, sits below its P10)
+    monotone = [p for p in rows if re.search(r"\.(setup|monthly)\.|^salaries\.", p)]
+    assert len(monotone) >= 8
+    for p in monotone:
+        row, tw = rows[p], rows[p].tornado
+        assert tw.cost_low <= tw.cost_high, p
+        if row.value_p10 <= row.value_central <= row.value_p90:
+            assert tw.cost_low <= brand.central_cost + 0.01 <= tw.cost_high + 0.02, p
+        else:
+            assert row.value_central < row.value_p10 and brand.central_cost <= tw.cost_low + 0.01, p
+    # ramps only move the weeks, setup items only the cost
+    assert rows["modules.channels.ramp.steady_state_extra_weeks"].tornado.cost_swing == 0
+    assert rows["modules.channels.ramp.steady_state_extra_weeks"].tornado.steady_high > brand.central_steady
+    assert rows["modules.channels.setup.live_room_equipment"].tornado.steady_swing == 0
+
+
+def test_a_salary_raises_the_cost_of_a_plan_that_hires(heavy):
+    rows = {row.parameter: row for row in heavy.rows}
+    for role in ("host", "live_ops"):
+        tw = rows[f"salaries.tier1_monthly.{role}"].tornado
+        assert tw.cost_high > heavy.central_cost > tw.cost_low
+    tw = rows["salaries.employer_on_cost"].tornado
+    assert tw.cost_high > tw.cost_low
+
+
+# --- Sobol --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["brand", "heavy"])
+def test_sobol_indices_are_sane(name, request):
+    s: Sensitivity = request.getfixturevalue(name)
+    assert s.sobol_n in (256, 1024) and s.sobol_evaluations == s.sobol_n * (len(s.rows) + 2)
+    tol = 0.15 if s.sobol_n == 256 else 0.08
+    for output in ("", "_steady"):
+        first = [getattr(row, f"sobol_first{output}") for row in s.rows]
+        total = [getattr(row, f"sobol_total{output}") for row in s.rows]
+        assert all(np.isfinite(first)) and all(np.isfinite(total))
+        assert all(f <= tt + tol for f, tt in zip(first, total, strict=True))
+        assert all(-tol <= v <= 1 + tol for v in first + total)
+        assert sum(first) <= 1.1
+        for row in s.rows:
+            for kind in ("first", "total"):
+                ci = getattr(row, f"sobol_{kind}{output}_ci")
+                assert ci is not None and ci[0] <= ci[1]
+    # sorted by the total index of cost
+    totals = [row.sobol_total for row in s.rows]
+    assert totals == sorted(totals, reverse=True)
+
+
+def test_the_top_cost_driver_of_a_staff_heavy_plan_is_staffing(heavy):
+    top = heavy.rows[0]
+    assert STAFFING.search(top.parameter), [(r.parameter, r.sobol_total) for r in heavy.rows[:5]]
+    staffing_share = sum(r.sobol_total for r in heavy.rows if STAFFING.search(r.parameter))
+    assert staffing_share > 0.5
+    assert not [r for r in heavy.rows if r.parameter.endswith(".promotion")]  # overridden to zero: fixed
+
+
+def test_weeks_to_steady_state_are_driven_by_ramps(brand):
+    top = max(brand.rows, key=lambda r: r.sobol_total_steady)
+    assert re.search(r"\.ramp\.|_ramp_|shortfall_ramp_elasticity", top.parameter)
+    # cost-only items explain none of the weeks
+    equipment = next(r for r in brand.rows if r.parameter == "modules.channels.setup.live_room_equipment")
+    assert equipment.sobol_total_steady == 0 and equipment.sobol_first_steady == 0
+
+
+def test_same_seed_same_json_and_seed_matters():
+    profile = make_profile(staff_fte=2)
+    one = sensitivity(profile, seed=7, **FAST).model_dump_json()
+    two = sensitivity(profile, seed=7, **FAST).model_dump_json()
+    assert one == two
+    other = json.loads(sensitivity(profile, seed=8, **FAST).model_dump_json())
+    assert [r["sobol_total"] for r in other["rows"]] != [r["sobol_total"] for r in json.loads(one)["rows"]]
+
+
+def test_a_plan_with_nothing_new_has_no_rows():
+    s = sensitivity(make_profile(existing_modules=["channels", "shop", "miniprogram", "wecom"]), **FAST)
+    assert s.plan.code == "" and s.rows == [] and s.sobol_n == 0 and s.central_cost == 0
+    assert t("sensitivity.none", "zh") in to_markdown(s)
+
+
+# --- the recommendation -------------------------------------------------------------------------
+
+
+def test_win_probabilities_match_recommend():
+    profile = make_profile()  # a close call between several plans
+    s = sensitivity(profile, seed=3, as_of=AS_OF, draws=2000, sobol_n=128)
+    rec = recommend(profile, seed=3, as_of=AS_OF, draws=2000, with_counterfactuals=False)
+    wins = s.plan_win_probabilities
+    assert len(wins) >= 2
+    assert sum(w.probability for w in wins) == pytest.approx(1.0, abs=1e-3)
+    assert all(w.probability > 0 for w in wins if not w.recommended)
+    assert [w.probability for w in wins] == sorted((w.probability for w in wins), reverse=True)
+    (mine,) = [w for w in wins if w.recommended]
+    assert mine.code == rec.plan.code == s.recommended.code == s.plan.code
+    assert mine.probability == rec.win_probability
+    assert not s.forced_plan
+
+
+def test_adding_staff_flips_the_plan(aset):
+    """One FTE: the shop alone; with more people WeCom comes in (recommend's counterfactuals agree)."""
+    profile = make_profile(staff_fte=1)
+    s = sensitivity(profile, as_of=AS_OF, draws=1000, sobol_n=64)
+    rec = recommend(profile, as_of=AS_OF, draws=1000)
+    assert any(c.field == "staff_fte" for c in rec.counterfactuals)
+    (up,) = [f for f in s.flips if f.lever == "staff_fte" and f.direction == "up"]
+    assert up.found and up.value > 1 and up.plan is not None and up.plan != s.recommended.code
+    # re-ranked on the same random numbers: the change flips it, the step before does not
+    draws = model.draw(aset, DAY, 1000, np.random.default_rng(0)).head(s.flip_draws)
+
+    def best(staff: float) -> str:
+        r = rank(MerchantProfile.model_validate({**profile, "staff_fte": staff}), aset, DAY, draws)
+        return ">".join(",".join(ph) for ph in r.plans[r.chosen])
+
+    assert best(up.value) == up.plan
+    assert best(up.value - 0.5) == s.recommended.code
+    # every lever is reported in both directions; a lever that cannot move says so
+    levers = {(f.lever, f.direction) for f in s.flips}
+    assert {("budget_monthly_cny", "up"), ("weight.cost", "down"), ("weight.defer", "up")} <= levers
+    assert len(levers) == len(s.flips) == 14
+    (down,) = [f for f in s.flips if f.lever == "staff_fte" and f.direction == "down"]
+    if not down.found:  # one FTE: only 0.5 is tried below it
+        assert down.change == t("sensitivity.flip.none", "zh", range="-0.5 FTE") and down.plan is None
+
+
+def test_weight_flips_leave_the_shared_assumptions_alone(aset):
+    before = {w: p.mode_at(DAY) for w, p in aset.objective.weights.items()}
+    s = sensitivity(make_profile(douyin_presence="established", shelf_platforms=["taobao"]), **FAST)
+    assert {w: p.mode_at(DAY) for w, p in load().objective.weights.items()} == before
+    assert {w: p.mode_at(DAY) for w, p in aset.objective.weights.items()} == before
+    for f in s.flips:
+        if f.lever.startswith("weight.") and f.found:
+            assert f.plan != s.recommended.code and f.value != f.base_value
+
+
+def test_bad_options_raise_input_errors():
+    with pytest.raises(InputError, match="sobol_n"):
+        sensitivity(make_profile(), as_of=AS_OF, draws=500, sobol_n=100)
+    with pytest.raises(InputError, match="plan"):
+        sensitivity(make_profile(), as_of=AS_OF, draws=500, plan="channels,tiktok")
+    with pytest.raises(InputError, match="as_of"):
+        sensitivity(make_profile(), as_of="2019-01-01")
+
+
+def test_markdown_in_both_languages(brand):
+    md = to_markdown(brand)
+    for key in ("sensitivity.tornado.title", "sensitivity.sobol.title", "sensitivity.win.title"):
+        assert t(key, "en") in md
+    assert "`modules.channels.monthly.promotion`" in md
+    zh = to_markdown(brand.model_copy(update={"lang": "zh"}))
+    assert t("sensitivity.flip.title", "zh") in zh
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def _cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "WXPLAN_DEBUG"}  # errors must be clean without it
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", "sensitivity", *args],
+        input=input,
+        capture_output=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+CLI_FAST = ("--as-of", AS_OF, "--draws", "500", "--sobol-n", "128")
+
+
+def test_cli_json():
+    res = _cli("examples/douyin_native_brand.json", *CLI_FAST, "--seed", "4")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["rows"] and data["plan_win_probabilities"] and data["flips"]
+    for row in data["rows"]:
+        assert {"parameter", "sobol_first", "sobol_total", "tornado"} <= set(row)
+        assert {"cost_swing", "steady_swing"} <= set(row["tornado"])
+    assert data["seed"] == 4 and data["sobol_n"] == 128
+    Sensitivity.model_validate(data)
+
+
+def test_cli_markdown_and_forced_plan():
+    res = _cli(
+        "examples/douyin_native_brand.json", *CLI_FAST, "--plan", "shop>channels", "--format", "markdown"
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("# 什么在驱动结论") and "微信小店 → 视频号" in res.stdout
+    assert t("sensitivity.forced", "zh", plan="视频号 + 微信小店") in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("examples/no_such_profile.json",), "no such file"),
+        (("README.md",), "not valid JSON"),
+        (("examples/douyin_native_brand.json", "--plan", "channels,tiktok"), "--plan"),
+        (("examples/douyin_native_brand.json", "--sobol-n", "100"), "--sobol-n"),
+        (("examples/douyin_native_brand.json", "--as-of", "2019-01-01"), "--as-of"),
+        (("examples/douyin_native_brand.json", "--format", "html"), "invalid choice"),
+        (("-",), "invalid profile"),
+    ],
+)
+def test_cli_errors_exit_2_without_traceback(args, needle):
+    res = _cli(*args, input='{"staff_fte": -1}')
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
+    assert needle in res.stderr
