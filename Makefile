@@ -21,6 +21,8 @@ run: install
 	$(VENV)/bin/streamlit run app/streamlit_app.py --server.port $(PORT)
 
 # Debian Chromium (for Playwright; never `playwright install`) and CJK fonts so Chinese renders.
+# Debian PostgreSQL: the scenario-store tests start a throwaway server (tests/pg.py); Debian keeps initdb and
+# pg_ctl in /usr/lib/postgresql/<version>/bin, off PATH.
 system-deps:
 	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 		echo "chromium and fonts-noto-cjk present"; \
@@ -28,6 +30,14 @@ system-deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null && \
 		echo "installed chromium and fonts-noto-cjk"; \
+	fi
+	@if { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 || \
+		ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		echo "postgresql present"; \
+	else \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null && \
+		echo "installed postgresql"; \
 	fi
 
 test: install system-deps
