@@ -72,3 +72,6 @@ st.markdown(before)
 if marker:
     objective_table()
     st.markdown(after)
+
+# What drives the answer: when one-at-a-time swings and variance-based indices disagree.
+st.markdown((CONTENT / f"sensitivity.{lang}.md").read_text(encoding="utf-8"))
