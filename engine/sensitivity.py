@@ -48,7 +48,7 @@ FLIP_DRAWS = 1_000
 BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
 SCREEN_POINTS = 128  # settings used to find which assumptions the plan's figures depend on
-CHUNK = 32_768  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
+CHUNK = 16_384  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
 
 STAFF_STEP, STAFF_RANGE = 0.5, 10.0
 FACTORS = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)

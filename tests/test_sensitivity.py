@@ -14,7 +14,7 @@ import pytest
 from conftest import AS_OF, ROOT, make_profile
 
 from engine import model
-from engine.assumptions import load
+from engine.assumptions import Param, load
 from engine.i18n import t
 from engine.profile import MerchantProfile
 from engine.recommend import InputError, rank, recommend
@@ -106,6 +106,40 @@ def test_a_kept_module_counts_only_through_its_staff(aset):
     assert "modules.shop.staffing.shop_ops" in paths
     assert not [p for p in paths if p.startswith(("modules.shop.setup.", "modules.shop.monthly."))]
     assert not [p for p in paths if p.startswith("modules.shop.ramp.")]
+
+
+def _param(distribution: str, **value: float):
+    return Param.model_validate(
+        {
+            "label": {"zh": "测试", "en": "Test"},
+            "unit": "CNY" if distribution != "interval90" or value["low"] > 0 else "score",
+            "distribution": distribution,
+            "values": [{"from": "2020-01-01", **value}],
+            "references": [{"estimate": "a parameter made up for this test"}],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("distribution", "value"),
+    [
+        ("pert", {"low": 1000, "mode": 8000, "high": 40000}),
+        ("pert", {"low": 0, "mode": 0, "high": 300}),
+        ("interval90", {"low": 2, "high": 50}),
+        ("interval90", {"low": -3, "high": 5}),
+    ],
+)
+def test_scipy_distributions_match_the_draws(distribution, value):
+    """The Sobol sample and the tornado's P10/P90 come from the same distribution the Monte Carlo draws."""
+    param = _param(distribution, **value)
+    dist = frozen(param, DAY)
+    draws = param.draw(np.random.default_rng(0), 200_000, DAY)
+    for q in (0.1, 0.5, 0.9):
+        assert np.quantile(draws, q) == pytest.approx(
+            dist.ppf(q), rel=0.02, abs=0.02 * (value["high"] - value["low"])
+        )
+    assert frozen(_param("fixed", value=3), DAY) is None
+    assert frozen(_param("pert", low=2, mode=2, high=2), DAY) is None
 
 
 def test_settings_stand_in_for_draws(aset):
