@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "directory", nargs="?", default=None, help="directory to check (default: the bundled set)"
     )
     _add_sensitivity(sub)
+    _add_scenarios(sub)
     return parser
 
 
@@ -140,6 +141,8 @@ def _overrides(items: list[str]) -> dict[str, float]:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "sensitivity":
         return _run_sensitivity(args)
+    if args.command == "scenarios":
+        return _run_scenarios(args)
     if args.command == "schema":
         print(json.dumps(MerchantProfile.model_json_schema(), ensure_ascii=False, indent=2))
         return 0
@@ -251,6 +254,242 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
 
 
 # --- end of sensitivity ----------------------------------------------------------------------------
+
+
+# --- scenarios: the scenario store (engine/store.py) ---------------------------------------------
+
+SCENARIO_EXAMPLES = """examples:
+  wxplan scenarios save "客户A 2026" examples/douyin_native_brand.json --as-of 2026-11-21 --notes "first pass"
+  wxplan scenarios list
+  wxplan scenarios show "客户A 2026" --format markdown --lang en
+  wxplan scenarios export "客户A 2026" > a.json && wxplan scenarios import a.json --overwrite
+  wxplan scenarios --database postgresql://USER:PASSWORD@HOST/DB list
+
+The database: --database URL, else $WXPLAN_DATABASE_URL, else the SQLite file
+$XDG_DATA_HOME/wxplan/scenarios.db (default ~/.local/share/wxplan/scenarios.db), created on first use."""
+
+# Scenario fields as the user names them on the command line (for error messages).
+_SCENARIO_OPTIONS = {
+    "name": "NAME",
+    "notes": "--notes",
+    "as_of": "--as-of",
+    "draws": "--draws",
+    "seed": "--seed",
+    "plan": "--plan",
+    "overrides": "--override",
+}
+
+
+def _add_scenarios(sub: argparse._SubParsersAction) -> None:
+    db_help = "database URL (default: $WXPLAN_DATABASE_URL, else ~/.local/share/wxplan/scenarios.db)"
+    grp = sub.add_parser(
+        "scenarios",
+        help="save, list, show, rename, duplicate, delete, export and import named scenarios",
+        description="Named scenarios: a profile with its options, kept in a database; results are recomputed.",
+        epilog=SCENARIO_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grp.add_argument("--database", metavar="URL", help=db_help)
+    actions = grp.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        p.add_argument("--database", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+        return p
+
+    save = action("save", "save a profile and its options under a name")
+    save.add_argument("name", help="scenario name, 1-120 characters, unique")
+    save.add_argument("profile", help="merchant profile JSON file ('-' reads stdin); see 'wxplan schema'")
+    save.add_argument("--notes", default="", help="free text kept with the scenario")
+    save.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="evaluate as of this date (default: the day shown)"
+    )
+    save.add_argument(
+        "--draws", type=int, default=10_000, metavar="N", help="Monte Carlo draws (default 10000)"
+    )
+    save.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    save.add_argument(
+        "--plan", help="force a plan, e.g. 'channels,shop' or 'channels,shop>wecom' (default: recommend)"
+    )
+    save.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=FACTOR",
+        help="scale key assumptions: salary, saas, promotion; e.g. --override salary=1.2",
+    )
+    save.add_argument("--overwrite", action="store_true", help="replace a scenario of the same name")
+    lst = action("list", "list the saved scenarios, the most recently changed first")
+    lst.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default table)"
+    )
+    show = action("show", "recompute a scenario and print the result as 'wxplan recommend' does")
+    show.add_argument("name", help="scenario name")
+    show.add_argument(
+        "--format", choices=("json", "markdown", "html"), default="json", help="output format (default json)"
+    )
+    show.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
+    ren = action("rename", "give a scenario another name")
+    ren.add_argument("old", help="current name")
+    ren.add_argument("new", help="new name")
+    dup = action("duplicate", "copy a scenario under a new name")
+    dup.add_argument("name", help="scenario to copy")
+    dup.add_argument("new", help="name of the copy")
+    dele = action("delete", "delete a scenario")
+    dele.add_argument("name", help="scenario name")
+    exp = action("export", "print a scenario as JSON (for 'import')")
+    exp.add_argument("name", help="scenario name")
+    imp = action("import", "import a scenario exported as JSON, timestamps included")
+    imp.add_argument("file", help="exported JSON file ('-' reads stdin)")
+    imp.add_argument("--overwrite", action="store_true", help="replace a scenario of the same name")
+
+
+def _read_export(path: str) -> object:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, expected a scenario JSON file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text; expected a scenario JSON file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(_display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [c + " " * (w - _display_width(c)) for c, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _run_scenarios(args: argparse.Namespace) -> int:
+    from engine import store as st  # SQLAlchemy is imported only by this command
+
+    try:
+        db = st.ScenarioStore(args.database)
+    except st.StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        return _scenario_action(args, st, db)
+    except st.ScenarioNotFound as exc:
+        raise UserError(f"{exc} in {db.display_url}; see 'wxplan scenarios list'") from None
+    except st.ScenarioExists as exc:
+        raise UserError(f"{exc} in {db.display_url}; choose another name or use --overwrite") from None
+    except st.InvalidScenario as exc:
+        raise UserError("invalid scenario\n" + "\n".join(exc.problems)) from None
+    except st.StoreError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        db.close()
+
+
+def _scenario_action(args: argparse.Namespace, st, db) -> int:  # st: engine.store, imported lazily
+    if args.action == "save":
+        raw = read_profile(args.profile)
+        try:
+            profile = MerchantProfile.model_validate(raw)
+        except ValidationError as exc:
+            raise UserError(f"{args.profile}: invalid profile\n{format_profile_error(exc)}") from None
+        fields = {
+            "name": args.name,
+            "notes": args.notes,
+            "profile": profile,
+            "overrides": _overrides(args.override),
+            "as_of": args.as_of,
+            "draws": args.draws,
+            "seed": args.seed,
+            "plan": args.plan,
+        }
+        try:
+            scenario = st.Scenario.model_validate(fields)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                loc = [str(p) for p in err["loc"]]
+                where = _SCENARIO_OPTIONS.get(loc[0], loc[0]) if loc else "scenario"
+                if loc and loc[0] == "overrides" and len(loc) > 1:
+                    where = f"--override {loc[1]}"
+                msg = err["msg"].removeprefix("Value error, ")
+                given = err.get("input")
+                problems.append(f"{where}: {msg}" + ("" if str(given) in msg else f" (got {given!r})"))
+            raise UserError(f"scenario '{args.name}': invalid\n" + "\n".join(problems)) from None
+        existed = args.overwrite and db.exists(args.name)
+        db.save(scenario, overwrite=args.overwrite)
+        print(f"{'replaced' if existed else 'saved'} scenario '{args.name}' in {db.display_url}")
+    elif args.action == "list":
+        items = db.list()
+        if args.format == "json":
+            out = [
+                {k: v for k, v in s.model_dump(mode="json").items() if k not in ("profile", "overrides")}
+                for s in items
+            ]
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+        elif not items:
+            print(f"no scenarios in {db.display_url}", file=sys.stderr)
+        else:
+            rows = [["NAME", "UPDATED (UTC)", "AS OF", "PLAN", "NOTES"]]
+            for s in items:
+                note = s.notes.strip().splitlines()[0] if s.notes.strip() else ""
+                rows.append(
+                    [
+                        s.name,
+                        s.updated_at.strftime("%Y-%m-%d %H:%M"),
+                        s.as_of.isoformat() if s.as_of else "today",
+                        s.plan or "(recommend)",
+                        note if len(note) <= 40 else note[:39] + "…",
+                    ]
+                )
+            sys.stdout.write(_table(rows))
+    elif args.action == "show":
+        rec = st.run(db.get(args.name), args.lang)
+        if args.format == "markdown":
+            sys.stdout.write(to_markdown(rec))
+        elif args.format == "html":
+            sys.stdout.write(to_html(rec))
+        else:
+            sys.stdout.write(rec.model_dump_json(indent=2) + "\n")
+    elif args.action == "rename":
+        db.rename(args.old, args.new)
+        print(f"renamed scenario '{args.old}' to '{args.new}'")
+    elif args.action == "duplicate":
+        db.duplicate(args.name, args.new)
+        print(f"copied scenario '{args.name}' to '{args.new}'")
+    elif args.action == "delete":
+        db.delete(args.name)
+        print(f"deleted scenario '{args.name}'")
+    elif args.action == "export":
+        sys.stdout.write(json.dumps(db.export(args.name), ensure_ascii=False, indent=2) + "\n")
+    elif args.action == "import":
+        data = _read_export(args.file)
+        try:
+            scenario = st.parse_export(data)
+        except st.InvalidScenario as exc:
+            raise UserError(
+                f"{args.file}: not a wxplan scenario export\n" + "\n".join(exc.problems)
+            ) from None
+        existed = args.overwrite and db.exists(scenario.name)
+        db.import_(data, overwrite=args.overwrite)
+        print(f"{'replaced' if existed else 'imported'} scenario '{scenario.name}' from {args.file}")
+    return 0
+
+
+# --- end of scenarios ------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,7 +118,10 @@ class Scenario(BaseModel):
     @classmethod
     def _plan(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_plan(value)  # raises ValueError with the module names allowed
+            try:
+                parse_plan(value)
+            except ValueError as exc:  # names the modules allowed
+                raise ValueError(str(exc).removeprefix("plan: ")) from None
         return value
 
     @field_validator("as_of")
