@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_sensitivity(sub)
     _add_scenarios(sub)
+    _add_compare(sub)
     return parser
 
 
@@ -141,6 +142,8 @@ def _overrides(items: list[str]) -> dict[str, float]:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "sensitivity":
         return _run_sensitivity(args)
+    if args.command == "compare":
+        return _run_compare(args)
     if args.command == "scenarios":
         return _run_scenarios(args)
     if args.command == "schema":
@@ -490,6 +493,79 @@ def _scenario_action(args: argparse.Namespace, st, db) -> int:  # st: engine.sto
 
 
 # --- end of scenarios ------------------------------------------------------------------------------
+
+
+# --- wxplan compare ------------------------------------------------------------------------------
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    cmp = sub.add_parser(
+        "compare",
+        help="compare 2-6 profiles or saved scenarios side by side",
+        description="Compare 2-6 items side by side. Each ITEM is a profile JSON file (evaluated with the "
+        "options below) or the name of a saved scenario (evaluated with its own saved options).",
+    )
+    cmp.add_argument("items", nargs="+", metavar="ITEM", help="profile JSON file or saved scenario name")
+    cmp.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="for profile files: evaluation date (default today)"
+    )
+    cmp.add_argument(
+        "--draws", type=int, default=10_000, metavar="N", help="for profile files (default 10000)"
+    )
+    cmp.add_argument("--seed", type=int, default=0, metavar="S", help="for profile files (default 0)")
+    cmp.add_argument("--assumptions", metavar="DIR", help="assumptions directory for every item")
+    cmp.add_argument(
+        "--format", choices=("json", "markdown"), default="json", help="output format (default json)"
+    )
+    cmp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
+    cmp.add_argument(
+        "--database", metavar="URL", help="scenario database (default: WXPLAN_DATABASE_URL or the local file)"
+    )
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from engine.compare import MAX_ITEMS, MIN_ITEMS, compare
+    from engine.compare import to_markdown as compare_markdown
+
+    if not MIN_ITEMS <= len(args.items) <= MAX_ITEMS:
+        raise UserError(f"compare needs {MIN_ITEMS} to {MAX_ITEMS} items, got {len(args.items)}")
+    results = []
+    db = None
+    try:
+        for item in args.items:
+            if Path(item).is_file() or item == "-":
+                try:
+                    rec = recommend(
+                        read_profile(item), as_of=args.as_of, draws=args.draws, seed=args.seed,
+                        assumptions=args.assumptions, lang=args.lang,
+                    )  # fmt: skip
+                except ValidationError as exc:
+                    raise UserError(f"{item}: invalid profile\n{format_profile_error(exc)}") from None
+                results.append((Path(item).stem, rec))
+                continue
+            from engine import store as st
+
+            try:
+                db = db or st.ScenarioStore(args.database)
+                scenario = db.get(item)
+            except st.ScenarioNotFound:
+                raise UserError(
+                    f"'{item}' is neither a profile file nor a saved scenario in {db.display_url if db else 'the database'}"
+                ) from None
+            except st.StoreError as exc:
+                raise UserError(
+                    f"'{item}' is not a file, and the scenario database cannot be read: {exc}"
+                ) from None
+            results.append((item, st.run(scenario, args.lang, assumptions=args.assumptions)))
+    finally:
+        if db is not None:
+            db.close()
+    comparison = compare(results, args.lang)
+    if args.format == "markdown":
+        sys.stdout.write(compare_markdown(comparison))
+    else:
+        sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

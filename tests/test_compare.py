@@ -48,3 +48,57 @@ def test_needs_two_to_six_items(pair):
         compare([("only", a)], "en")
     with pytest.raises(ValueError, match="2 to 6"):
         compare([(str(i), a) for i in range(7)], "en")
+
+
+def _cli(*args: str, env: dict | None = None):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args], cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_cli_compares_profile_files_and_saved_scenarios(tmp_path):
+    import json
+
+    env = {"WXPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    saved = _cli(
+        "scenarios", "save", "veteran", "examples/private_domain_veteran.json", "--draws", "500", env=env
+    )
+    assert saved.returncode == 0, saved.stderr
+    res = _cli("compare", "examples/douyin_native_brand.json", "veteran", "--draws", "500", "--as-of", AS_OF,
+               "--lang", "en", env=env)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["labels"] == ["douyin_native_brand", "veteran"]
+    rows = {r["key"]: r for r in data["rows"]}
+    assert rows["verdict.miniprogram"]["differs"]  # kept by the veteran, not for the Douyin brand
+    md = _cli("compare", "examples/douyin_native_brand.json", "examples/shelf_repeat.json", "--draws", "500",
+              "--format", "markdown", env=env)  # fmt: skip
+    assert md.returncode == 0 and "◆" in md.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["examples/douyin_native_brand.json"], "2 to 6"),
+        (
+            ["examples/douyin_native_brand.json", "no-such-thing"],
+            "neither a profile file nor a saved scenario",
+        ),
+    ],
+)
+def test_cli_compare_errors_exit_2_without_traceback(tmp_path, args, needle):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"category": "toys"}', encoding="utf-8")
+    env = {"WXPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    for call in (args, ["examples/douyin_native_brand.json", str(bad)]):
+        res = _cli("compare", *call, "--draws", "200", env=env)
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+    res = _cli("compare", *args, "--draws", "200", env=env)
+    assert needle in res.stderr
