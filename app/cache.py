@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -12,6 +13,9 @@ from engine.assumptions import AssumptionSet, load
 from engine.recommend import recommend
 from engine.report import to_html, to_markdown
 from engine.result import Recommendation
+
+if TYPE_CHECKING:
+    from engine.store import Scenario, ScenarioStore
 
 
 @st.cache_resource(show_spinner=False)
@@ -53,3 +57,40 @@ def recommendation(state: AppState) -> Recommendation:
 def downloads(rec: Recommendation) -> tuple[str, str, str]:
     """Markdown, HTML and JSON of a result (about 15 ms together, so made with the page)."""
     return to_markdown(rec), to_html(rec), rec.model_dump_json(indent=2)
+
+
+# --- scenario store and scenario results (the Scenarios and Compare pages) -------------------------
+# engine.store (SQLAlchemy) is imported on first use only, so the Assess page never pays for it.
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> ScenarioStore:
+    from engine.store import ScenarioStore
+
+    return ScenarioStore(url)
+
+
+def store() -> ScenarioStore:
+    """The scenario store at the URL in force (``WXPLAN_DATABASE_URL``, else the default SQLite file),
+    opened (and migrated) once per URL and process. Raises ``StoreError`` if it cannot be opened."""
+    from engine.store import resolve_url
+
+    return _store(resolve_url())
+
+
+SCENARIO_INPUTS = {"profile", "overrides", "as_of", "seed", "draws", "plan"}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scenario_result(inputs_json: str, lang: str, today: str) -> Recommendation:
+    from engine.store import Scenario, run
+
+    del today  # only part of the cache key: "as of today" moves at midnight
+    scenario = Scenario.model_validate({**json.loads(inputs_json), "name": "-"})
+    return run(scenario, lang, assumptions=assumptions())  # type: ignore[arg-type]
+
+
+def scenario_result(scenario: Scenario, lang: str) -> Recommendation:
+    """The (cached) result of a scenario, keyed by its inputs only (not its name, notes or timestamps)."""
+    inputs = scenario.model_dump_json(include=SCENARIO_INPUTS)
+    return _scenario_result(inputs, lang, date.today().isoformat())

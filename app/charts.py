@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
+from engine.compare import Comparison
 from engine.i18n import t
 from engine.result import Recommendation
 
@@ -230,4 +231,132 @@ def spec(chart: alt.TopLevelMixin) -> dict:
 
 def display_height(spec: dict) -> int:
     """Pixels to give a chart on the page: its plot height plus room for title, axis and legend."""
-    return int(spec.get("height", 200)) + 110
+    return int(spec.get("height", 200)) + 110 + int(spec.get("usermeta", {}).get("extra_height", 0))
+
+
+# --- comparison charts (the Compare page): one colour per compared item ----------------------------
+
+ITEM_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2")
+PER_CNY = 10_000  # densities are shown as the share of draws per CNY 10k
+
+
+def _item_scale(comparison: Comparison) -> alt.Scale:
+    return alt.Scale(domain=list(comparison.labels), range=list(ITEM_COLOURS[: len(comparison.labels)]))
+
+
+def _item_legend(comparison: Comparison) -> tuple[alt.Legend, int]:
+    """A legend under the plot (room for long labels on a phone) and the pixels it needs."""
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=260, titleLimit=260)
+    return legend, 22 * len(comparison.labels) + 24
+
+
+def compare_first_year(comparison: Comparison) -> alt.LayerChart:
+    """The first-year cost distributions of every compared item overlaid (translucent histogram outlines, one
+    colour per item, as densities so items with different spreads compare fairly), each item's P50 as a
+    dashed rule."""
+    lang = comparison.lang
+    rows, medians = [], []
+    for label, rec in zip(comparison.labels, comparison.results, strict=True):
+        h, band = rec.first_year_histogram, rec.cost_cny.first_year
+        medians.append({"item": label, "p10": band.p10, "p50": band.p50, "p90": band.p90})
+        total = sum(h.counts)
+        if sum(1 for c in h.counts if c) <= 1:  # no spread (e.g. no new module): its rule shows it
+            continue
+        for a, b, count in zip(h.edges[:-1], h.edges[1:], h.counts, strict=True):  # drawn as steps
+            rows.append({"item": label, "x": a, "density": count / total * PER_CNY / (b - a)})
+        rows.append({"item": label, "x": h.edges[-1], "density": 0.0})
+    legend, room = _item_legend(comparison)
+    colour = alt.Color("item:N", title=t("comparepage.chart.item", lang), scale=_item_scale(comparison),
+                       legend=legend)  # fmt: skip
+    x_title = t("chart.axis.first_year_cny", lang)
+    shape = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("x:Q", title=x_title, axis=alt.Axis(format="~s")),
+        y=alt.Y("density:Q", title=t("comparepage.chart.density", lang), axis=alt.Axis(format=".0%")),
+        color=colour,
+        detail=alt.Detail("item:N"),  # one path per item
+        tooltip=[alt.Tooltip("item:N", title=t("comparepage.chart.item", lang))],
+    )
+    areas = shape.mark_area(opacity=0.2, interpolate="step-after")
+    outlines = shape.mark_line(strokeWidth=1.5, interpolate="step-after")
+    rules = (
+        alt.Chart(alt.Data(values=medians))
+        .mark_rule(strokeDash=[5, 3], strokeWidth=2)
+        .encode(
+            x=alt.X("p50:Q", title=x_title),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("item:N", title=t("comparepage.chart.item", lang)),
+                alt.Tooltip("p10:Q", format=",.0f"),
+                alt.Tooltip("p50:Q", format=",.0f"),
+                alt.Tooltip("p90:Q", format=",.0f"),
+            ],
+        )
+    )
+    title = alt.TitleParams(
+        t("comparepage.chart.first_year_title", lang), subtitle=t("comparepage.chart.first_year_note", lang)
+    )
+    return (areas + outlines + rules).properties(
+        title=title, height=240, usermeta={"extra_height": room + 16}
+    )
+
+
+def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
+    """The ramp timelines of every compared item in one chart: a row per item and adopted module
+    ("item · module"), with the weeks to operational and to steady state as P50 points and P10–P90 lines,
+    coloured by item. None if no item adopts a module."""
+    lang = comparison.lang
+    stages = (
+        ("operational_week", "chart.ramp.to_operational"),
+        ("steady_state_week", "chart.ramp.to_steady"),
+    )
+    spans, points, order = [], [], []
+    for label, rec in zip(comparison.labels, comparison.results, strict=True):
+        for m in rec.modules.values():
+            if m.start_week is None or m.operational_week is None or m.steady_state_week is None:
+                continue
+            row = f"{label} · {m.name}"
+            order.append(row)
+            spans.append({"row": row, "item": label, "from": m.start_week.p50, "to": m.steady_state_week.p50})
+            for attr, key in stages:
+                band = getattr(m, attr)
+                points.append({"row": row, "item": label, "stage": t(key, lang),
+                               "p10": band.p10, "p50": band.p50, "p90": band.p90})  # fmt: skip
+    if not order:
+        return None
+    legend, room = _item_legend(comparison)
+    colour = alt.Color("item:N", title=t("comparepage.chart.item", lang), scale=_item_scale(comparison),
+                       legend=legend)  # fmt: skip
+    y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=150))
+    x_title = t("chart.axis.weeks", lang)
+    span = (
+        alt.Chart(alt.Data(values=spans))
+        .mark_bar(opacity=0.18, height=14)
+        .encode(y=y, x=alt.X("from:Q", title=x_title), x2=alt.X2("to"), color=colour)
+    )
+    base = alt.Chart(alt.Data(values=points))
+    whiskers = base.mark_rule(strokeWidth=2).encode(y=y, x=alt.X("p10:Q", title=x_title), x2=alt.X2("p90"),
+                                                   color=colour)  # fmt: skip
+    dots = base.mark_point(filled=True, size=70, opacity=1).encode(
+        y=y,
+        x=alt.X("p50:Q", title=x_title),
+        color=colour,
+        shape=alt.Shape(
+            "stage:N",
+            title=t("comparepage.chart.stage", lang),
+            scale=alt.Scale(domain=[t(k, lang) for _, k in stages], range=["circle", "diamond"]),
+            legend=None,  # the subtitle says which shape is which
+        ),
+        tooltip=[
+            alt.Tooltip("row:N", title=t("comparepage.chart.item", lang)),
+            alt.Tooltip("stage:N", title=t("comparepage.chart.stage", lang)),
+            alt.Tooltip("p10:Q", format=".1f"),
+            alt.Tooltip("p50:Q", format=".1f"),
+            alt.Tooltip("p90:Q", format=".1f"),
+        ],
+    )
+    title = alt.TitleParams(
+        t("comparepage.chart.ramp_title", lang), subtitle=t("comparepage.chart.ramp_note", lang)
+    )
+    return (span + whiskers + dots).properties(
+        title=title, height=max(120, 26 * len(order)), usermeta={"extra_height": room + 36}
+    )

@@ -18,6 +18,18 @@ pages = [
         default=True,
     ),
     st.Page(
+        "views/scenarios.py",
+        title=t("ui.nav.scenarios", lang),
+        icon=":material/folder_open:",
+        url_path="scenarios",
+    ),
+    st.Page(
+        "views/compare.py",
+        title=t("ui.nav.compare", lang),
+        icon=":material/compare_arrows:",
+        url_path="compare",
+    ),
+    st.Page(
         "views/evidence.py",
         title=t("ui.nav.evidence", lang),
         icon=":material/menu_book:",

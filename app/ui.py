@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.state import current_lang, set_lang
 from engine.i18n import LANGS, Lang, t
+from engine.profile import MerchantProfile
 from engine.report import cite_label  # noqa: F401 - re-exported for pages
 from engine.sources import parse_cite
 
@@ -39,3 +40,23 @@ def cite(ref: str, lang: Lang) -> str:
 
 def fmt(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def profile_summary(profile: MerchantProfile, lang: Lang) -> str:
+    """One line about a merchant for lists: name, type, category, team and budgets (Markdown-safe)."""
+    from app.state import safe_text
+
+    team = t(
+        "scenarios.summary.team",
+        lang,
+        staff=f"{profile.staff_fte:g}",
+        setup=fmt(profile.budget_setup_cny),
+        monthly=fmt(profile.budget_monthly_cny),
+    )
+    parts = [
+        safe_text(profile.name, 60) if profile.name else "",
+        t(f"enum.business_type.{profile.business_type}", lang),
+        t(f"enum.category.{profile.category}", lang),
+        team,
+    ]
+    return " · ".join(p for p in parts if p)
