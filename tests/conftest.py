@@ -80,13 +80,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
-    """Start ``streamlit run app/streamlit_app.py`` on a free loopback port for the session."""
+    """Start ``streamlit run app/streamlit_app.py`` on a free loopback port for the session, its scenario
+    store a fresh SQLite file."""
+    import os
     import subprocess
     import time
     import urllib.request
 
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    database = f"sqlite:///{log.parent / 'scenarios.db'}"  # never the user's own scenario store
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -95,6 +98,7 @@ def app_url(tmp_path_factory) -> str:
                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             ],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "WXPLAN_DATABASE_URL": database},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
