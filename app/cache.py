@@ -13,6 +13,7 @@ from engine.assumptions import AssumptionSet, load
 from engine.recommend import recommend
 from engine.report import to_html, to_markdown
 from engine.result import Recommendation
+from engine.sensitivity import Sensitivity, sensitivity
 
 if TYPE_CHECKING:
     from engine.store import Scenario, ScenarioStore
@@ -94,3 +95,33 @@ def scenario_result(scenario: Scenario, lang: str) -> Recommendation:
     """The (cached) result of a scenario, keyed by its inputs only (not its name, notes or timestamps)."""
     inputs = scenario.model_dump_json(include=SCENARIO_INPUTS)
     return _scenario_result(inputs, lang, date.today().isoformat())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _drivers(
+    profile_json: str, lang: str, as_of: str | None, draws: int, seed: int, overrides_json: str, today: str
+) -> Sensitivity:
+    del today  # only part of the cache key
+    return sensitivity(
+        json.loads(profile_json),
+        as_of=as_of,
+        draws=draws,
+        seed=seed,
+        assumptions=assumptions(),
+        lang=lang,  # type: ignore[arg-type]
+        overrides=json.loads(overrides_json),
+    )
+
+
+def drivers(state: AppState) -> Sensitivity:
+    """What drives the answer for an assessment (seconds of work, so computed on request and cached)."""
+    o = state.options
+    return _drivers(
+        state.profile.model_dump_json(),
+        state.lang,
+        o.as_of.isoformat() if o.as_of else None,
+        o.draws,
+        o.seed,
+        json.dumps(state.overrides.active(), sort_keys=True),
+        date.today().isoformat(),
+    )

@@ -7,6 +7,7 @@ import altair as alt
 from engine.compare import Comparison
 from engine.i18n import t
 from engine.result import Recommendation
+from engine.sensitivity import Sensitivity
 
 PALETTE = {
     "channels": "#e4572e",
@@ -360,3 +361,89 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
     return (span + whiskers + dots).properties(
         title=title, height=max(120, 26 * len(order)), usermeta={"extra_height": room + 36}
     )
+
+
+# --- what drives the answer ---------------------------------------------------------------------
+
+
+def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
+    """First-year cost with each assumption at its P10 and P90 (others central), largest swings first."""
+    lang = sens.lang
+    rows = sorted(sens.rows, key=lambda r: -r.tornado.cost_swing)[:top]
+    if not rows:
+        return None
+    data = [
+        {
+            "parameter": r.label,
+            "low": min(r.tornado.cost_low, r.tornado.cost_high),
+            "high": max(r.tornado.cost_low, r.tornado.cost_high),
+            "swing": r.tornado.cost_swing,
+        }
+        for r in rows
+    ]
+    y = alt.Y("parameter:N", title=None, sort=[d["parameter"] for d in data], axis=alt.Axis(labelLimit=170))
+    bars = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(color="#2e86ab")
+        .encode(
+            y=y,
+            x=alt.X("low:Q", title=t("drivers.axis.first_year", lang), axis=alt.Axis(format="~s"),
+                    scale=alt.Scale(zero=False)),
+            x2=alt.X2("high"),
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=",.0f"),
+                     alt.Tooltip("high:Q", format=",.0f"), alt.Tooltip("swing:Q", format=",.0f")],
+        )
+    )  # fmt: skip
+    centre = (
+        alt.Chart(alt.Data(values=[{"c": sens.central_cost}]))
+        .mark_rule(color="#c0392b")
+        .encode(x=alt.X("c:Q"))
+    )
+    return (bars + centre).properties(title=t("drivers.tornado.title", lang), height=24 * len(data) + 10)
+
+
+def sobol(sens: Sensitivity, top: int = 12) -> alt.Chart | None:
+    """Sobol first-order and total indices of first-year cost, per assumption."""
+    lang = sens.lang
+    rows = sorted(sens.rows, key=lambda r: -r.sobol_total)[:top]
+    if not rows:
+        return None
+    first, total = t("drivers.sobol.first", lang), t("drivers.sobol.total", lang)
+    data = [{"parameter": r.label, "kind": first, "index": r.sobol_first} for r in rows]
+    data += [{"parameter": r.label, "kind": total, "index": r.sobol_total} for r in rows]
+    return (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            y=alt.Y("parameter:N", title=None, sort=[r.label for r in rows], axis=alt.Axis(labelLimit=170)),
+            yOffset=alt.YOffset("kind:N"),
+            x=alt.X("index:Q", title=t("drivers.axis.index", lang)),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[first, total], range=["#76b041", "#8e6c8a"])),
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("kind:N"), alt.Tooltip("index:Q", format=".3f")],
+        )
+        .properties(title=t("drivers.sobol.title", lang), height=34 * len(rows) + 10)
+    )  # fmt: skip
+
+
+def plan_wins(sens: Sensitivity) -> alt.Chart | None:
+    """Probability that each plan ranks first under uncertainty; the recommendation highlighted."""
+    lang = sens.lang
+    if not sens.plan_win_probabilities:
+        return None
+    chosen, other = t("chart.alternatives.recommended", lang), t("chart.alternatives.alternative", lang)
+    data = [
+        {"plan": w.label, "p": w.probability, "kind": chosen if w.recommended else other}
+        for w in sens.plan_win_probabilities
+    ]
+    return (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            y=alt.Y("plan:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
+            x=alt.X("p:Q", title=t("drivers.axis.probability", lang), axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"])),
+            tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("p:Q", format=".1%")],
+        )
+        .properties(title=t("drivers.wins.title", lang), height=28 * len(data) + 10)
+    )  # fmt: skip

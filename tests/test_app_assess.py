@@ -127,3 +127,12 @@ def test_choices_keep_their_value_and_translate_after_switching_language():
     box = at.selectbox(key="f_category.en")
     assert box.value == "jewelry"
     assert t("enum.category.jewelry", "en") in box.options
+
+
+def test_what_drives_the_answer_on_request():
+    at = run()
+    assert len(at.get("vega_lite_chart")) == 6  # nothing computed until asked
+    at.button(key="drivers_run").click().run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 9  # tornado, Sobol bars, plan-win probabilities
+    assert t("drivers.flips", "zh") in texts(at)

@@ -70,3 +70,18 @@ def test_nothing_new_to_adopt_still_charts():
     assert charts.ramp_timeline(rec) is None
     for chart in (charts.first_year_distribution, charts.staffing, charts.alternatives):
         chart(rec).to_dict()
+
+
+def test_driver_charts_render_in_both_languages():
+    from engine.sensitivity import sensitivity
+
+    profile = make_profile(staff_fte=2, douyin_presence="established")
+    for lang in ("zh", "en"):
+        sens = sensitivity(profile, as_of=AS_OF, draws=500, sobol_n=64, lang=lang)
+        for chart, key in (
+            (charts.tornado(sens), "drivers.tornado.title"),
+            (charts.sobol(sens), "drivers.sobol.title"),
+            (charts.plan_wins(sens), "drivers.wins.title"),
+        ):
+            spec = json.dumps(chart.to_dict(), ensure_ascii=False)  # validates against the Vega-Lite schema
+            assert t(key, lang) in spec

@@ -232,6 +232,31 @@ for chart in (
         vega = charts.spec(chart)
         st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
 
+# --- what drives the answer (on request: a few seconds of work) ---------------------------------
+with st.expander(t("drivers.title", lang)):
+    st.caption(t("drivers.intro", lang))
+    if st.button(t("drivers.run", lang), key="drivers_run") or st.session_state.get("drivers_for") == active:
+        st.session_state["drivers_for"] = active
+        sens = cache.drivers(active)
+        for chart in (charts.tornado(sens), charts.sobol(sens), charts.plan_wins(sens)):
+            if chart is not None:
+                vega = charts.spec(chart)
+                st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
+        st.markdown(f"**{t('drivers.flips', lang)}**")
+        st.table(
+            [
+                {
+                    t("drivers.flip.lever", lang): f.label,
+                    t("drivers.flip.change", lang): f.change,
+                    t("drivers.flip.plan", lang): f.plan_label or "—",
+                }
+                for f in sens.flips
+                if f.found
+            ]
+            or [{t("drivers.flip.lever", lang): "—"}]
+        )
+        st.caption(t("drivers.method", lang))
+
 # --- downloads and sharing -----------------------------------------------------------------------
 st.subheader(t("ui.downloads", lang))
 stem = f"wxplan-{rec.as_of.isoformat()}-{rec.lang}"
