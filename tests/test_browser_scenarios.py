@@ -3,9 +3,11 @@ into Assess; screenshots of both pages in zh and en at desktop and phone width."
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from engine.i18n import t
@@ -43,6 +45,12 @@ def _save(page, name: str) -> None:
 
 
 def _no_horizontal_scroll(page) -> None:
+    fits = """() => [document.documentElement, document.querySelector('[data-testid="stMain"]')]
+                     .every(e => e.scrollWidth <= window.innerWidth)"""
+    # Charts re-lay themselves out a moment after the window narrows; if they never fit, the assertion
+    # below reports the widths.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(fits, timeout=5_000)
     widths = page.evaluate(
         """() => [document.documentElement.scrollWidth,
                   document.querySelector('[data-testid="stMain"]').scrollWidth, window.innerWidth]"""
@@ -115,4 +123,6 @@ def test_save_list_compare_and_open(page, app_url):
     _idle(page)
     assert "staff_fte=2" in page.url and "goal=repeat" in page.url and "draws=500" in page.url
     # The form is drawn a moment after the page switch: wait for its value rather than read it at once.
-    expect(page.get_by_role("spinbutton", name=t("field.staff_fte.label", "en"))).to_have_value("2")
+    expect(page.get_by_role("spinbutton", name=t("field.staff_fte.label", "en"))).to_have_value(
+        "2", timeout=15_000
+    )
