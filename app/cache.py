@@ -25,34 +25,44 @@ def assumptions() -> AssumptionSet:
     return load()
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _recommendation(
-    profile_json: str, lang: str, as_of: str | None, draws: int, seed: int, overrides_json: str, today: str
-) -> Recommendation:
-    del today  # only part of the cache key: "as of today" moves at midnight
-    return recommend(
-        json.loads(profile_json),
-        as_of=as_of,
-        draws=draws,
-        seed=seed,
-        assumptions=assumptions(),
-        lang=lang,  # type: ignore[arg-type]
-        overrides=json.loads(overrides_json),
+def _key(state: AppState) -> str:
+    """The inputs of an assessment as one hashable JSON string (plus today's date: "as of today" moves
+    at midnight)."""
+    o = state.options
+    return json.dumps(
+        {
+            "profile": state.profile.model_dump(mode="json"),
+            "as_of": o.as_of.isoformat() if o.as_of else None,
+            "draws": o.draws,
+            "seed": o.seed,
+            "overrides": state.overrides.active(),
+            "lang": state.lang,
+            "today": date.today().isoformat(),
+        },
+        sort_keys=True,
     )
+
+
+def _kwargs(key: str) -> dict:
+    k = json.loads(key)
+    return {
+        "as_of": k["as_of"],
+        "draws": k["draws"],
+        "seed": k["seed"],
+        "assumptions": assumptions(),
+        "lang": k["lang"],
+        "overrides": k["overrides"],
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommendation(key: str) -> Recommendation:
+    return recommend(json.loads(key)["profile"], **_kwargs(key))
 
 
 def recommendation(state: AppState) -> Recommendation:
     """The (cached) recommendation for an assessment."""
-    o = state.options
-    return _recommendation(
-        state.profile.model_dump_json(),
-        state.lang,
-        o.as_of.isoformat() if o.as_of else None,
-        o.draws,
-        o.seed,
-        json.dumps(state.overrides.active(), sort_keys=True),
-        date.today().isoformat(),
-    )
+    return _recommendation(_key(state))
 
 
 def downloads(rec: Recommendation) -> tuple[str, str, str]:
@@ -98,30 +108,10 @@ def scenario_result(scenario: Scenario, lang: str) -> Recommendation:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _drivers(
-    profile_json: str, lang: str, as_of: str | None, draws: int, seed: int, overrides_json: str, today: str
-) -> Sensitivity:
-    del today  # only part of the cache key
-    return sensitivity(
-        json.loads(profile_json),
-        as_of=as_of,
-        draws=draws,
-        seed=seed,
-        assumptions=assumptions(),
-        lang=lang,  # type: ignore[arg-type]
-        overrides=json.loads(overrides_json),
-    )
+def _drivers(key: str) -> Sensitivity:
+    return sensitivity(json.loads(key)["profile"], **_kwargs(key))
 
 
 def drivers(state: AppState) -> Sensitivity:
     """What drives the answer for an assessment (seconds of work, so computed on request and cached)."""
-    o = state.options
-    return _drivers(
-        state.profile.model_dump_json(),
-        state.lang,
-        o.as_of.isoformat() if o.as_of else None,
-        o.draws,
-        o.seed,
-        json.dumps(state.overrides.active(), sort_keys=True),
-        date.today().isoformat(),
-    )
+    return _drivers(_key(state))
