@@ -63,7 +63,7 @@ def read_profile(path: str) -> dict:
     return data
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+def _add_common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("json", "markdown", "html")) -> None:
     p.add_argument("profile", help="merchant profile JSON file ('-' reads stdin); see 'wxplan schema'")
     p.add_argument(
         "--as-of",
@@ -79,9 +79,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
     )
-    p.add_argument(
-        "--format", choices=("json", "markdown", "html"), default="json", help="output format (default json)"
-    )
+    p.add_argument("--format", choices=formats, default="json", help="output format (default json)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
     p.add_argument(
         "--override",
@@ -193,22 +191,11 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
         "sensitivity",
         help="what drives the answer: tornado and Sobol indices of a plan, plan-win probabilities, flips",
     )
-    sen.add_argument("profile", help="merchant profile JSON file ('-' reads stdin); see 'wxplan schema'")
+    _add_common(sen, formats=("json", "markdown"))
     sen.add_argument(
         "--plan",
         help=f"analyse this plan instead of the recommended one (modules from {', '.join(MODULES)}; "
         "'channels,shop' or 'channels,shop>wecom')",
-    )
-    sen.add_argument(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="evaluate with the evidence and values in force then (default: today)",
-    )
-    sen.add_argument(
-        "--draws", type=int, default=10_000, metavar="N", help="Monte Carlo draws, 100-200000 (default 10000)"
-    )
-    sen.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output"
     )
     sen.add_argument(
         "--sobol-n",
@@ -216,20 +203,6 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
         default=2048,
         metavar="N",
         help="Sobol base sample, a power of two 64-16384 (default 2048); the model runs N x (assumptions + 2) times",
-    )
-    sen.add_argument(
-        "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
-    )
-    sen.add_argument(
-        "--format", choices=("json", "markdown"), default="json", help="output format (default json)"
-    )
-    sen.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of texts (default zh)")
-    sen.add_argument(
-        "--override",
-        action="append",
-        default=[],
-        metavar="KEY=FACTOR",
-        help="scale key assumptions: salary, saas, promotion; e.g. --override salary=1.2",
     )
 
 

@@ -635,6 +635,39 @@ def _histogram(values: np.ndarray, bins: int = 30) -> Histogram:
     return Histogram(edges=[round(float(e), 2) for e in edges], counts=[int(c) for c in counts])
 
 
+def prepare(
+    profile: MerchantProfile | dict,
+    as_of: date | str | None,
+    draws: int,
+    seed: int,
+    plan: str | list[Module] | tuple[Module, ...] | None,
+    assumptions: AssumptionSet | str | Path | None,
+    lang: str,
+    overrides: Overrides | dict | None,
+) -> tuple[MerchantProfile, date, Overrides, AssumptionSet, tuple[tuple[Module, ...], Plan | None] | None]:
+    """Validate the inputs every entry point shares: profile, date, options, language, overrides and a
+    forced plan. Returns the profile, date, overrides, assumption set (overrides applied) and forced plan."""
+    p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
+    day = _as_of(as_of)
+    _check_options(draws, seed)
+    if lang not in ("zh", "en"):
+        raise InputError("lang", f"'{lang}' is not one of zh, en")
+    try:
+        ov = overrides if isinstance(overrides, Overrides) else Overrides.model_validate(overrides or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
+    aset = apply_overrides(_assumptions(assumptions), ov)
+    forced = None
+    if plan is not None:
+        text = plan if isinstance(plan, str) else ",".join(plan)
+        try:
+            forced = parse_plan(text, p.existing_modules)
+        except ValueError as exc:
+            raise InputError("plan", str(exc).removeprefix("plan: ")) from None
+    return p, day, ov, aset, forced
+
+
 # --- the entry point ---------------------------------------------------------------------------
 
 
@@ -655,24 +688,7 @@ def recommend(
     Same inputs and ``seed`` give byte-identical output. Raises ``pydantic.ValidationError`` for a bad
     profile, :class:`InputError` for a bad option and ``AssumptionError`` for a bad assumptions set.
     """
-    p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
-    day = _as_of(as_of)
-    _check_options(draws, seed)
-    if lang not in ("zh", "en"):
-        raise InputError("lang", f"'{lang}' is not one of zh, en")
-    try:
-        ov = overrides if isinstance(overrides, Overrides) else Overrides.model_validate(overrides or {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
-    aset = apply_overrides(_assumptions(assumptions), ov)
-    forced = None
-    if plan is not None:
-        text = plan if isinstance(plan, str) else ",".join(plan)
-        try:
-            forced = parse_plan(text, p.existing_modules)
-        except ValueError as exc:
-            raise InputError("plan", str(exc).removeprefix("plan: ")) from None
+    p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
     rng = np.random.default_rng(seed)
     d = model.draw(aset, day, draws, rng)
     r = rank(p, aset, day, d, forced)

@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from engine import model
@@ -37,10 +37,9 @@ from engine.assumptions import AssumptionSet, Param, Weight
 from engine.distributions import Z90
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
-from engine.overrides import apply as apply_overrides
-from engine.plans import Plan, parse_plan, plan_code, plan_label
+from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
-from engine.recommend import InputError, Ranking, _as_of, _assumptions, _check_options, rank
+from engine.recommend import InputError, Ranking, prepare, rank
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
@@ -628,25 +627,8 @@ def sensitivity(
     Inputs and errors as :func:`engine.recommend.recommend`; the draws are the same as its draws for the same
     ``seed``, so the win probability of the recommended plan equals its ``win_probability``.
     """
-    p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
-    day = _as_of(as_of)
-    _check_options(draws, seed)
+    p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
     _check_sobol_n(sobol_n)
-    if lang not in ("zh", "en"):
-        raise InputError("lang", f"'{lang}' is not one of zh, en")
-    try:
-        ov = overrides if isinstance(overrides, Overrides) else Overrides.model_validate(overrides or {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
-    aset = apply_overrides(_assumptions(assumptions), ov)
-    forced = None
-    if plan is not None:
-        text = plan if isinstance(plan, str) else ",".join(plan)
-        try:
-            forced = parse_plan(text, p.existing_modules)
-        except ValueError as exc:
-            raise InputError("plan", str(exc).removeprefix("plan: ")) from None
     rng = np.random.default_rng(seed)
     d = model.draw(aset, day, draws, rng)
     r = rank(p, aset, day, d)

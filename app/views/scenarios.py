@@ -127,34 +127,28 @@ def open_in_assess(name: str) -> None:
     ss[OPEN] = True
 
 
-def rename(old: str) -> None:
-    key = f"sc_rename:{old}"
+def _to_new_name(action: str, name: str, done: str) -> None:
+    """Rename or duplicate ``name`` to the name typed in its field; errors stay beside that field."""
+    key = f"sc_{action}:{name}"
     errors().pop(key, None)
     new = (ss.get(key) or "").strip()
     if not new:
         errors()[key] = ("scenarios.error.name_required", {})
         return
     try:
-        cache.store().rename(old, new)
+        getattr(cache.store(), action)(name, new)
     except StoreError as err:
         errors()[key] = problem(err)
         return
-    flash("success", "scenarios.renamed", old=old, new=new)
+    flash("success", done, old=name, new=new)
+
+
+def rename(old: str) -> None:
+    _to_new_name("rename", old, "scenarios.renamed")
 
 
 def duplicate(name: str) -> None:
-    key = f"sc_duplicate:{name}"
-    errors().pop(key, None)
-    new = (ss.get(key) or "").strip()
-    if not new:
-        errors()[key] = ("scenarios.error.name_required", {})
-        return
-    try:
-        cache.store().duplicate(name, new)
-    except StoreError as err:
-        errors()[key] = problem(err)
-        return
-    flash("success", "scenarios.duplicated", new=new)
+    _to_new_name("duplicate", name, "scenarios.duplicated")
 
 
 def ask_delete(name: str) -> None:
