@@ -59,7 +59,7 @@ class InputError(ValueError):
 # --- inputs ------------------------------------------------------------------------------------
 
 
-def _as_of(value: date | str | None) -> date:
+def as_of_date(value: date | str | None) -> date:
     if value is None:
         return date.today()
     if isinstance(value, str):
@@ -74,7 +74,7 @@ def _as_of(value: date | str | None) -> date:
     return value
 
 
-def _check_options(draws: int, seed: int) -> None:
+def check_options(draws: int, seed: int) -> None:
     if not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
         raise InputError("draws", f"must be an integer from {MIN_DRAWS} to {MAX_DRAWS}, got {draws!r}")
     if not isinstance(seed, int) or seed < 0:
@@ -648,8 +648,8 @@ def prepare(
     """Validate the inputs every entry point shares: profile, date, options, language, overrides and a
     forced plan. Returns the profile, date, overrides, assumption set (overrides applied) and forced plan."""
     p = profile if isinstance(profile, MerchantProfile) else MerchantProfile.model_validate(profile)
-    day = _as_of(as_of)
-    _check_options(draws, seed)
+    day = as_of_date(as_of)
+    check_options(draws, seed)
     if lang not in ("zh", "en"):
         raise InputError("lang", f"'{lang}' is not one of zh, en")
     try:
