@@ -16,9 +16,18 @@ import numpy as np
 
 from engine import model
 from engine.assumptions import AssumptionSet, load
-from engine.plans import Plan, plan_code
+from engine.plans import Plan, candidate_plans, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
-from engine.recommend import _band, _verdicts, as_of_date, check_options, rank
+from engine.recommend import (
+    Fit,
+    _verdicts,
+    as_of_date,
+    assess_fit,
+    check_options,
+    choose,
+    eligible,
+    valuation_of,
+)
 from engine.result import Band, Verdict
 
 BATCH_DRAWS = 1_000
@@ -67,38 +76,120 @@ def options(
     return Options(day, draws, seed, aset)
 
 
-class Scorer:
-    """Scores lists of profiles on one set of draws, made once (lazily) for the run's options."""
+CHUNK_ELEMENTS = 1 << 16
+"""Profiles x draws scored in one vectorised pass. Memory per pass is a few hundred bytes per element
+(every candidate plan's scores and the 16-set tables), so about 60 MB at this size, whatever the list's
+length; larger passes gain little speed on a 2-core machine."""
 
-    def __init__(self, opts: Options):
+
+class Scorer:
+    """Scores lists of profiles on one set of draws, made once (lazily) for the run's options.
+
+    Profiles with the same modules running today and the same eligible new modules share their candidate
+    plans; they are scored together in chunks of about :data:`CHUNK_ELEMENTS` profile-draws, every array
+    shaped (profiles, draws).
+    """
+
+    def __init__(self, opts: Options, chunk_elements: int = CHUNK_ELEMENTS):
         self.opts = opts
         self.draws = model.draw(opts.assumptions, opts.as_of, opts.draws, np.random.default_rng(opts.seed))
+        self.chunk = max(1, chunk_elements // opts.draws)
+        self._plans: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[Plan]] = {}
 
     def score(
         self, profiles: Sequence[MerchantProfile], progress: Callable[[int], None] | None = None
     ) -> list[Outcome]:
         """One :class:`Outcome` per profile, in order; ``progress(k)`` is called as each ``k`` more are done."""
         opts = self.opts
-        out: list[Outcome] = []
-        for profile in profiles:
-            r = rank(profile, opts.assumptions, opts.as_of, self.draws)
-            sim = r.simulate(r.chosen)
-            winners = np.argmax(r.scores, axis=0)
-            plan = r.plans[r.chosen]
-            verdicts = _verdicts(plan, profile.existing_modules)
-            out.append(
+        fits = [assess_fit(p, opts.assumptions, opts.as_of) for p in profiles]
+        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[int]] = {}
+        for i, (p, fit) in enumerate(zip(profiles, fits, strict=True)):
+            _, candidates = eligible(p, fit, opts.assumptions, opts.as_of)
+            groups.setdefault((p.existing_modules, candidates), []).append(i)
+        out: list[Outcome | None] = [None] * len(profiles)
+        for key, members in groups.items():
+            plans = self._plans.get(key)
+            if plans is None:
+                plans = self._plans[key] = candidate_plans(key[1], key[0], opts.as_of)
+            for lo in range(0, len(members), self.chunk):
+                rows = members[lo : lo + self.chunk]
+                chunk = [profiles[i] for i in rows]
+                outcomes = self._score_chunk(chunk, [fits[i] for i in rows], plans)
+                for i, outcome in zip(rows, outcomes, strict=True):
+                    out[i] = outcome
+                if progress is not None:
+                    progress(len(rows))
+        return out  # type: ignore[return-value]
+
+    def _score_chunk(
+        self, profiles: list[MerchantProfile], fits: list[Fit], plans: list[Plan]
+    ) -> list[Outcome]:
+        opts, draws = self.opts, self.draws
+        cohort = model.Cohort.of(profiles)
+        sims = model.cohort_sims(opts.assumptions, cohort, draws)
+        candidates = {m for plan in plans for phase in plan for m in phase}
+        masks = [mask for mask in range(16) if set(model.modules_of(mask)) <= candidates]
+        table = model.cohort_table(sims, cohort, draws, masks)
+        valuation = model.CohortValuation.of([valuation_of(f, opts.assumptions, opts.as_of) for f in fits])
+        objective = model.Objective.for_cohort(opts.assumptions, profiles, opts.as_of)
+        available = cohort.staff[:, None]
+        scores = model.score_plans(plans, sims, table, valuation, objective, available)  # (plans, size, n)
+        mean = scores.mean(axis=2)
+        pool = list(range(len(plans)))
+        chosen = np.array([choose(scores[:, j], mean[:, j], pool, plans) for j in range(len(profiles))])
+        win = _wins(scores, chosen)
+        del scores
+        # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.
+        figures = np.empty((5, len(profiles), draws.n))
+        for index in np.unique(chosen):
+            plan = plans[index]
+            rows = chosen == index
+            full = model.mask_of(tuple(m for phase in plan for m in phase))
+            tl = model.timeline(plan, sims, table, objective.horizon_weeks, rows)
+            figures[0, rows] = table.setup[full][rows]
+            figures[1, rows] = table.monthly[full][rows]
+            figures[2, rows] = tl.first_year
+            figures[3, rows] = tl.operational
+            figures[4, rows] = tl.steady_state
+        with np.errstate(invalid="ignore"):
+            q = np.percentile(figures, [10, 50, 90], axis=2)  # (3, 5, size)
+        outcomes = []
+        for j, p in enumerate(profiles):
+            plan = plans[chosen[j]]
+            verdicts = _verdicts(plan, p.existing_modules)
+            outcomes.append(
                 Outcome(
                     plan=plan,
-                    kept=profile.existing_modules,
+                    kept=p.existing_modules,
                     verdicts={m: verdicts[m][0] for m in MODULES},  # type: ignore[misc]
-                    setup=_band(sim.setup),
-                    monthly=_band(sim.monthly),
-                    first_year=_band(sim.first_year),
-                    operational_p50=_band(sim.operational, 1).p50,
-                    steady_state_p50=_band(sim.steady_state, 1).p50,
-                    win_probability=round(float(np.mean(winners == r.chosen)), 4),
+                    setup=_quantiles(q[:, 0, j]),
+                    monthly=_quantiles(q[:, 1, j]),
+                    first_year=_quantiles(q[:, 2, j]),
+                    operational_p50=_quantiles(q[:, 3, j], 1).p50,
+                    steady_state_p50=_quantiles(q[:, 4, j], 1).p50,
+                    win_probability=round(float(win[j]), 4),
                 )
             )
-            if progress is not None:
-                progress(1)
-        return out
+        return outcomes
+
+
+def _wins(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Per profile, the share of draws on which the chosen plan scores best (the first best on a tie, as
+    ``argmax`` counts it). Scores have shape (plans, size, n)."""
+    out = np.empty(len(chosen))
+    for j, c in enumerate(chosen.tolist()):
+        s = scores[:, j]
+        mine = s[c]
+        best = np.ones(mine.shape, dtype=bool)
+        if c > 0:
+            best &= mine > s[:c].max(axis=0)
+        if c + 1 < len(s):
+            best &= mine >= s[c + 1 :].max(axis=0)
+        out[j] = best.mean()
+    return out
+
+
+def _quantiles(values: np.ndarray, digits: int = 0) -> Band:
+    """A band from precomputed P10/P50/P90, rounded as :func:`engine.recommend._band` rounds."""
+    out = [round(float(v), digits) if np.isfinite(v) else None for v in values]
+    return Band(p10=out[0], p50=out[1], p90=out[2])

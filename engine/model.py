@@ -14,8 +14,9 @@ Three layers, each a pure function of the one before:
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -117,21 +118,74 @@ def effective_staff(profile: MerchantProfile) -> float:
     return max(profile.staff_fte, MIN_STAFF_FTE)
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """What the model reads from each of ``size`` profiles, as columns of shape (size,).
+
+    The model works on a cohort so that many profiles are scored in one vectorised pass on the same draws;
+    a single profile is a cohort of one.
+    """
+
+    business_type: np.ndarray
+    city_tier: np.ndarray
+    douyin_presence: np.ndarray
+    private_domain: np.ndarray
+    has_shelf: np.ndarray  # bool: sells on another shelf platform today
+    kept: np.ndarray  # int: bit mask of the modules running today
+    staff: np.ndarray  # effective staff (see effective_staff)
+    margin: np.ndarray
+    gmv: np.ndarray  # expected monthly GMV, NaN when not given
+
+    @classmethod
+    def of(cls, profiles: list[MerchantProfile] | tuple[MerchantProfile, ...]) -> Cohort:
+        def col(values: list, dtype: object = None) -> np.ndarray:
+            return np.array(values, dtype=dtype)
+
+        return cls(
+            business_type=col([p.business_type for p in profiles]),
+            city_tier=col([p.city_tier for p in profiles]),
+            douyin_presence=col([p.douyin_presence for p in profiles]),
+            private_domain=col([p.private_domain for p in profiles]),
+            has_shelf=col([bool(p.shelf_platforms) for p in profiles], bool),
+            kept=col([mask_of(p.existing_modules) for p in profiles], np.int64),
+            staff=col([effective_staff(p) for p in profiles], float),
+            margin=col([p.gross_margin for p in profiles], float),
+            gmv=col([np.nan if p.monthly_gmv_cny is None else p.monthly_gmv_cny for p in profiles], float),
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.kept)
+
+
+def pick(draws: Draws, prefix: str, keys: np.ndarray) -> np.ndarray:
+    """Draws of ``{prefix}.{key}`` for each profile's key: shape (size, n), or (1, n) when all keys agree."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    rows = np.stack([draws[f"{prefix}.{key}"] for key in uniq.tolist()])
+    return rows if len(uniq) == 1 else rows[inverse.reshape(-1)]
+
+
+def _row(value: object, i: int) -> object:
+    """Profile ``i``'s slice of a cohort array (arrays shared by every profile have a first axis of 1)."""
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return value[min(i, value.shape[0] - 1)]
+    return value
+
+
 def salaries(profile: MerchantProfile, draws: Draws) -> dict[Role, np.ndarray]:
     """Fully loaded monthly cost of one FTE per role in the merchant's city tier."""
     tier = draws[f"salaries.tier_multiplier.{profile.city_tier}"] * draws["salaries.employer_on_cost"]
     return {role: draws[f"salaries.tier1_monthly.{role}"] * tier for role in ROLES}
 
 
-def ramp_multiplier(module: Module, profile: MerchantProfile, draws: Draws) -> np.ndarray:
-    """How the profile speeds up or slows down a module's ramp (before any staff shortfall)."""
+def ramp_multiplier(module: Module, cohort: Cohort, draws: Draws) -> np.ndarray:
+    """How each profile speeds up or slows down a module's ramp (before any staff shortfall)."""
     if module == "channels":
-        return draws[f"adjustments.channels_ramp_by_douyin.{profile.douyin_presence}"]
+        return pick(draws, "adjustments.channels_ramp_by_douyin", cohort.douyin_presence)
     if module in ("wecom", "miniprogram"):
-        return draws[f"adjustments.private_ramp_by_private_domain.{profile.private_domain}"]
-    if profile.shelf_platforms:
-        return draws["adjustments.shop_ramp_with_shelf_experience"]
-    return np.ones(draws.n)
+        return pick(draws, "adjustments.private_ramp_by_private_domain", cohort.private_domain)
+    shelf = draws["adjustments.shop_ramp_with_shelf_experience"]
+    return np.where(cohort.has_shelf[:, None], shelf[None, :], 1.0)
 
 
 def _spend(param: Param, spend: np.ndarray) -> np.ndarray | float:
@@ -139,24 +193,24 @@ def _spend(param: Param, spend: np.ndarray) -> np.ndarray | float:
     return 1.0 if param.distribution == "fixed" else spend
 
 
-def module_sims(
-    assumptions: AssumptionSet, profile: MerchantProfile, draws: Draws
-) -> dict[Module, ModuleSim]:
-    scale = draws[f"adjustments.staffing_scale_by_business_type.{profile.business_type}"]
-    spend = draws[f"adjustments.spend_scale_by_business_type.{profile.business_type}"]
+def cohort_sims(assumptions: AssumptionSet, cohort: Cohort, draws: Draws) -> dict[Module, ModuleSim]:
+    """What each module costs, needs and takes for every profile of the cohort: arrays of shape (size, n),
+    or (1, n) for figures every profile shares."""
+    scale = pick(draws, "adjustments.staffing_scale_by_business_type", cohort.business_type)
+    spend = pick(draws, "adjustments.spend_scale_by_business_type", cohort.business_type)
     sims: dict[Module, ModuleSim] = {}
     for module in MODULES:
         a = assumptions.modules[module]
         p = f"modules.{module}"
         fte_by_role = {role: draws[f"{p}.staffing.{role}"] * scale for role in a.staffing}
-        fte = sum(fte_by_role.values(), np.zeros(draws.n))
-        mult = ramp_multiplier(module, profile, draws)
+        fte = sum(fte_by_role.values(), np.zeros((1, draws.n)))
+        mult = ramp_multiplier(module, cohort, draws)
         op = draws[f"{p}.ramp.operational_weeks"] * mult
         sims[module] = ModuleSim(
             setup_items={k: draws[f"{p}.setup.{k}"] * _spend(a.setup[k], spend) for k in a.setup},
             monthly_items={k: draws[f"{p}.monthly.{k}"] * _spend(a.monthly[k], spend) for k in a.monthly},
             seat_items={k: draws[f"{p}.per_seat.{k}"] * np.maximum(fte, 1.0) for k in a.per_seat},
-            gmv_share=sum((draws[f"{p}.gmv_share.{k}"] for k in a.gmv_share), np.zeros(draws.n)),
+            gmv_share=sum((draws[f"{p}.gmv_share.{k}"] for k in a.gmv_share), np.zeros((1, draws.n))),
             fte_by_role=fte_by_role,
             operational_weeks=op,
             steady_state_weeks=op + draws[f"{p}.ramp.steady_state_extra_weeks"] * mult,
@@ -164,18 +218,37 @@ def module_sims(
     return sims
 
 
+def _sim_row(sim: ModuleSim, i: int) -> ModuleSim:
+    return ModuleSim(
+        **{
+            name: {k: _row(v, i) for k, v in value.items()} if isinstance(value, dict) else _row(value, i)
+            for name, value in vars(sim).items()
+        }
+    )
+
+
+def module_sims(
+    assumptions: AssumptionSet, profile: MerchantProfile, draws: Draws
+) -> dict[Module, ModuleSim]:
+    """:func:`cohort_sims` for one profile: arrays of shape (n,)."""
+    sims = cohort_sims(assumptions, Cohort.of([profile]), draws)
+    return {m: _sim_row(sim, 0) for m, sim in sims.items()}
+
+
 @dataclass(frozen=True)
 class SetTable:
-    """Staffing, monthly cost and break-even for each of the 16 sets of modules, as arrays whose first
-    axis is the set's bit mask (see :func:`mask_of`).
+    """Staffing, monthly cost and break-even for each of the 16 sets of new modules, as arrays whose first
+    axis is the set's bit mask (see :func:`mask_of`) and, for a cohort, whose second axis is the profile.
 
-    Kept modules count towards staffing but add no cost: costs are incremental over what runs today.
+    The modules running today (``kept``) are folded in: they count towards staffing in every set but add
+    no cost, as costs are incremental over what runs today.
     """
 
     kept: int
-    role_fte: np.ndarray  # (16, roles, n): combined FTE per role, kept modules included
-    required_fte: np.ndarray  # (16, n): kept modules included
-    staff_cost: np.ndarray  # (16, n): incremental over kept
+    base_roles: np.ndarray  # (16, roles, n): combined FTE per role of each set (kept excluded), unscaled
+    role_scale: np.ndarray  # ([size|1,] n): the business type's staffing scale
+    required_fte: np.ndarray  # (16, [size,] n): kept modules included
+    staff_cost: np.ndarray  # (16, [size,] n): incremental over kept
     monthly_excl_fees: np.ndarray
     fee_rate: np.ndarray
     monthly: np.ndarray
@@ -183,29 +256,74 @@ class SetTable:
     setup: np.ndarray
     stretch: np.ndarray  # ramp multiplier from staff shortfall when these modules (plus kept) run
 
+    @cached_property
+    def role_fte(self) -> np.ndarray:
+        """(16, roles, n): combined FTE per role of each set, kept modules included (one profile's table)."""
+        return self.base_roles[MASKS | self.kept] * self.role_scale
+
     def roles(self, mask: int) -> dict[Role, np.ndarray]:
         """Combined FTE per role for a set (kept modules included), roles with any need only."""
-        fte = self.role_fte[mask | self.kept]
+        fte = self.role_fte[mask]
         return {role: fte[i] for i, role in enumerate(ROLES) if np.any(fte[i] > 0)}
 
+    def row(self, i: int) -> SetTable:
+        """Profile ``i``'s table, arrays of shape (16, n)."""
+        return SetTable(
+            self.kept,
+            self.base_roles,
+            _row(self.role_scale, i),  # type: ignore[arg-type]
+            *(getattr(self, f)[:, i] for f in _TABLE_ARRAYS),
+        )
 
+
+_TABLE_ARRAYS = (
+    "required_fte",
+    "staff_cost",
+    "monthly_excl_fees",
+    "fee_rate",
+    "monthly",
+    "break_even_gmv",
+    "setup",
+    "stretch",
+)
 MASKS = np.arange(16)
 MEMBERS = ((MASKS[:, None] >> np.arange(len(MODULES))[None, :]) & 1).astype(float)  # (16, 4)
 
 
-def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:
-    n = draws.n
+def cohort_table(
+    sims: dict[Module, ModuleSim], cohort: Cohort, draws: Draws, masks: list[int] | None = None
+) -> SetTable:
+    """The 16-set table of every profile in a cohort whose profiles run the same modules today; arrays of
+    shape (16, size, n).
+
+    Only the rows of ``masks`` (default: every set of modules not running today) are computed; the other
+    rows are left unset and must not be read.
+    """
+    n, size = draws.n, cohort.size
+    kept = int(cohort.kept[0])
+    if np.any(cohort.kept != kept):
+        raise ValueError("a cohort's profiles must run the same modules today")
+    if masks is None:
+        masks = [mask for mask in range(16) if not mask & kept]
     overlap = draws["adjustments.role_overlap"]
     elasticity = draws["adjustments.shortfall_ramp_elasticity"]
-    pay = salaries(profile, draws)
-    kept = mask_of(profile.existing_modules)
-    available = effective_staff(profile)
+    # Staffing scales every role of every module alike by business type, and salaries every role alike by
+    # city tier, so the combined needs and their pay are built once on the unscaled draws.
+    scale = pick(draws, "adjustments.staffing_scale_by_business_type", cohort.business_type)
+    tier = pick(draws, "salaries.tier_multiplier", cohort.city_tier) * draws["salaries.employer_on_cost"]
     zero = np.zeros(n)
-
-    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
     fte = np.stack(
-        [np.stack([sims[m].fte_by_role.get(role, zero) for m in MODULES]) for role in ROLES]
+        [
+            np.stack(
+                [
+                    draws[f"modules.{m}.staffing.{role}"] if role in sims[m].fte_by_role else zero
+                    for m in MODULES
+                ]
+            )
+            for role in ROLES
+        ]
     )  # (R, 4, n)
+    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
     top = np.zeros((16, len(ROLES), n))
     total = np.zeros((16, len(ROLES), n))
     for mask in range(1, 16):
@@ -213,40 +331,81 @@ def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Dr
         rest = mask & (mask - 1)
         top[mask] = np.maximum(top[rest], fte[:, low])
         total[mask] = total[rest] + fte[:, low]
-    role_fte = top + (1.0 - overlap) * (total - top)
-    required = role_fte.sum(axis=1)
-    pay_matrix = np.stack([pay[role] for role in ROLES])  # (R, n)
-    # The people the merchant already has are not costed again; only the FTE beyond them are hires,
-    # paid at the need-weighted salary of the roles in the set.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hired_share = np.where(required > available, 1.0 - available / required, 0.0)
-    gross_staff = (role_fte * pay_matrix[None]).sum(axis=1) * hired_share
+    base_roles = top + (1.0 - overlap) * (total - top)  # (16, R, n), before the business-type scale
+    pay = np.stack([draws[f"salaries.tier1_monthly.{role}"] for role in ROLES])  # (R, n), before the tier
+    base_pay = (base_roles * pay[None]).sum(axis=1)  # (16, n)
+    base_required = base_roles.sum(axis=1)  # (16, n)
+    available = cohort.staff[:, None]
+    margin = cohort.margin[:, None]
+    given = cohort.gmv[:, None]
+    no_gmv = np.isnan(given)
+    scale_pay = scale * tier
 
-    both = MASKS | kept
-    new = MEMBERS * (1 - MEMBERS[kept])[None, :]  # (16, 4): modules each set adds to what runs
-    staff_cost = gross_staff[both] - gross_staff[kept]
-    staff_cost[new.sum(axis=1) == 0] = 0.0
-    fixed = new @ np.stack([sims[m].monthly_fixed for m in MODULES]) + staff_cost
-    # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then running);
-    # a set that adds no shelf sells through shelves whose fees are already part of today's business.
-    shelf_cols = [MODULES.index(m) for m in SHELVES]
-    shelf_in = MEMBERS[both][:, shelf_cols]  # (16, shelves)
-    shelf_share = np.stack([sims[MODULES[c]].gmv_share for c in shelf_cols])
-    count = shelf_in.sum(axis=1, keepdims=True)
-    adds_shelf = new[:, shelf_cols].sum(axis=1, keepdims=True) > 0
-    fee = np.divide(shelf_in @ shelf_share, count, out=np.zeros((16, n)), where=(count > 0) & adds_shelf)
-    margin = profile.gross_margin
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
-    # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
-    gmv = np.full((16, n), profile.monthly_gmv_cny) if profile.monthly_gmv_cny is not None else be
-    adds = new.sum(axis=1) > 0
-    fees = np.where(adds[:, None], fee * np.where(np.isfinite(gmv), gmv, 0.0), 0.0)
-    be = np.where(adds[:, None], be, 0.0)
-    ratio = required[both] / available
-    stretch = np.where(ratio > 1.0, ratio**elasticity, 1.0)
-    setup = new @ np.stack([sims[m].setup for m in MODULES])
-    return SetTable(kept, role_fte, required, staff_cost, fixed, fee, fixed + fees, be, setup, stretch)
+    def staffing(absolute: int) -> tuple[np.ndarray, np.ndarray]:
+        """Required FTE and the pay of the hires it takes, for a set that includes the kept modules."""
+        required = base_required[absolute] * scale
+        # The people the merchant already has are not costed again; only the FTE beyond them are hires,
+        # paid at the need-weighted salary of the roles in the set.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hired_share = np.where(required > available, 1.0 - available / required, 0.0)
+        return np.broadcast_to(required, (size, n)), base_pay[absolute] * scale_pay * hired_share
+
+    shape = (16, size, n)
+    required_fte, staff_cost, fixed_t, fee_t, monthly, break_even, setup_t, stretch = (
+        np.empty(shape) for _ in range(8)
+    )
+    _, gross_kept = staffing(kept)
+    shelf_share = {m: sims[m].gmv_share for m in SHELVES}
+    for mask in masks:
+        members = [m for m in MODULES if mask & bit(m)]
+        required, gross = staffing(mask | kept)
+        required_fte[mask] = required
+        staff = gross - gross_kept if members else np.zeros((size, n))
+        staff_cost[mask] = staff
+        fixed = staff + sum(sims[m].monthly_fixed for m in members)
+        fixed_t[mask] = fixed
+        # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then
+        # running); a set that adds no shelf sells through shelves whose fees are already paid today.
+        running = [m for m in SHELVES if (mask | kept) & bit(m)]
+        fee = (
+            sum(shelf_share[m] for m in running) / len(running)
+            if any(m in SHELVES for m in members)
+            else np.zeros((1, n))
+        )
+        fee_t[mask] = fee
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
+        if members:
+            # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
+            gmv = np.where(no_gmv, be, given)
+            monthly[mask] = fixed + fee * np.where(np.isfinite(gmv), gmv, 0.0)
+            break_even[mask] = be
+        else:
+            monthly[mask] = fixed
+            break_even[mask] = 0.0
+        ratio = required / available
+        out = stretch[mask]
+        out.fill(1.0)
+        np.power(ratio, elasticity, out=out, where=ratio > 1.0)
+        setup_t[mask] = sum(sims[m].setup for m in members) if members else 0.0
+    return SetTable(
+        kept,
+        base_roles,
+        scale,
+        required_fte,
+        staff_cost,
+        fixed_t,
+        fee_t,
+        monthly,
+        break_even,
+        setup_t,
+        stretch,
+    )
+
+
+def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:
+    """:func:`cohort_table` for one profile: arrays of shape (16, n)."""
+    return cohort_table(sims, Cohort.of([profile]), draws).row(0)
 
 
 @dataclass(frozen=True)
@@ -259,8 +418,8 @@ class Objective:
     w_budget: float
     w_staff: float
     w_defer: float
-    cost_scale: float
-    annual_budget: float
+    cost_scale: float | np.ndarray
+    annual_budget: float | np.ndarray
 
     @classmethod
     def build(cls, assumptions: AssumptionSet, profile: MerchantProfile, as_of: date) -> Objective:
@@ -276,6 +435,16 @@ class Objective:
             cost_scale=max(annual, o.cost_scale_floor.mode_at(as_of)),
             annual_budget=annual,
         )
+
+    @classmethod
+    def for_cohort(
+        cls, assumptions: AssumptionSet, profiles: list[MerchantProfile], as_of: date
+    ) -> Objective:
+        """The objective of every profile: budgets and cost scales as columns of shape (size, 1)."""
+        one = cls.build(assumptions, profiles[0], as_of)
+        annual = np.array([p.budget_setup_cny + 12 * p.budget_monthly_cny for p in profiles])[:, None]
+        floor = assumptions.objective.cost_scale_floor.mode_at(as_of)
+        return replace(one, cost_scale=np.maximum(annual, floor), annual_budget=annual)
 
 
 @dataclass(frozen=True)
@@ -293,6 +462,50 @@ class Valuation:
             return self.fit
         share = self.value_without_acquisition
         return {m: f * share if m in self.needs_traffic else f for m, f in self.fit.items()}
+
+    def deferred(self, plan: Plan) -> int:
+        return deferred_too_early(plan, self.defer)
+
+
+@dataclass(frozen=True)
+class CohortValuation:
+    """:class:`Valuation` for every profile of a cohort: arrays of shape (size, modules)."""
+
+    fit: np.ndarray
+    defer: np.ndarray  # bool
+    needs_traffic: np.ndarray  # bool
+    value_without_acquisition: float
+
+    @classmethod
+    def of(cls, valuations: list[Valuation]) -> CohortValuation:
+        def table(get) -> np.ndarray:
+            return np.array([[get(v, m) for m in MODULES] for v in valuations])
+
+        return cls(
+            table(lambda v, m: v.fit[m]),
+            table(lambda v, m: m in v.defer),
+            table(lambda v, m: m in v.needs_traffic),
+            valuations[0].value_without_acquisition,
+        )
+
+    def fit_for(self, plan: Plan, kept: int) -> dict[Module, np.ndarray]:
+        """Each module's fit as it counts in ``plan``, per profile (columns of shape (size, 1))."""
+        fit = self.fit
+        if not kept & bit("channels") and not any("channels" in p for p in plan) and self.needs_traffic.any():
+            fit = np.where(self.needs_traffic, fit * self.value_without_acquisition, fit)
+        return {m: fit[:, i, None] for i, m in enumerate(MODULES)}
+
+    def deferred(self, plan: Plan) -> np.ndarray:
+        """:func:`deferred_too_early` per profile, shape (size, 1)."""
+        index = [[MODULES.index(m) for m in phase] for phase in plan]
+        last_core = np.zeros(len(self.fit), dtype=int)
+        for k, cols in enumerate(index):
+            last_core = np.where((~self.defer[:, cols]).any(axis=1), k, last_core)
+        count = sum(
+            (self.defer[:, cols].sum(axis=1) * (k <= last_core) for k, cols in enumerate(index)),
+            np.zeros(len(self.fit), dtype=int),
+        )
+        return count[:, None]
 
 
 def deferred_too_early(plan: Plan, defer: frozenset[Module]) -> int:
@@ -321,22 +534,30 @@ class PlanSim:
     mask: int
 
 
-def evaluate_plan(
-    plan: Plan,
-    sims: dict[Module, ModuleSim],
-    table: SetTable,
-    valuation: Valuation,
-    objective: Objective,
-    available_fte: float,
-) -> PlanSim:
-    """Per-draw figures and score of one phased plan (kept modules run throughout and are not listed)."""
-    n = table.required_fte[0].shape[0]
-    horizon = objective.horizon_weeks
-    kept = table.kept
-    fit = valuation.fit_for(plan, kept)
+@dataclass(frozen=True)
+class Timeline:
+    """When a plan's phases start, when its modules become operational and steady, and its first-year cost."""
+
+    phase_starts: tuple[np.ndarray, ...]
+    spans: tuple[np.ndarray, ...]  # weeks of the horizon each phase runs before the next starts
+    module_operational: dict[Module, np.ndarray]
+    module_steady: dict[Module, np.ndarray]
+    operational: np.ndarray
+    steady_state: np.ndarray
+    first_year: np.ndarray
+
+
+def timeline(
+    plan: Plan, sims: dict[Module, ModuleSim], table: SetTable, horizon: float, rows: np.ndarray | None = None
+) -> Timeline:
+    """The plan's :class:`Timeline`; for a cohort, ``rows`` (a boolean mask) picks the profiles to follow."""
+
+    def sel(values: np.ndarray) -> np.ndarray:
+        return values[rows] if rows is not None and values.ndim == 2 and values.shape[0] > 1 else values
+
+    n = sel(table.required_fte[0]).shape
     start = np.zeros(n)
     prefix = 0
-    value = np.zeros(n)
     first_year = np.zeros(n)
     operational = np.zeros(n)
     steady = np.zeros(n)
@@ -345,35 +566,63 @@ def evaluate_plan(
     module_steady: dict[Module, np.ndarray] = {}
     for phase in plan:
         prefix |= mask_of(phase)
-        stretch = table.stretch[prefix | kept]
+        stretch = sel(table.stretch[prefix])
         starts.append(start)
         phase_len = np.zeros(n)
         for m in phase:
-            op = sims[m].operational_weeks * stretch
+            op = sel(sims[m].operational_weeks) * stretch
             end = start + op
             module_op[m] = end
-            value += fit[m] * np.clip((horizon - end) / horizon, 0.0, 1.0)
             operational = np.maximum(operational, end)
-            module_steady[m] = start + sims[m].steady_state_weeks * stretch
+            module_steady[m] = start + sel(sims[m].steady_state_weeks) * stretch
             steady = np.maximum(steady, module_steady[m])
             phase_len = np.maximum(phase_len, op)
-        first_year += np.where(start < horizon, table.setup[mask_of(phase)], 0.0)
+        first_year += np.where(start < horizon, sel(table.setup[mask_of(phase)]), 0.0)
         start = start + phase_len
-    # Monthly cost and staff shortfall run from each phase's start, for the modules started by then.
+    # Monthly costs run from each phase's start, for the modules started by then.
     prefix = 0
-    shortfall_weeks = (
-        np.maximum(table.required_fte[kept] - available_fte, 0.0) * horizon if not plan else np.zeros(n)
-    )
+    spans = []
     for k, phase in enumerate(plan):
         prefix |= mask_of(phase)
         begin = np.minimum(starts[k], horizon)
         end = np.minimum(starts[k + 1], horizon) if k + 1 < len(plan) else np.full(n, horizon)
-        first_year += table.monthly[prefix] * (end - begin) / WEEKS_PER_MONTH
-        shortfall_weeks += np.maximum(table.required_fte[prefix | kept] - available_fte, 0.0) * (end - begin)
+        spans.append(end - begin)
+        first_year += sel(table.monthly[prefix]) * spans[-1] / WEEKS_PER_MONTH
+    return Timeline(tuple(starts), tuple(spans), module_op, module_steady, operational, steady, first_year)
+
+
+def evaluate_plan(
+    plan: Plan,
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    valuation: Valuation,
+    objective: Objective,
+    available_fte: float,
+) -> PlanSim:
+    """Per-draw figures and score of one phased plan (kept modules run throughout and are not listed).
+
+    Arrays have the table's shape per set: (n,) for one profile, (size, n) for a cohort."""
+    n = table.required_fte[0].shape
+    horizon = objective.horizon_weeks
+    fit = valuation.fit_for(plan, table.kept)  # type: ignore[arg-type]
+    tl = timeline(plan, sims, table, horizon)
+    value = np.zeros(n)
+    for phase in plan:
+        for m in phase:
+            value += fit[m] * np.clip((horizon - tl.module_operational[m]) / horizon, 0.0, 1.0)
+    # Staff shortfall runs from each phase's start, for the modules started by then.
+    prefix = 0
+    shortfall_weeks = (
+        np.maximum(table.required_fte[0] - available_fte, 0.0) * horizon if not plan else np.zeros(n)
+    )
+    for phase, span in zip(plan, tl.spans, strict=True):
+        prefix |= mask_of(phase)
+        shortfall_weeks += np.maximum(table.required_fte[prefix] - available_fte, 0.0) * span
     full = mask_of(tuple(m for phase in plan for m in phase))
-    required = table.required_fte[full | kept]
+    required = table.required_fte[full]
     shortfall = np.maximum(required - available_fte, 0.0)
-    n_deferred = deferred_too_early(plan, valuation.defer)
+    n_deferred = valuation.deferred(plan)
+    first_year = tl.first_year
     score = (
         objective.w_value * value
         - objective.w_cost * first_year / objective.cost_scale
@@ -387,12 +636,12 @@ def evaluate_plan(
         setup=table.setup[full],
         monthly=table.monthly[full],
         first_year=first_year,
-        operational=operational,
-        steady_state=steady,
-        phase_starts=tuple(starts),
-        module_operational=module_op,
-        module_steady=module_steady,
-        fit=float(np.mean([fit[m] for phase in plan for m in phase])) if plan else 0.0,
+        operational=tl.operational,
+        steady_state=tl.steady_state,
+        phase_starts=tl.phase_starts,
+        module_operational=tl.module_operational,
+        module_steady=tl.module_steady,
+        fit=_mean_fit([fit[m] for phase in plan for m in phase]),
         required_fte=required,
         shortfall_fte=shortfall,
         break_even_gmv=table.break_even_gmv[full],
@@ -400,75 +649,126 @@ def evaluate_plan(
     )
 
 
+def _mean_fit(values: list) -> float | np.ndarray:
+    if not values:
+        return 0.0
+    if isinstance(values[0], np.ndarray):
+        return np.mean(values, axis=0)
+    return float(np.mean(values))
+
+
 def score_plans(
     plans: list[Plan],
     sims: dict[Module, ModuleSim],
     table: SetTable,
-    valuation: Valuation,
+    valuation: Valuation | CohortValuation,
     objective: Objective,
-    available_fte: float,
+    available_fte: float | np.ndarray,
 ) -> np.ndarray:
-    """The objective for every plan on every draw, shape (plans, draws).
+    """The objective for every plan on every draw, shape (plans, n) for one profile or (plans, size, n)
+    for a cohort (``available_fte`` then a column of shape (size, 1)).
 
-    The same arithmetic as :func:`evaluate_plan`, lean for the hot path: stretched ramps and phase
-    lengths are computed once per (modules, modules started by then) and shared between plans.
+    The same figures as :func:`evaluate_plan`'s score, lean for the hot path: plans that start with the
+    same phases share the state reached after them, stretched ramps and phase lengths are computed once
+    per (modules, modules started by then), and the objective's weights are folded into per-week rates.
     """
-    n = table.required_fte[0].shape[0]
+    n = table.required_fte[0].shape
     horizon = objective.horizon_weeks
     kept = table.kept
-    op_cache: dict[tuple[Module, int], np.ndarray] = {}
+    # Per profile: the objective's weight on a yuan of first-year cost, on a yuan over budget, and on
+    # a week of staff shortfall.
+    per_cost = objective.w_cost / objective.cost_scale
+    per_overrun = objective.w_budget / objective.cost_scale
+    per_short_week = objective.w_staff / horizon / available_fte
+    budget = objective.annual_budget
+    op_cache: dict[tuple[Module, int], tuple[np.ndarray, np.ndarray]] = {}
     len_cache: dict[tuple[int, int], np.ndarray] = {}
-    rate = [m / WEEKS_PER_MONTH for m in table.monthly]
-    short = [np.maximum(table.required_fte[mask | kept] - available_fte, 0.0) for mask in range(16)]
-    out = np.empty((len(plans), n))
+    running_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def running(prefix: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cost per week, and weighted staff shortfall per week, while the modules of ``prefix`` run."""
+        if prefix not in running_cache:
+            running_cache[prefix] = (
+                table.monthly[prefix] / WEEKS_PER_MONTH,
+                np.maximum(table.required_fte[prefix] - available_fte, 0.0) * per_short_week,
+            )
+        return running_cache[prefix]
+
+    def ramp(m: Module, prefix: int) -> tuple[np.ndarray, np.ndarray]:
+        """A module's stretched weeks to operational, and its share of the horizon left if started at 0."""
+        key = (m, prefix)
+        if key not in op_cache:
+            op = sims[m].operational_weeks * table.stretch[prefix]
+            op_cache[key] = (op, np.clip(1.0 - op / horizon, 0.0, 1.0))
+        return op_cache[key]
+
+    # A state is what the phases so far leave for the next: (start week, modules started, value, first-year
+    # cost, weighted shortfall, whether the start is within the horizon, weeks from the start to the horizon).
+    closed: dict[tuple[Plan, bool], tuple] = {}
+    initial = (0.0, 0, 0.0, 0.0, 0.0, True, horizon)
+
+    def open_phase(state: tuple, phase: tuple[Module, ...], fit: dict) -> tuple:
+        """Start ``phase`` from ``state``: its modules' value and set-up cost, and the phase's length."""
+        start, prefix, value, first_year, shortfall, within, _ = state
+        pm = mask_of(phase)
+        prefix |= pm
+        lengths = []
+        for m in phase:
+            op, left = ramp(m, prefix)
+            if state is initial:
+                value = value + fit[m] * left
+            else:
+                value = value + fit[m] * np.clip(1.0 - (start + op) / horizon, 0.0, 1.0)
+            lengths.append(op)
+        phase_len = len_cache.get((pm, prefix))
+        if phase_len is None:
+            phase_len = len_cache[(pm, prefix)] = np.max(lengths, axis=0) if len(lengths) > 1 else lengths[0]
+        first_year = first_year + (
+            table.setup[pm] if within is True else np.where(within, table.setup[pm], 0.0)
+        )
+        return prefix, value, first_year, shortfall, phase_len
+
+    def after(phases: Plan, with_channels: bool, fit: dict) -> tuple:
+        """The state once ``phases`` have run their course and the next phase starts."""
+        if not phases:
+            return initial
+        key = (phases, with_channels)
+        state = closed.get(key)
+        if state is None:
+            before = after(phases[:-1], with_channels, fit)
+            prefix, value, first_year, shortfall, phase_len = open_phase(before, phases[-1], fit)
+            end = before[0] + phase_len
+            to_end = horizon - np.minimum(end, horizon)
+            span = before[6] - to_end
+            cost, short = running(prefix)
+            state = (
+                end,
+                prefix,
+                value,
+                first_year + cost * span,
+                shortfall + short * span,
+                end < horizon,
+                to_end,
+            )
+            closed[key] = state
+        return state
+
+    out = np.empty((len(plans), *n))
     for i, plan in enumerate(plans):
         if not plan:
-            out[i] = -objective.w_staff * short[0] / available_fte
+            out[i] = -running(0)[1] * horizon
             continue
-        fit = valuation.fit_for(plan, kept)
-        start: np.ndarray | float = 0.0
-        prefix = 0
-        value = np.zeros(n)
-        first_year = np.zeros(n)
-        shortfall_weeks = np.zeros(n)
-        last = len(plan) - 1
-        for k, phase in enumerate(plan):
-            pm = mask_of(phase)
-            prefix |= pm
-            lengths = []
-            for m in phase:
-                key = (m, prefix)
-                op = op_cache.get(key)
-                if op is None:
-                    op = op_cache[key] = sims[m].operational_weeks * table.stretch[prefix | kept]
-                value += fit[m] * np.clip(1.0 - (start + op) / horizon, 0.0, 1.0)
-                lengths.append(op)
-            phase_len = len_cache.get((pm, prefix))
-            if phase_len is None:
-                phase_len = len_cache[(pm, prefix)] = (
-                    np.max(lengths, axis=0) if len(lengths) > 1 else lengths[0]
-                )
-            if k == 0:
-                first_year += table.setup[pm]
-            else:
-                first_year += np.where(start < horizon, table.setup[pm], 0.0)
-            end = start + phase_len
-            span = (
-                (horizon - np.minimum(start, horizon))
-                if k == last
-                else np.minimum(end, horizon) - np.minimum(start, horizon)
-            )
-            first_year += rate[prefix] * span
-            shortfall_weeks += short[prefix] * span
-            start = end
-        n_deferred = deferred_too_early(plan, valuation.defer)
-        out[i] = (
-            objective.w_value * value
-            - objective.w_cost * first_year / objective.cost_scale
-            - objective.w_budget
-            * np.maximum(first_year - objective.annual_budget, 0.0)
-            / objective.cost_scale
-            - objective.w_staff * shortfall_weeks / horizon / available_fte
-            - objective.w_defer * n_deferred
-        )
+        fit = {m: objective.w_value * f for m, f in valuation.fit_for(plan, kept).items()}  # type: ignore[arg-type]
+        state = after(plan[:-1], any("channels" in phase for phase in plan), fit)
+        prefix, value, first_year, shortfall, _ = open_phase(state, plan[-1], fit)
+        span = state[6]
+        cost, short = running(prefix)
+        first_year = first_year + cost * span
+        score = value - per_cost * first_year
+        score -= per_overrun * np.maximum(first_year - budget, 0.0)
+        score -= shortfall + short * span
+        n_deferred = valuation.deferred(plan)
+        if np.any(n_deferred):
+            score -= objective.w_defer * n_deferred
+        out[i] = score
     return out

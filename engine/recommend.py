@@ -146,6 +146,25 @@ class Ranking:
         )
 
 
+def eligible(
+    profile: MerchantProfile, fit: Fit, assumptions: AssumptionSet, as_of: date
+) -> tuple[frozenset[Module], tuple[Module, ...]]:
+    """New modules whose fit is below the threshold, and the candidates: modules neither kept nor below."""
+    min_fit = assumptions.objective.min_fit.mode_at(as_of)
+    kept = profile.existing_modules
+    below = frozenset(m for m in MODULES if m not in kept and fit.fit[m] < min_fit)
+    return below, tuple(m for m in MODULES if m not in kept and m not in below)
+
+
+def valuation_of(fit: Fit, assumptions: AssumptionSet, as_of: date) -> model.Valuation:
+    return model.Valuation(
+        fit.fit,
+        fit.defer,
+        fit.needs_traffic,
+        assumptions.objective.value_without_acquisition.mode_at(as_of),
+    )
+
+
 def rank(
     profile: MerchantProfile,
     assumptions: AssumptionSet,
@@ -155,10 +174,8 @@ def rank(
 ) -> Ranking:
     """Score every candidate plan on every draw and pick the best mean score (or the best forced plan)."""
     fit = assess_fit(profile, assumptions, as_of)
-    min_fit = assumptions.objective.min_fit.mode_at(as_of)
     kept = profile.existing_modules
-    below = frozenset(m for m in MODULES if m not in kept and fit.fit[m] < min_fit)
-    candidates = tuple(m for m in MODULES if m not in kept and m not in below)
+    below, candidates = eligible(profile, fit, assumptions, as_of)
     plans = candidate_plans(candidates, kept, as_of)
     forced_plans: list[Plan] = []
     if forced is not None:
@@ -172,12 +189,7 @@ def rank(
     sims = model.module_sims(assumptions, profile, draws)
     table = model.set_table(sims, profile, draws, as_of)
     objective = model.Objective.build(assumptions, profile, as_of)
-    valuation = model.Valuation(
-        fit.fit,
-        fit.defer,
-        fit.needs_traffic,
-        assumptions.objective.value_without_acquisition.mode_at(as_of),
-    )
+    valuation = valuation_of(fit, assumptions, as_of)
     scores = model.score_plans(plans, sims, table, valuation, objective, model.effective_staff(profile))
     mean = scores.mean(axis=1)
     pool = [plans.index(p) for p in forced_plans] if forced_plans else list(range(len(plans)))
@@ -325,7 +337,7 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
         return rows
     pay = model.salaries(r.profile, r.draws)
     kept = r.table.kept
-    full, base = r.table.role_fte[sim.mask | kept], r.table.role_fte[kept]
+    full, base = r.table.role_fte[sim.mask], r.table.role_fte[0]
     salaries = r.assumptions.salaries.tier1_monthly
     gross = {role: (full[i] - base[i]) * pay[role] for i, role in enumerate(model.ROLES)}
     total = sum(gross.values(), np.zeros(r.draws.n))

@@ -90,10 +90,20 @@ class Rule:
         return self.valid_from <= as_of and (self.valid_until is None or as_of < self.valid_until)
 
     def sources_on(self, as_of: date) -> tuple[str, ...]:
-        return tuple(c.ref for c in self.sources if c.holds_on(as_of))
+        cached = _SOURCES_ON.get((id(self), as_of))
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        refs = tuple(c.ref for c in self.sources if c.holds_on(as_of))
+        _SOURCES_ON[(id(self), as_of)] = (self, refs)
+        return refs
 
     def text(self, lang: Lang) -> str:
         return self.rationale[lang]
+
+
+# The citations of a rule that hold on a date, by (rule identity, date): the same for every profile, so a
+# batch of profiles works them out once. The rule is kept alongside so an identity is never mistaken.
+_SOURCES_ON: dict[tuple[int, date], tuple[Rule, tuple[str, ...]]] = {}
 
 
 @dataclass(frozen=True)
