@@ -7,7 +7,9 @@ differences between the leads, not sampling noise.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from engine.assumptions import AssumptionSet, load
 from engine.plans import Plan, candidate_plans, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
 from engine.recommend import (
-    Fit,
+    InputError,
     _verdicts,
     as_of_date,
     assess_fit,
@@ -83,46 +85,89 @@ length; larger passes gain little speed on a 2-core machine."""
 
 
 class Scorer:
-    """Scores lists of profiles on one set of draws, made once (lazily) for the run's options.
+    """Scores lists of profiles on one set of draws, made once for the run's options.
 
     Profiles with the same modules running today and the same eligible new modules share their candidate
     plans; they are scored together in chunks of about :data:`CHUNK_ELEMENTS` profile-draws, every array
-    shaped (profiles, draws).
+    shaped (profiles, draws). With ``workers`` > 1 the chunks are shared out among that many worker
+    processes, each with the same draws, so the results do not depend on the number of workers. Use it as a
+    context manager (or call :meth:`close`) so the workers stop.
     """
 
-    def __init__(self, opts: Options, chunk_elements: int = CHUNK_ELEMENTS):
+    def __init__(self, opts: Options, chunk_elements: int = CHUNK_ELEMENTS, workers: int = 1):
+        if not isinstance(workers, int) or workers < 1:
+            raise InputError("workers", f"must be a positive integer, got {workers!r}")
         self.opts = opts
         self.draws = model.draw(opts.assumptions, opts.as_of, opts.draws, np.random.default_rng(opts.seed))
         self.chunk = max(1, chunk_elements // opts.draws)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
         self._plans: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[Plan]] = {}
+
+    def __enter__(self) -> Scorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def score(
         self, profiles: Sequence[MerchantProfile], progress: Callable[[int], None] | None = None
     ) -> list[Outcome]:
         """One :class:`Outcome` per profile, in order; ``progress(k)`` is called as each ``k`` more are done."""
         opts = self.opts
-        fits = [assess_fit(p, opts.assumptions, opts.as_of) for p in profiles]
-        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[int]] = {}
-        for i, (p, fit) in enumerate(zip(profiles, fits, strict=True)):
+        tasks: list[tuple[list[int], list[model.Valuation], list[Plan]]] = []
+        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[tuple[int, model.Valuation]]] = {}
+        for i, p in enumerate(profiles):
+            fit = assess_fit(p, opts.assumptions, opts.as_of)
             _, candidates = eligible(p, fit, opts.assumptions, opts.as_of)
-            groups.setdefault((p.existing_modules, candidates), []).append(i)
-        out: list[Outcome | None] = [None] * len(profiles)
+            value = valuation_of(fit, opts.assumptions, opts.as_of)
+            groups.setdefault((p.existing_modules, candidates), []).append((i, value))
         for key, members in groups.items():
             plans = self._plans.get(key)
             if plans is None:
                 plans = self._plans[key] = candidate_plans(key[1], key[0], opts.as_of)
             for lo in range(0, len(members), self.chunk):
-                rows = members[lo : lo + self.chunk]
-                chunk = [profiles[i] for i in rows]
-                outcomes = self._score_chunk(chunk, [fits[i] for i in rows], plans)
-                for i, outcome in zip(rows, outcomes, strict=True):
-                    out[i] = outcome
-                if progress is not None:
-                    progress(len(rows))
+                part = members[lo : lo + self.chunk]
+                tasks.append(([i for i, _ in part], [v for _, v in part], plans))
+        out: list[Outcome | None] = [None] * len(profiles)
+
+        def done(rows: list[int], outcomes: list[Outcome]) -> None:
+            for i, outcome in zip(rows, outcomes, strict=True):
+                out[i] = outcome
+            if progress is not None:
+                progress(len(rows))
+
+        if self.workers > 1 and len(tasks) > 1:
+            pool = self._workers()
+            futures = {
+                pool.submit(_score_in_worker, [profiles[i] for i in rows], values, plans): rows
+                for rows, values, plans in tasks
+            }
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        else:
+            for rows, values, plans in tasks:
+                done(rows, self._score_chunk([profiles[i] for i in rows], values, plans))
         return out  # type: ignore[return-value]
 
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Forked workers inherit the loaded assumptions; each draws the same random numbers from the seed.
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(self.opts, self.chunk),
+            )
+        return self._pool
+
     def _score_chunk(
-        self, profiles: list[MerchantProfile], fits: list[Fit], plans: list[Plan]
+        self, profiles: list[MerchantProfile], values: list[model.Valuation], plans: list[Plan]
     ) -> list[Outcome]:
         opts, draws = self.opts, self.draws
         cohort = model.Cohort.of(profiles)
@@ -130,7 +175,7 @@ class Scorer:
         candidates = {m for plan in plans for phase in plan for m in phase}
         masks = [mask for mask in range(16) if set(model.modules_of(mask)) <= candidates]
         table = model.cohort_table(sims, cohort, draws, masks)
-        valuation = model.CohortValuation.of([valuation_of(f, opts.assumptions, opts.as_of) for f in fits])
+        valuation = model.CohortValuation.of(values)
         objective = model.Objective.for_cohort(opts.assumptions, profiles, opts.as_of)
         available = cohort.staff[:, None]
         scores = model.score_plans(plans, sims, table, valuation, objective, available)  # (plans, size, n)
@@ -171,6 +216,21 @@ class Scorer:
                 )
             )
         return outcomes
+
+
+_WORKER: Scorer | None = None
+
+
+def _start_worker(opts: Options, chunk: int) -> None:
+    global _WORKER
+    _WORKER = Scorer(opts, chunk_elements=chunk * opts.draws)
+
+
+def _score_in_worker(
+    profiles: list[MerchantProfile], values: list[model.Valuation], plans: list[Plan]
+) -> list[Outcome]:
+    assert _WORKER is not None
+    return _WORKER._score_chunk(profiles, values, plans)
 
 
 def _wins(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:

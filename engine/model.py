@@ -346,8 +346,8 @@ def cohort_table(
         required = base_required[absolute] * scale
         # The people the merchant already has are not costed again; only the FTE beyond them are hires,
         # paid at the need-weighted salary of the roles in the set.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hired_share = np.where(required > available, 1.0 - available / required, 0.0)
+        with np.errstate(divide="ignore"):
+            hired_share = np.maximum(1.0 - available / required, 0.0)
         return np.broadcast_to(required, (size, n)), base_pay[absolute] * scale_pay * hired_share
 
     shape = (16, size, n)
@@ -356,38 +356,42 @@ def cohort_table(
     )
     _, gross_kept = staffing(kept)
     shelf_share = {m: sims[m].gmv_share for m in SHELVES}
+    module_fixed = {m: sims[m].monthly_fixed for m in MODULES}
+    module_setup = {m: sims[m].setup for m in MODULES}
     for mask in masks:
         members = [m for m in MODULES if mask & bit(m)]
         required, gross = staffing(mask | kept)
         required_fte[mask] = required
         staff = gross - gross_kept if members else np.zeros((size, n))
         staff_cost[mask] = staff
-        fixed = staff + sum(sims[m].monthly_fixed for m in members)
+        fixed = staff + sum(module_fixed[m] for m in members)
         fixed_t[mask] = fixed
-        # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then
-        # running); a set that adds no shelf sells through shelves whose fees are already paid today.
-        running = [m for m in SHELVES if (mask | kept) & bit(m)]
-        fee = (
-            sum(shelf_share[m] for m in running) / len(running)
-            if any(m in SHELVES for m in members)
-            else np.zeros((1, n))
-        )
-        fee_t[mask] = fee
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
-        if members:
-            # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
-            gmv = np.where(no_gmv, be, given)
-            monthly[mask] = fixed + fee * np.where(np.isfinite(gmv), gmv, 0.0)
-            break_even[mask] = be
-        else:
-            monthly[mask] = fixed
-            break_even[mask] = 0.0
+        setup_t[mask] = sum(module_setup[m] for m in members) if members else 0.0
         ratio = required / available
         out = stretch[mask]
         out.fill(1.0)
         np.power(ratio, elasticity, out=out, where=ratio > 1.0)
-        setup_t[mask] = sum(sims[m].setup for m in members) if members else 0.0
+        if not members:
+            fee_t[mask] = 0.0
+            monthly[mask] = fixed
+            break_even[mask] = 0.0
+            continue
+        # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then
+        # running); a set that adds no shelf sells through shelves whose fees are already paid today.
+        if not any(m in SHELVES for m in members):
+            fee_t[mask] = 0.0
+            monthly[mask] = fixed
+            break_even[mask] = np.maximum(fixed, 0.0) / margin
+            continue
+        running = [m for m in SHELVES if (mask | kept) & bit(m)]
+        fee = sum(shelf_share[m] for m in running) / len(running)
+        fee_t[mask] = fee
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
+        break_even[mask] = be
+        # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
+        gmv = given if not no_gmv.any() else be if no_gmv.all() else np.where(no_gmv, be, given)
+        monthly[mask] = fixed + fee * np.where(np.isfinite(gmv), gmv, 0.0)
     return SetTable(
         kept,
         base_roles,

@@ -144,3 +144,19 @@ def test_a_cohort_must_share_its_kept_modules():
 def test_any_subset_and_chunk_size_gives_the_same_rows(outcomes, picks, chunk):
     scorer = batch.Scorer(batch.options(as_of=AS_OF, draws=DRAWS, seed=4), chunk_elements=chunk)
     assert scorer.score([PROFILES[i] for i in picks]) == [outcomes[i] for i in picks]
+
+
+def test_worker_processes_give_the_same_rows(outcomes):
+    seen: list[int] = []
+    opts = batch.options(as_of=AS_OF, draws=DRAWS, seed=4)
+    with batch.Scorer(opts, chunk_elements=DRAWS * 4, workers=2) as scorer:
+        assert scorer.score(PROFILES, progress=seen.append) == outcomes
+        assert scorer.score(PROFILES[:5]) == outcomes[:5]
+    assert sum(seen) == len(PROFILES)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5])
+def test_bad_worker_count_names_the_option(workers):
+    with pytest.raises(InputError) as err:
+        batch.Scorer(batch.options(draws=DRAWS), workers=workers)
+    assert err.value.field == "workers"
