@@ -43,8 +43,15 @@ system-deps:
 test: install system-deps
 	$(PY) -m pytest
 
-bench: install
+# The batch benchmark compares the engine with a squigglepy port of its model (the `bench` extra).
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_recommend.py
+	$(PY) benchmarks/bench_batch.py
 
 # Refresh the README examples from the CLI's current output (tests/test_readme.py checks them).
 readme: install
