@@ -734,27 +734,26 @@ def score_plans(
 
     def after(phases: Plan, with_channels: bool, fit: dict) -> tuple:
         """The state once ``phases`` have run their course and the next phase starts."""
-        if not phases:
-            return initial
-        key = (phases, with_channels)
-        state = closed.get(key)
-        if state is None:
-            before = after(phases[:-1], with_channels, fit)
-            prefix, value, first_year, shortfall, phase_len = open_phase(before, phases[-1], fit)
-            end = before[0] + phase_len
-            to_end = horizon - np.minimum(end, horizon)
-            span = before[6] - to_end
-            cost, short = running(prefix)
-            state = (
-                end,
-                prefix,
-                value,
-                first_year + cost * span,
-                shortfall + short * span,
-                end < horizon,
-                to_end,
-            )
-            closed[key] = state
+        state = initial
+        for k in range(1, len(phases) + 1):
+            key = (phases[:k], with_channels)
+            reached = closed.get(key)
+            if reached is None:
+                prefix, value, first_year, shortfall, phase_len = open_phase(state, phases[k - 1], fit)
+                end = state[0] + phase_len
+                to_end = horizon - np.minimum(end, horizon)
+                span = state[6] - to_end
+                cost, short = running(prefix)
+                reached = closed[key] = (
+                    end,
+                    prefix,
+                    value,
+                    first_year + cost * span,
+                    shortfall + short * span,
+                    end < horizon,
+                    to_end,
+                )
+            state = reached
         return state
 
     out = np.empty((len(plans), *n))
