@@ -9,12 +9,15 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
 
+from engine import batch, leads
 from engine.assumptions import AssumptionError, check, load
+from engine.batch import BATCH_DRAWS
 from engine.errors import format_profile_error
 from engine.overrides import TARGETS
 from engine.profile import MODULES, MerchantProfile
@@ -24,6 +27,7 @@ from engine.report import to_html, to_markdown
 EXAMPLE = """examples:
   wxplan recommend examples/douyin_native_brand.json --as-of 2026-11-21 --format markdown
   wxplan evaluate examples/douyin_native_brand.json --plan "channels,shop>wecom"
+  wxplan batch examples/leads.csv -o leads_scored.csv --as-of 2026-11-21
   wxplan assumptions check assumptions/
   wxplan schema > profile.schema.json"""
 
@@ -119,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sensitivity(sub)
     _add_scenarios(sub)
     _add_compare(sub)
+    _add_batch(sub)
     return parser
 
 
@@ -144,6 +149,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_compare(args)
     if args.command == "scenarios":
         return _run_scenarios(args)
+    if args.command == "batch":
+        return _run_batch(args)
     if args.command == "schema":
         print(json.dumps(MerchantProfile.model_json_schema(), ensure_ascii=False, indent=2))
         return 0
@@ -539,6 +546,120 @@ def _run_compare(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
     return 0
+
+
+# --- wxplan batch: a lead list in, the same list with recommendations out (engine/leads.py) ------
+
+BATCH_EXAMPLES = """examples:
+  wxplan batch examples/leads.csv -o leads_scored.csv
+  wxplan batch leads.csv -o scored.csv --draws 2000 --seed 7 --as-of 2026-11-21 --lang en --progress
+
+The input is a CSV file (UTF-8, UTF-16 or GBK) with a header row; columns named after the profile's fields
+(see 'wxplan schema') are read, every other column is copied through. The output is UTF-8 with a byte-order
+mark (Excel opens it directly): the input columns, then error, plan, plan_label, the four verdicts, cost
+bands, ramp weeks and win probability. A row that cannot be read says why in 'error'; the others are scored."""
+
+
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    bat = sub.add_parser(
+        "batch",
+        help="recommend a plan for every lead of a CSV file",
+        description="Recommend a plan for every lead of a CSV file; all leads are scored on the same draws.",
+        epilog=BATCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bat.add_argument(
+        "input", metavar="INPUT.csv", help="lead list: a CSV file with a header row ('-' reads stdin)"
+    )
+    bat.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT.csv", help="where to write the list with results"
+    )
+    bat.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="evaluate with the evidence and values in force then (default: today)",
+    )
+    bat.add_argument(
+        "--draws",
+        type=int,
+        default=BATCH_DRAWS,
+        metavar="N",
+        help=f"Monte Carlo draws per lead, 100-200000 (default {BATCH_DRAWS})",
+    )
+    bat.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output"
+    )
+    bat.add_argument(
+        "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
+    )
+    bat.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language of the plan labels (default zh)"
+    )
+    bat.add_argument(
+        "--progress",
+        action="store_true",
+        help="show a progress bar on stderr even when it is not a terminal (shown on a terminal anyway)",
+    )
+
+
+class _ProgressBar:
+    """A one-line text progress bar, redrawn in place at most ten times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.drawn = ""
+        self.at = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.at < 0.1:
+            return
+        share = done / total if total else 1.0
+        filled = round(self.WIDTH * share)
+        text = f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:4.0%}  {done}/{total} rows"
+        if text != self.drawn:
+            self.stream.write(text)
+            self.stream.flush()
+            self.drawn, self.at = text, now
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    target = Path(args.output)
+    if target.is_dir():
+        raise UserError(f"-o {args.output}: is a directory; give the output file's name")
+    if not target.parent.is_dir():
+        raise UserError(f"-o {args.output}: the directory {target.parent} does not exist")
+    source: Path | bytes = Path(args.input)
+    if args.input != "-" and source.exists() and target.exists() and os.path.samefile(source, target):
+        raise UserError(f"-o {args.output}: is the input file; write the results to another file")
+    opts = batch.options(as_of=args.as_of, draws=args.draws, seed=args.seed, assumptions=args.assumptions)
+    if args.input == "-":
+        source = sys.stdin.buffer.read()  # read twice (encoding and row count, then rows): kept in memory
+    bar = _ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
+    try:
+        summary = leads.run_to_file(source, target, opts, lang=args.lang, progress=bar)
+    except leads.LeadFileError as exc:
+        raise UserError(f"{args.input}: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"-o {args.output}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    print(
+        f"{summary.rows} rows: {summary.scored} scored, {summary.errors} with errors → {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+# --- end of batch ----------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
