@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
 import altair as alt
+import numpy as np
 
 from engine.compare import Comparison
-from engine.i18n import t
+from engine.i18n import Lang, t
+from engine.plans import Plan, module_name, plan_code, plan_label
+from engine.profile import MODULES, Module
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity
 
@@ -446,4 +453,166 @@ def plan_wins(sens: Sensitivity) -> alt.Chart | None:
             tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("p:Q", format=".1%")],
         )
         .properties(title=t("drivers.wins.title", lang), height=28 * len(data) + 10)
+    )  # fmt: skip
+
+
+# --- lead lists (the Batch page): counts over many leads -------------------------------------------
+
+VERDICT_COLOURS = {"keep": "#1c83e1", "adopt_now": "#21a354", "adopt_later": "#ff9f1a",
+                   "not_recommended": "#a3a8b8"}  # fmt: skip
+BATCH_ROW = 42  # pixels per plan in the plan chart: its label above a thin bar
+
+
+def _short(name: str) -> str:
+    """A module name without its parenthesised original (``Channels (视频号)`` is ``Channels``): the
+    charts over a lead list label many plans in a phone's width."""
+    return re.sub(r"\s*[(（][^)）]*[)）]", "", name).strip() or name
+
+
+def _short_plan(plan: Plan, lang: Lang, as_of: date) -> str:
+    if not plan:
+        return t("report.nothing", lang)
+    return " → ".join(" + ".join(_short(module_name(m, lang, as_of)) for m in phase) for phase in plan)
+
+
+def batch_plans(plans: Mapping[Plan, int], errors: int, lang: Lang, as_of: date) -> alt.LayerChart | None:
+    """How many leads get each plan (labelled in ``lang``; no new module in grey), the rows with an error
+    as a last red bar. Labels sit above the bars so long plan names keep the width of a phone."""
+    rows = [
+        {"plan": _short_plan(plan, lang, as_of), "full": plan_label(plan, (), lang, as_of), "count": n,
+         "kind": "nothing" if not plan else "plan"}
+        for plan, n in sorted(plans.items(), key=lambda item: (-item[1], plan_code(item[0])))
+        if n
+    ]  # fmt: skip
+    if errors:
+        label = t("batchpage.chart.errors", lang)
+        rows.append({"plan": label, "full": label, "count": errors, "kind": "error"})
+    if not rows:
+        return None
+    y = alt.Y("plan:N", axis=None, sort=[r["plan"] for r in rows], scale=alt.Scale(paddingInner=0))
+    leads_title = t("batchpage.chart.leads", lang)
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=y, tooltip=[alt.Tooltip("full:N", title=t("chart.alternatives.plan", lang)),
+                      alt.Tooltip("count:Q", title=leads_title)],
+    )  # fmt: skip
+    bars = base.mark_bar(height=14, yOffset=8).encode(
+        x=alt.X(
+            "count:Q",
+            title=leads_title,
+            axis=alt.Axis(tickMinStep=1, format="d"),
+            scale=alt.Scale(domain=[0, max(r["count"] for r in rows) * 1.08], nice=False),
+        ),
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=["plan", "nothing", "error"], range=["#2e86ab", "#9e9e9e", "#c0392b"]),
+            legend=None,
+        ),
+    )
+    labels = base.mark_text(align="left", baseline="bottom", yOffset=-1, limit=320).encode(
+        x=alt.XDatum(0), text=alt.Text("plan:N")
+    )
+    counts = base.mark_text(align="left", baseline="middle", dx=4, yOffset=8).encode(
+        x=alt.X("count:Q"), text=alt.Text("count:Q")
+    )
+    title = alt.TitleParams(
+        t("batchpage.chart.plans_title", lang), subtitle=t("batchpage.chart.plans_note", lang)
+    )
+    return (bars + labels + counts).properties(
+        title=title, height=BATCH_ROW * len(rows), usermeta={"extra_height": 16}
+    )
+
+
+def batch_first_year(values: Sequence[float], lang: Lang, bins: int | None = None) -> alt.LayerChart | None:
+    """Histogram of the leads' first-year cost (each lead's P50), on a log scale when the leads span more
+    than a factor of ten, with the median lead as a dashed rule. None without a value."""
+    data = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    if data.size == 0:
+        return None
+    lo, hi = float(data.min()), float(data.max())
+    count = bins or int(min(30, max(6, np.ceil(np.sqrt(data.size) * 1.5))))
+    log = lo > 0 and hi / lo > 10
+    if hi <= lo:  # one value (or all equal): one bar around it
+        edges = np.array([lo * 0.95, lo * 1.05]) if lo > 0 else np.array([lo - 1, lo + 1])
+    else:
+        edges = np.geomspace(lo, hi, count + 1) if log else np.linspace(lo, hi, count + 1)
+    counts, edges = np.histogram(data, bins=edges)
+    rows = [
+        {"start": float(a), "end": float(b), "count": int(c)}
+        for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]
+    x_title = t("batchpage.chart.first_year_axis", lang)
+    domain = [float(edges[0]), float(edges[-1])]
+    scale = alt.Scale(type="log", domain=domain, nice=False) if log else alt.Scale(domain=domain, nice=False)
+    leads_title = t("batchpage.chart.leads", lang)
+    bars = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar(opacity=0.8, color="#2e86ab", stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("start:Q", title=x_title, scale=scale, axis=alt.Axis(format="~s", grid=not log)),
+            x2=alt.X2("end"),
+            y=alt.Y("count:Q", title=leads_title, axis=alt.Axis(tickMinStep=1, format="d")),
+            y2=alt.Y2(datum=0),
+            tooltip=[
+                alt.Tooltip("start:Q", title=t("batchpage.chart.from", lang), format=",.0f"),
+                alt.Tooltip("end:Q", title=t("batchpage.chart.to", lang), format=",.0f"),
+                alt.Tooltip("count:Q", title=leads_title),
+            ],
+        )
+    )
+    median = float(np.median(data))
+    rule = (
+        alt.Chart(alt.Data(values=[{"p50": median}]))
+        .mark_rule(strokeDash=[5, 3], strokeWidth=2, color="#c0392b")
+        .encode(
+            x=alt.X("p50:Q", scale=scale),
+            tooltip=[alt.Tooltip("p50:Q", title=t("batchpage.chart.median", lang), format=",.0f")],
+        )
+    )
+    title = alt.TitleParams(
+        t("batchpage.chart.first_year_title", lang),
+        subtitle=[
+            t("batchpage.chart.first_year_note", lang, leads=data.size),
+            t("batchpage.chart.median_note", lang, median=f"{median:,.0f}"),
+        ],
+    )
+    return (bars + rule).properties(title=title, height=200, usermeta={"extra_height": 30})
+
+
+def batch_adoption(verdicts: Mapping[Module, Mapping[str, int]], lang: Lang, as_of: date) -> alt.Chart | None:
+    """Per module, the share of scored leads told to keep it, adopt it now, later, or not (stacked to
+    100%), coloured as the verdict badges of the Assess page. None when no lead was scored."""
+    order = list(VERDICT_COLOURS)
+    rows = []
+    for module in MODULES:
+        counts = verdicts.get(module, {})
+        total = sum(counts.values())
+        for verdict in order:
+            if total and counts.get(verdict):
+                rows.append({"module": _short(module_name(module, lang, as_of)), "verdict": t(f"verdict.{verdict}", lang),
+                             "rank": order.index(verdict), "count": counts[verdict],
+                             "share": counts[verdict] / total})  # fmt: skip
+    if not rows:
+        return None
+    names = [t(f"verdict.{v}", lang) for v in order]
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=200, title=None, offset=10)
+    return (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("module:N", title=None, sort=[_short(module_name(m, lang, as_of)) for m in MODULES],
+                    axis=alt.Axis(labelLimit=150)),
+            x=alt.X("share:Q", title=t("batchpage.chart.share", lang), stack="zero",
+                    axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("verdict:N", scale=alt.Scale(domain=names, range=list(VERDICT_COLOURS.values())),
+                            legend=legend),
+            order=alt.Order("rank:Q"),
+            tooltip=[
+                alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
+                alt.Tooltip("verdict:N", title=t("batchpage.chart.verdict", lang)),
+                alt.Tooltip("count:Q", title=t("batchpage.chart.leads", lang)),
+                alt.Tooltip("share:Q", title=t("batchpage.chart.share", lang), format=".0%"),
+            ],
+        )
+        .properties(title=t("batchpage.chart.adoption_title", lang), height=36 * len(MODULES),
+                    usermeta={"extra_height": 20 * len(order) + 20})
     )  # fmt: skip

@@ -30,6 +30,12 @@ pages = [
         url_path="compare",
     ),
     st.Page(
+        "views/batch.py",
+        title=t("ui.nav.batch", lang),
+        icon=":material/checklist:",
+        url_path="batch",
+    ),
+    st.Page(
         "views/evidence.py",
         title=t("ui.nav.evidence", lang),
         icon=":material/menu_book:",
