@@ -8,6 +8,7 @@ differences between the leads, not sampling noise.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -82,6 +83,13 @@ CHUNK_ELEMENTS = 1 << 16
 """Profiles x draws scored in one vectorised pass. Memory per pass is a few hundred bytes per element
 (every candidate plan's scores and the 16-set tables), so about 60 MB at this size, whatever the list's
 length; larger passes gain little speed on a 2-core machine."""
+
+
+def default_workers() -> int:
+    """Worker processes for a long list: the cores this process may use, at most 4 (memory grows with each)."""
+    return max(
+        1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+    )
 
 
 class Scorer:

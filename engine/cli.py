@@ -596,6 +596,14 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
         "--lang", choices=("zh", "en"), default="zh", help="language of the plan labels (default zh)"
     )
     bat.add_argument(
+        "--workers",
+        type=int,
+        default=batch.default_workers(),
+        metavar="N",
+        help=f"worker processes sharing the scoring; same output for any N (default {batch.default_workers()}: "
+        "this machine's cores, at most 4)",
+    )
+    bat.add_argument(
         "--progress",
         action="store_true",
         help="show a progress bar on stderr even when it is not a terminal (shown on a terminal anyway)",
@@ -644,7 +652,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         source = sys.stdin.buffer.read()  # read twice (encoding and row count, then rows): kept in memory
     bar = _ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
-        summary = leads.run_to_file(source, target, opts, lang=args.lang, progress=bar)
+        summary = leads.run_to_file(source, target, opts, lang=args.lang, progress=bar, workers=args.workers)
     except leads.LeadFileError as exc:
         raise UserError(f"{args.input}: {exc}") from None
     except OSError as exc:

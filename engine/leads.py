@@ -602,13 +602,15 @@ def run(
     lang: Lang = "zh",
     block: int = 2048,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> Summary:
     """Score every lead of ``source`` (a CSV path, or its bytes) and write the list with results to ``sink``.
 
     ``sink`` receives CSV text (open it with ``newline=""``); rows end with CRLF. Rows are read, scored and
     written ``block`` at a time, so memory stays flat however long the list. ``progress(done, total)`` is
-    called as rows are done (after each block at least; ``total`` is the file's data rows). Raises
-    :class:`LeadFileError` before writing anything if the file as a whole is unusable.
+    called as rows are done (after each block at least; ``total`` is the file's data rows). ``workers`` > 1
+    shares the scoring out among worker processes; the output is the same. Raises :class:`LeadFileError`
+    before writing anything if the file as a whole is unusable.
     """
     if lang not in LANGS:
         raise InputError("lang", f"'{lang}' is not one of {', '.join(LANGS)}")
@@ -616,37 +618,38 @@ def run(
         raise InputError("block", f"must be a positive integer, got {block!r}")
     leads = open_leads(source)
     replaced = leads.encoding if leads.reader.errors == "replace" else None
-    scorer = batch.Scorer(opts)
-    writer = csv.writer(sink, lineterminator="\r\n")
-    n = len(leads.header)
-    writer.writerow([neutralise(c) for c in (*leads.header, *OUTPUT_COLUMNS)])
-    done = scored = errors = 0
-    plans: Counter[str] = Counter()
-    total = leads.rows
-    records = leads.records()
-    while True:
-        chunk = [r for _, r in zip(range(block), records, strict=False)]
-        if not chunk:
-            break
-        cells = [[""] * n if isinstance(r, _Broken) else [*r[:n], *[""] * (n - len(r))] for r in chunk]
-        parsed = [
-            f"row: {r.reason}" if isinstance(r, _Broken) else _parse(r, leads.layout, replaced) for r in chunk
-        ]
-        tick = _Ticker(progress, done + sum(isinstance(p, str) for p in parsed), done + len(chunk), total)
-        results = iter(_score(scorer, [p for p in parsed if not isinstance(p, str)], tick))
-        for row, item in zip(cells, parsed, strict=True):
-            outcome = item if isinstance(item, str) else next(results)
-            if isinstance(outcome, str):
-                errors += 1
-                out = [outcome, *[""] * (len(OUTPUT_COLUMNS) - 1)]
-            else:
-                scored += 1
-                plans[outcome.plan_code] += 1
-                out = _result_cells(outcome, lang, opts)
-            writer.writerow([neutralise(c) for c in (*row, *out)])
-        done += len(chunk)
-        if progress is not None:
-            progress(done, max(total, done))
+    with batch.Scorer(opts, workers=workers) as scorer:
+        writer = csv.writer(sink, lineterminator="\r\n")
+        n = len(leads.header)
+        writer.writerow([neutralise(c) for c in (*leads.header, *OUTPUT_COLUMNS)])
+        done = scored = errors = 0
+        plans: Counter[str] = Counter()
+        total = leads.rows
+        records = leads.records()
+        while True:
+            chunk = [r for _, r in zip(range(block), records, strict=False)]
+            if not chunk:
+                break
+            cells = [[""] * n if isinstance(r, _Broken) else [*r[:n], *[""] * (n - len(r))] for r in chunk]
+            parsed = [
+                f"row: {r.reason}" if isinstance(r, _Broken) else _parse(r, leads.layout, replaced)
+                for r in chunk
+            ]
+            tick = _Ticker(progress, done + sum(isinstance(p, str) for p in parsed), done + len(chunk), total)
+            results = iter(_score(scorer, [p for p in parsed if not isinstance(p, str)], tick))
+            for row, item in zip(cells, parsed, strict=True):
+                outcome = item if isinstance(item, str) else next(results)
+                if isinstance(outcome, str):
+                    errors += 1
+                    out = [outcome, *[""] * (len(OUTPUT_COLUMNS) - 1)]
+                else:
+                    scored += 1
+                    plans[outcome.plan_code] += 1
+                    out = _result_cells(outcome, lang, opts)
+                writer.writerow([neutralise(c) for c in (*row, *out)])
+            done += len(chunk)
+            if progress is not None:
+                progress(done, max(total, done))
     return Summary(rows=done, scored=scored, errors=errors, encoding=leads.encoding, plans=plans)
 
 
@@ -658,6 +661,7 @@ def run_to_file(
     lang: Lang = "zh",
     block: int = 2048,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> Summary:
     """:func:`run` into the file ``target``, written as UTF-8 with a byte-order mark so that Excel on
     Chinese Windows opens it correctly.
@@ -671,7 +675,7 @@ def run_to_file(
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual permissions (umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as sink:
-            summary = run(source, sink, opts, lang=lang, block=block, progress=progress)
+            summary = run(source, sink, opts, lang=lang, block=block, progress=progress, workers=workers)
         os.replace(tmp, target)
     except BaseException:
         with suppress(OSError):

@@ -194,6 +194,13 @@ def test_a_failed_run_keeps_the_old_output(wxplan_cmd, tmp_path):
     assert out.read_text(encoding="utf-8") == "old"
 
 
+def test_worker_processes_write_the_same_file(wxplan_cmd, tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert_ok(batch(wxplan_cmd, str(EXAMPLE), "-o", str(one), *FAST, "--workers", "1"))
+    assert_ok(batch(wxplan_cmd, str(EXAMPLE), "-o", str(two), *FAST, "--workers", "2"))
+    assert one.read_bytes() == two.read_bytes()
+
+
 @pytest.mark.parametrize(
     ("args", "needles"),
     [
@@ -212,6 +219,7 @@ def test_a_failed_run_keeps_the_old_output(wxplan_cmd, tmp_path):
         ),
         (["{example}", "-o", "{out}", "--lang", "fr"], ["--lang", "invalid choice"]),
         (["{example}", "-o", "{out}", "--draws", "many"], ["--draws", "invalid int value"]),
+        (["{example}", "-o", "{out}", "--workers", "0"], ["--workers", "positive integer"]),
         (["{example}"], ["-o/--output", "required"]),
         ([], ["INPUT.csv", "required"]),
     ],
@@ -228,6 +236,7 @@ def test_a_failed_run_keeps_the_old_output(wxplan_cmd, tmp_path):
         "assumptions",
         "lang",
         "draws-type",
+        "workers",
         "no-output",
         "nothing",
     ],

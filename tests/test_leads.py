@@ -542,9 +542,9 @@ def test_same_seed_same_bytes_and_shared_draws(opts, monkeypatch):
     made = []
     real = batch.Scorer
 
-    def counting(o):
+    def counting(o, **kwargs):
         made.append(o)
-        return real(o)
+        return real(o, **kwargs)
 
     monkeypatch.setattr(batch, "Scorer", counting)
     second = io.StringIO(newline="")
