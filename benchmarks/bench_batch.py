@@ -329,7 +329,8 @@ def run_cli(n: int, draws: int, timeout: float, memory_gb: float) -> dict:
     try:
         src = write_csv(generate(n, LEAD_SEED), tmp / "in.csv")
         out = tmp / "out.csv"
-        cmd = [*_wxplan(), "batch", str(src), "-o", str(out), "--draws", str(draws)]
+        workers = batch.default_workers()
+        cmd = [*_wxplan(), "batch", str(src), "-o", str(out), "--draws", str(draws), "--workers", str(workers)]
         err_path = tmp / "stderr.txt"
         start = time.perf_counter()
         with err_path.open("wb") as err_file:
@@ -363,7 +364,8 @@ def run_cli(n: int, draws: int, timeout: float, memory_gb: float) -> dict:
             "exit": proc.returncode,
             "seconds": seconds,
             "per_second": n / seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "peak_rss_mb": usage.ru_maxrss / 1024,  # the largest single process (main or a worker)
+            "workers": workers,
             "rows_written": rows,
             "stderr_tail": err.strip().splitlines()[-3:],
         }
