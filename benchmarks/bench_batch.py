@@ -330,7 +330,17 @@ def run_cli(n: int, draws: int, timeout: float, memory_gb: float) -> dict:
         src = write_csv(generate(n, LEAD_SEED), tmp / "in.csv")
         out = tmp / "out.csv"
         workers = batch.default_workers()
-        cmd = [*_wxplan(), "batch", str(src), "-o", str(out), "--draws", str(draws), "--workers", str(workers)]
+        cmd = [
+            *_wxplan(),
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--draws",
+            str(draws),
+            "--workers",
+            str(workers),
+        ]
         err_path = tmp / "stderr.txt"
         start = time.perf_counter()
         with err_path.open("wb") as err_file:
