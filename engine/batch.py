@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import model
-from engine.assumptions import AssumptionSet, load
+from engine.assumptions import AssumptionSet
 from engine.plans import Plan, candidate_plans, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
 from engine.recommend import (
@@ -26,6 +26,8 @@ from engine.recommend import (
     _verdicts,
     as_of_date,
     assess_fit,
+    assumption_set,
+    band_of,
     check_options,
     choose,
     eligible,
@@ -75,8 +77,7 @@ def options(
     """Check the run's options (raises ``InputError`` naming the option, or ``AssumptionError``)."""
     day = as_of_date(as_of)
     check_options(draws, seed)
-    aset = assumptions if isinstance(assumptions, AssumptionSet) else load(assumptions)
-    return Options(day, draws, seed, aset)
+    return Options(day, draws, seed, assumption_set(assumptions))
 
 
 CHUNK_ELEMENTS = 1 << 16
@@ -215,11 +216,11 @@ class Scorer:
                     plan=plan,
                     kept=p.existing_modules,
                     verdicts={m: verdicts[m][0] for m in MODULES},  # type: ignore[misc]
-                    setup=_quantiles(q[:, 0, j]),
-                    monthly=_quantiles(q[:, 1, j]),
-                    first_year=_quantiles(q[:, 2, j]),
-                    operational_p50=_quantiles(q[:, 3, j], 1).p50,
-                    steady_state_p50=_quantiles(q[:, 4, j], 1).p50,
+                    setup=band_of(q[:, 0, j]),
+                    monthly=band_of(q[:, 1, j]),
+                    first_year=band_of(q[:, 2, j]),
+                    operational_p50=band_of(q[:, 3, j], 1).p50,
+                    steady_state_p50=band_of(q[:, 4, j], 1).p50,
                     win_probability=round(float(win[j]), 4),
                 )
             )
@@ -255,9 +256,3 @@ def _wins(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
             best &= mine >= s[c + 1 :].max(axis=0)
         out[j] = best.mean()
     return out
-
-
-def _quantiles(values: np.ndarray, digits: int = 0) -> Band:
-    """A band from precomputed P10/P50/P90, rounded as :func:`engine.recommend._band` rounds."""
-    out = [round(float(v), digits) if np.isfinite(v) else None for v in values]
-    return Band(p10=out[0], p50=out[1], p90=out[2])

@@ -500,16 +500,13 @@ class CohortValuation:
         return {m: fit[:, i, None] for i, m in enumerate(MODULES)}
 
     def deferred(self, plan: Plan) -> np.ndarray:
-        """:func:`deferred_too_early` per profile, shape (size, 1)."""
-        index = [[MODULES.index(m) for m in phase] for phase in plan]
-        last_core = np.zeros(len(self.fit), dtype=int)
-        for k, cols in enumerate(index):
-            last_core = np.where((~self.defer[:, cols]).any(axis=1), k, last_core)
-        count = sum(
-            (self.defer[:, cols].sum(axis=1) * (k <= last_core) for k, cols in enumerate(index)),
-            np.zeros(len(self.fit), dtype=int),
-        )
-        return count[:, None]
+        """:func:`deferred_too_early` per profile, shape (size, 1): worked out once per distinct deferred set."""
+        sets, inverse = np.unique(self.defer, axis=0, return_inverse=True)
+        counts = [
+            deferred_too_early(plan, frozenset(m for m, d in zip(MODULES, row, strict=True) if d))
+            for row in sets
+        ]
+        return np.array(counts)[inverse.reshape(-1)][:, None]
 
 
 def deferred_too_early(plan: Plan, defer: frozenset[Module]) -> int:

@@ -81,7 +81,7 @@ def check_options(draws: int, seed: int) -> None:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
 
 
-def _assumptions(value: AssumptionSet | str | Path | None) -> AssumptionSet:
+def assumption_set(value: AssumptionSet | str | Path | None) -> AssumptionSet:
     return value if isinstance(value, AssumptionSet) else load(value)
 
 
@@ -227,11 +227,13 @@ def choose(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Pl
 
 def _band(values: np.ndarray, digits: int = 0) -> Band:
     """P10/P50/P90, with ``None`` for a percentile that is unbounded (e.g. break-even out of reach)."""
-    out = []
     with np.errstate(invalid="ignore"):
-        quantiles = np.percentile(values, [10, 50, 90])
-    for v in quantiles:
-        out.append(round(float(v), digits) if np.isfinite(v) else None)
+        return band_of(np.percentile(values, [10, 50, 90]), digits)
+
+
+def band_of(quantiles: np.ndarray, digits: int = 0) -> Band:
+    """A band from P10/P50/P90 already computed, rounded to ``digits`` (``None`` where unbounded)."""
+    out = [round(float(v), digits) if np.isfinite(v) else None for v in quantiles]
     return Band(p10=out[0], p50=out[1], p90=out[2])
 
 
@@ -669,7 +671,7 @@ def prepare(
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"override {err['loc'][0]}", err["msg"]) from None
-    aset = apply_overrides(_assumptions(assumptions), ov)
+    aset = apply_overrides(assumption_set(assumptions), ov)
     forced = None
     if plan is not None:
         text = plan if isinstance(plan, str) else ",".join(plan)
