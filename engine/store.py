@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -322,9 +323,27 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(cur)
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _switch_to_wal(cur: Any, timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """``PRAGMA journal_mode = WAL``, retried: while another process is switching the same new file to WAL,
+    SQLite can answer "database is locked" at once, without waiting out the busy timeout (seen with several
+    processes opening a fresh database together)."""
+    deadline = time.monotonic() + timeout_s
+    pause = 0.002
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            busy = "locked" in str(err) or "busy" in str(err)
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _sqlite_begin(conn: Connection) -> None:

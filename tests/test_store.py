@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+import threading
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,6 +26,7 @@ from engine.store import (
     ScenarioNotFound,
     ScenarioStore,
     StoreError,
+    _switch_to_wal,
     default_path,
     make_engine,
     migrate,
@@ -414,3 +417,54 @@ def test_missing_postgres_binaries_fail_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(pg, "pg_bindir", lambda: None)
     with pytest.raises(RuntimeError, match="initdb and pg_ctl were not found; install Debian's postgresql"):
         pg.PgServer()
+
+
+# --- a fresh SQLite file opened while another process writes to it -----------------------------
+
+
+def test_opening_waits_while_another_connection_writes_to_a_new_file(tmp_path):
+    """Switching a file to WAL fails at once with "database is locked", without waiting out the busy timeout,
+    while another connection holds the write lock of a not-yet-WAL file, as happens when several processes
+    open a new database together; opening retries the switch until the writer is done."""
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO other VALUES (1)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        with ScenarioStore(f"sqlite:///{path}") as store:
+            assert store.names() == []
+            waited = time.monotonic() - started
+    finally:
+        release.join()
+        holder.close()
+    assert waited >= 0.25
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+class _Cursor:
+    """Answers "database is locked" to the first ``busy`` journal-mode switches."""
+
+    def __init__(self, busy: int, message: str = "database is locked"):
+        self.busy, self.message, self.calls = busy, message, 0
+
+    def execute(self, sql: str) -> None:
+        assert sql == "PRAGMA journal_mode = WAL"
+        self.calls += 1
+        if self.calls <= self.busy:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_wal_switch_retries_while_locked_and_gives_up_at_the_timeout():
+    cur = _Cursor(busy=3)
+    _switch_to_wal(cur)
+    assert cur.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _switch_to_wal(_Cursor(busy=10**6), timeout_s=0.05)
+    other = _Cursor(busy=1, message="disk I/O error")  # not a lock: no retry
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        _switch_to_wal(other)
+    assert other.calls == 1
