@@ -29,7 +29,7 @@ from engine.recommend import (
     assumption_set,
     band_of,
     check_options,
-    choose,
+    choose_many,
     eligible,
     valuation_of,
 )
@@ -166,7 +166,11 @@ class Scorer:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # Forked workers inherit the loaded assumptions; each draws the same random numbers from the seed.
+            # Forked workers inherit the loaded assumptions and the compiled kernel; each draws the same
+            # random numbers from the seed.
+            from engine import kernel  # numba, imported only where the kernel runs
+
+            kernel.warm_up()
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
@@ -190,7 +194,7 @@ class Scorer:
         scores = model.score_plans(plans, sims, table, valuation, objective, available)  # (plans, size, n)
         mean = scores.mean(axis=2)
         pool = list(range(len(plans)))
-        chosen = np.array([choose(scores[:, j], mean[:, j], pool, plans) for j in range(len(profiles))])
+        chosen = choose_many(scores, mean, pool, plans)
         win = _wins(scores, chosen)
         del scores
         # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.

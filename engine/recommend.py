@@ -215,11 +215,31 @@ def rank(
 def choose(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan]) -> int:
     """The best mean score in ``pool``; among plans not distinguishable from it (the paired difference is
     within two standard errors), the one with fewest phases, being the simplest to run."""
-    best = max(pool, key=lambda i: (float(mean[i]), -i))
-    diff = scores[best] - scores[pool]
-    se = diff.std(axis=1) / np.sqrt(scores.shape[1])
-    close = [i for i, d, e in zip(pool, diff.mean(axis=1), se, strict=True) if d <= 2 * e]
-    return min(close, key=lambda i: (len(plans[i]), -float(mean[i]), i))
+    return int(choose_many(scores[:, None], mean[:, None], pool, plans)[0])
+
+
+def choose_many(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan]) -> np.ndarray:
+    """:func:`choose` for every profile of a cohort: ``scores`` (plans, size, n), ``mean`` (plans, size)."""
+    candidates = np.sort(np.asarray(pool))
+    every = len(candidates) == len(scores) and bool(np.all(candidates == np.arange(len(scores))))
+    phases = np.array([len(plans[i]) for i in candidates])
+    size = scores.shape[1]
+    best = candidates[np.argmax(mean[candidates], axis=0)]  # the first best: the lowest index on a tie
+    out = np.empty(size, dtype=np.int64)
+    step = max(1, CHOOSE_BLOCK_ELEMENTS // (len(candidates) * scores.shape[2]))
+    for j0 in range(0, size, step):  # a few profiles at a time, so that the differences stay in cache
+        rows = slice(j0, min(j0 + step, size))
+        block = scores[:, rows] if every else scores[candidates, rows]
+        diff = scores[best[rows], np.arange(size)[rows]][None] - block  # (candidates, block, n)
+        se = diff.std(axis=2) / np.sqrt(scores.shape[2])
+        close = diff.mean(axis=2) <= 2 * se
+        for k, j in enumerate(range(size)[rows]):
+            keep = candidates[close[:, k]]
+            out[j] = keep[np.lexsort((keep, -mean[keep, j], phases[close[:, k]]))[0]]
+    return out
+
+
+CHOOSE_BLOCK_ELEMENTS = 1 << 19  # 4 MB of differences at a time
 
 
 # --- output helpers ----------------------------------------------------------------------------
