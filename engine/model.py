@@ -14,6 +14,7 @@ Three layers, each a pure function of the one before:
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -60,6 +61,7 @@ class Draws:
         self.root = root
         self._parent = parent
         self._cache: dict[str, np.ndarray] = {}
+        self._derived: dict[object, object] = {}
 
     def __getitem__(self, path: str) -> np.ndarray:
         values = self._cache.get(path)
@@ -72,6 +74,13 @@ class Draws:
                 values.setflags(write=False)
             self._cache[path] = values
         return values
+
+    def derived(self, key: object, build: Callable[[], object]) -> object:
+        """A figure computed from these draws alone (no profile), built on first use and kept: cohorts scored
+        on the same draws share it."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def head(self, n: int) -> Draws:
         """The first ``n`` draws of every parameter (a cheaper, consistent subsample)."""
@@ -305,36 +314,15 @@ def cohort_table(
         raise ValueError("a cohort's profiles must run the same modules today")
     if masks is None:
         masks = [mask for mask in range(16) if not mask & kept]
-    overlap = draws["adjustments.role_overlap"]
     elasticity = draws["adjustments.shortfall_ramp_elasticity"]
     # Staffing scales every role of every module alike by business type, and salaries every role alike by
     # city tier, so the combined needs and their pay are built once on the unscaled draws.
     scale = pick(draws, "adjustments.staffing_scale_by_business_type", cohort.business_type)
     tier = pick(draws, "salaries.tier_multiplier", cohort.city_tier) * draws["salaries.employer_on_cost"]
-    zero = np.zeros(n)
-    fte = np.stack(
-        [
-            np.stack(
-                [
-                    draws[f"modules.{m}.staffing.{role}"] if role in sims[m].fte_by_role else zero
-                    for m in MODULES
-                ]
-            )
-            for role in ROLES
-        ]
-    )  # (R, 4, n)
-    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
-    top = np.zeros((16, len(ROLES), n))
-    total = np.zeros((16, len(ROLES), n))
-    for mask in range(1, 16):
-        low = (mask & -mask).bit_length() - 1
-        rest = mask & (mask - 1)
-        top[mask] = np.maximum(top[rest], fte[:, low])
-        total[mask] = total[rest] + fte[:, low]
-    base_roles = top + (1.0 - overlap) * (total - top)  # (16, R, n), before the business-type scale
-    pay = np.stack([draws[f"salaries.tier1_monthly.{role}"] for role in ROLES])  # (R, n), before the tier
-    base_pay = (base_roles * pay[None]).sum(axis=1)  # (16, n)
-    base_required = base_roles.sum(axis=1)  # (16, n)
+    staffed = tuple(tuple(role in sims[m].fte_by_role for role in ROLES) for m in MODULES)
+    base_roles, base_pay, base_required = draws.derived(  # type: ignore[misc]
+        ("set staffing", staffed), lambda: _set_staffing(draws, staffed)
+    )
     available = cohort.staff[:, None]
     margin = cohort.margin[:, None]
     given = cohort.gmv[:, None]
@@ -405,6 +393,40 @@ def cohort_table(
         setup_t,
         stretch,
     )
+
+
+def _set_staffing(draws: Draws, staffed: tuple[tuple[bool, ...], ...]) -> tuple[np.ndarray, ...]:
+    """Per set of modules: combined FTE per role, its pay and the total FTE, before the business-type scale
+    and the city tier (``staffed[module][role]``: whether the module needs the role at all)."""
+    n = draws.n
+    overlap = draws["adjustments.role_overlap"]
+    zero = np.zeros(n)
+    fte = np.stack(
+        [
+            np.stack(
+                [
+                    draws[f"modules.{m}.staffing.{role}"] if staffed[i][r] else zero
+                    for i, m in enumerate(MODULES)
+                ]
+            )
+            for r, role in enumerate(ROLES)
+        ]
+    )  # (R, 4, n)
+    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
+    top = np.zeros((16, len(ROLES), n))
+    total = np.zeros((16, len(ROLES), n))
+    for mask in range(1, 16):
+        low = (mask & -mask).bit_length() - 1
+        rest = mask & (mask - 1)
+        top[mask] = np.maximum(top[rest], fte[:, low])
+        total[mask] = total[rest] + fte[:, low]
+    base_roles = top + (1.0 - overlap) * (total - top)  # (16, R, n), before the business-type scale
+    pay = np.stack([draws[f"salaries.tier1_monthly.{role}"] for role in ROLES])  # (R, n), before the tier
+    base_pay = (base_roles * pay[None]).sum(axis=1)  # (16, n)
+    base_required = base_roles.sum(axis=1)  # (16, n)
+    for shared in (base_roles, base_pay, base_required):
+        shared.setflags(write=False)
+    return base_roles, base_pay, base_required
 
 
 def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:

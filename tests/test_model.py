@@ -81,3 +81,18 @@ def test_staff_shortfall_stretches_ramp():
         r = rank(profile, aset, AS_OF, d, forced=(("channels", "shop"), plan))
         ops.append(float(np.median(r.simulate(r.chosen).operational)))
     assert ops[0] > ops[1] >= ops[2]
+
+
+def test_figures_derived_from_draws_are_built_once_and_read_only():
+    """Cohorts scored on the same draws share the per-set staffing built from them (``Draws.derived``)."""
+    m = model
+    draws = m.draw(load(), date(2026, 11, 21), 50, np.random.default_rng(1))
+    built = []
+    first = draws.derived("k", lambda: built.append(1) or np.ones(3))
+    assert draws.derived("k", lambda: built.append(1) or np.zeros(3)) is first and built == [1]
+    profiles = [MerchantProfile.model_validate(make_profile(staff_fte=s)) for s in (1.0, 4.0)]
+    sims = m.cohort_sims(load(), m.Cohort.of(profiles), draws)
+    one = m.cohort_table(sims, m.Cohort.of(profiles), draws)
+    again = m.cohort_table(sims, m.Cohort.of(profiles[::-1]), draws)
+    assert one.base_roles is again.base_roles and not one.base_roles.flags.writeable
+    np.testing.assert_array_equal(one.required_fte[3][0], again.required_fte[3][1])
