@@ -6,9 +6,10 @@ Measures, on synthetic leads (``benchmarks/synthetic.py``), as-of 2026-11-21:
   configuration in its own subprocess (profiles built before the clock starts), with its throughput and peak
   resident memory (the peak is reset once the profiles are built, where Linux allows it, so it is the scoring
   run's: interpreter, profiles and scorer together);
-- plain loop: ``engine.recommend.recommend(..., with_counterfactuals=False)`` one lead at a time, on a subsample;
+- plain loop: ``engine.recommend.recommend(..., with_counterfactuals=False)`` one lead at a time, on a subsample
+  (the fastest of three passes);
 - squigglepy port: the same model written with squigglepy one lead at a time (``benchmarks/squiggle_model.py``),
-  on a subsample, and how often its plan agrees with the engine's (independent draws, so not always);
+  on a subsample (the fastest of three passes), and how often its plan agrees with the engine's (independent draws, so not always);
 - numpy floor: the time numpy alone needs to draw the random numbers a per-lead Monte Carlo consumes (every
   parameter each lead reads, ``draws`` values each, same distributions), measured on a subsample of leads and
   scaled to the list; and the time to draw the engine's own shared draws once (every parameter, once);
@@ -62,6 +63,9 @@ TARGET_PEAK_MB = 2048.0
 TARGET_VS_LOOP = 10.0
 TARGET_VS_FLOOR = 3.0
 TARGET_CONFIG = (10_000, 1_000)
+# The baselines (plain loop, squigglepy) run their subsample this many times and keep the fastest pass, so a
+# busy moment on a shared machine does not flatter the engine; the engine runs once.
+REPEATS = 3
 MEMORY_LIMIT_GB = 16.0  # address-space cap of each measured process (the machine has 24 GB, shared)
 
 FULL = {
@@ -173,11 +177,14 @@ def worker_loop(n: int, draws: int) -> dict:
         return recommend(p, as_of=AS_OF, draws=draws, seed=SEED, assumptions=aset, with_counterfactuals=False)
 
     one(profiles[0])  # warm-up
-    start = time.perf_counter()
-    for p in profiles:
-        one(p)
-    seconds = time.perf_counter() - start
-    return {"leads": n, "draws": draws, "seconds": seconds, "per_second": n / seconds}
+    passes = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for p in profiles:
+            one(p)
+        passes.append(time.perf_counter() - start)
+    seconds = min(passes)
+    return {"leads": n, "draws": draws, "seconds": seconds, "per_second": n / seconds, "passes": passes}
 
 
 def worker_squiggle(n: int, draws: int) -> dict:
@@ -188,9 +195,12 @@ def worker_squiggle(n: int, draws: int) -> dict:
     profiles = generate(n, LEAD_SEED)
     aset = batch.options(as_of=AS_OF, draws=draws).assumptions
     recommend_lead(profiles[0], aset, AS_OF, draws, (SEED, 0))  # warm-up
-    start = time.perf_counter()
-    results = [recommend_lead(p, aset, AS_OF, draws, (SEED, i)) for i, p in enumerate(profiles)]
-    seconds = time.perf_counter() - start
+    passes = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        results = [recommend_lead(p, aset, AS_OF, draws, (SEED, i)) for i, p in enumerate(profiles)]
+        passes.append(time.perf_counter() - start)
+    seconds = min(passes)
     engine = batch.Scorer(batch.options(as_of=AS_OF, draws=draws, seed=SEED)).score(profiles)  # not timed
     agree = sum(r.plan == e.plan for r, e in zip(results, engine, strict=True))
     return {
