@@ -46,7 +46,18 @@ def modules_of(mask: int) -> tuple[Module, ...]:
     return tuple(m for m in MODULES if mask & bit(m))
 
 
-class Draws:
+class Derived:
+    """Figures computed from a set of draws alone (no profile), built on first use and kept: cohorts scored on
+    the same draws share them."""
+
+    def derived(self, key: object, build: Callable[[], object]) -> object:
+        cache = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+
+class Draws(Derived):
     """``n`` draws of every assumption parameter, keyed by its dotted path, drawn on first use.
 
     Each parameter has its own random stream, derived from one root seed and a stable hash of its
@@ -61,7 +72,6 @@ class Draws:
         self.root = root
         self._parent = parent
         self._cache: dict[str, np.ndarray] = {}
-        self._derived: dict[object, object] = {}
 
     def __getitem__(self, path: str) -> np.ndarray:
         values = self._cache.get(path)
@@ -74,13 +84,6 @@ class Draws:
                 values.setflags(write=False)
             self._cache[path] = values
         return values
-
-    def derived(self, key: object, build: Callable[[], object]) -> object:
-        """A figure computed from these draws alone (no profile), built on first use and kept: cohorts scored
-        on the same draws share it."""
-        if key not in self._derived:
-            self._derived[key] = build()
-        return self._derived[key]
 
     def head(self, n: int) -> Draws:
         """The first ``n`` draws of every parameter (a cheaper, consistent subsample)."""

@@ -144,7 +144,7 @@ class Sensitivity(_Out):
 # --- settings: a Draws stand-in with chosen values ---------------------------------------------
 
 
-class Settings:
+class Settings(model.Derived):
     """``n`` chosen settings of the assumptions, read by the model exactly like :class:`model.Draws`.
 
     ``columns`` gives the values of the assumptions that vary; every other assumption sits at its central
