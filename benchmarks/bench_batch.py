@@ -9,7 +9,8 @@ Measures, on synthetic leads (``benchmarks/synthetic.py``), as-of 2026-11-21:
 - plain loop: ``engine.recommend.recommend(..., with_counterfactuals=False)`` one lead at a time, on a subsample
   (the fastest of three passes);
 - squigglepy port: the same model written with squigglepy one lead at a time (``benchmarks/squiggle_model.py``),
-  on a subsample (the fastest of three passes), and how often its plan agrees with the engine's (independent draws, so not always);
+  on a subsample (the fastest of three passes), and how often its plan agrees with the engine's (independent
+  draws, so not always);
 - numpy floor: the time numpy alone needs to draw the random numbers a per-lead Monte Carlo consumes (every
   parameter each lead reads, ``draws`` values each, same distributions), measured on a subsample of leads and
   scaled to the list; and the time to draw the engine's own shared draws once (every parameter, once);

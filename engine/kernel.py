@@ -13,7 +13,7 @@ from; each remaining step ends a plan and writes its score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +37,10 @@ class Program:
     variant: np.ndarray  # int64: 0 = the plan has Channels (full fit), 1 = it has not
     plan_step: np.ndarray  # int64 (plans,): the step that ends each plan, -1 for the empty plan
     step_plan: np.ndarray  # int64: the plan a step ends, -1 for a step that closes a state
+
+    def args(self) -> tuple:
+        """The program as :func:`run`'s leading arguments."""
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 @lru_cache(maxsize=64)
@@ -218,15 +222,7 @@ def warm_up() -> None:
     program = compile_plans(((("channels",),),))
     one = np.zeros((16, 1, 1))
     run(
-        program.nodes,
-        program.parent,
-        program.mod_ptr,
-        program.mods,
-        program.phase,
-        program.prefix,
-        program.variant,
-        program.plan_step,
-        program.step_plan,
+        *program.args(),
         np.zeros((len(MODULES), 1, 1)),
         one,
         one,

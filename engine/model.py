@@ -858,15 +858,7 @@ def score_plans_compiled(
     program = kernel.compile_plans(tuple(plans))
     out = np.empty((len(plans), size, n))
     kernel.run(
-        program.nodes,
-        program.parent,
-        program.mod_ptr,
-        program.mods,
-        program.phase,
-        program.prefix,
-        program.variant,
-        program.plan_step,
-        program.step_plan,
+        *program.args(),
         operational,
         cube(table.stretch),
         cube(table.setup),
