@@ -21,18 +21,21 @@ Profile and overrides are stored as JSON text, so the same schema works on both 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
@@ -50,6 +53,42 @@ EXPORT_FORMAT = "wxplan-scenario"
 EXPORT_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 NAME_MAX = 120
+NOTES_MAX = 100_000
+ECHO_MAX = 80  # characters of a user's value echoed in a message; the rest is counted, not shown
+JSON_INT_DIGITS = 100  # digits of the longest integer an export may hold (seeds have at most 19)
+# Timestamps a scenario can carry: any of them stays a valid date in every time zone of either database.
+TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+# --- echoing user values -----------------------------------------------------------------------
+
+# Characters that are invisible, reorder the text around them or control the terminal: Cc (C0 and C1
+# controls), Cf (format: bidi overrides, zero-width characters, BOM), Cs (lone surrogates) and the
+# line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _INVISIBLE
+
+
+def code_point(ch: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: how a message names a character."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def clip(value: object, limit: int = ECHO_MAX) -> str:
+    """A user's value as a message echoes it: invisible characters as ``\\uXXXX`` escapes, at most
+    ``limit`` characters, then how long the value really is: ``'xxx…(100000 characters)'``."""
+    text = value if isinstance(value, str) else repr(value)
+    shown = text[:limit]
+    out = "".join(
+        ch if not _invisible(ch) else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in shown
+    )
+    return out if len(text) <= limit else f"{out}…({len(text)} characters)"
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -64,7 +103,7 @@ class ScenarioNotFound(StoreError, LookupError):
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"scenario '{name}' not found")
+        super().__init__(f"scenario '{clip(name)}' not found")
 
 
 class ScenarioExists(StoreError):
@@ -72,7 +111,7 @@ class ScenarioExists(StoreError):
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"scenario '{name}' already exists")
+        super().__init__(f"scenario '{clip(name)}' already exists")
 
 
 class InvalidScenario(StoreError, ValueError):
@@ -90,13 +129,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def normalize_name(name: str) -> str:
+    """A scenario name as stored and looked up: Unicode NFC, so "café" typed either way is one name."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
+
+
+def _stored(info: ValidationInfo) -> bool:
+    """Validating a row read back from the database (older wxplan versions checked less): the character
+    rules added since are not applied to its field (unless the context's ``check`` names the field), so
+    such a row can still be read, exported and renamed."""
+    context = info.context or {}
+    return bool(context.get("stored")) and info.field_name not in context.get("check", ())
+
+
 class Scenario(BaseModel):
     """A named assessment: everything :func:`run` needs to recompute its result, and when it changed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1, max_length=NAME_MAX, description="unique name, 1-120 characters")
-    notes: str = Field("", max_length=100_000)
+    notes: str = Field("", max_length=NOTES_MAX)
     profile: MerchantProfile
     overrides: Overrides = Field(default_factory=Overrides)
     as_of: date | None = Field(None, description="evaluate as of this date (None: the day it is run)")
@@ -106,13 +158,38 @@ class Scenario(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+    @field_validator("name", mode="before")
+    @classmethod
+    def _nfc(cls, value: Any) -> Any:
+        return normalize_name(value)
+
     @field_validator("name")
     @classmethod
-    def _name(cls, value: str) -> str:
+    def _name(cls, value: str, info: ValidationInfo) -> str:
         if value != value.strip():
             raise ValueError("must not start or end with spaces")
         if any(ch < " " or ch == "\x7f" for ch in value):
             raise ValueError("must not contain control characters (newlines, tabs)")
+        bad = next((ch for ch in value if _invisible(ch)), None)
+        if bad is not None and not _stored(info):
+            raise ValueError(
+                f"must not contain {code_point(bad)}: no control, invisible or text-direction characters "
+                "(they make one name look like another)"
+            )
+        return value
+
+    @field_validator("notes")
+    @classmethod
+    def _notes(cls, value: str, info: ValidationInfo) -> str:
+        """Notes are text: tabs and newlines, but no NUL (PostgreSQL cannot store it, so such a scenario
+        could not move between the databases) nor any other control character."""
+        bad = next((ch for ch in value if unicodedata.category(ch) == "Cc" and ch not in "\t\n"), None)
+        if bad is not None and not _stored(info):
+            at = value.index(bad)
+            raise ValueError(
+                f"must not contain the control character {code_point(bad)} (at character {at + 1}); "
+                "notes may hold text, tabs and newlines"
+            )
         return value
 
     @field_validator("plan")
@@ -135,8 +212,17 @@ class Scenario(BaseModel):
     @field_validator("created_at", "updated_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        """Timestamps are UTC; a naive one is taken as UTC."""
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        """Timestamps are UTC (a naive one is taken as UTC), between 1970 and 9998."""
+        try:
+            utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-12:00 is in the year 10000 in UTC
+            utc = None
+        if utc is None or not TIMESTAMP_MIN <= utc <= TIMESTAMP_MAX:
+            raise ValueError(
+                f"{value.isoformat()} is out of range; a timestamp must be between "
+                f"{TIMESTAMP_MIN:%Y-%m-%d} and {TIMESTAMP_MAX:%Y-%m-%d} (UTC)"
+            )
+        return utc
 
 
 def run(
@@ -184,6 +270,39 @@ class UTCDateTime(sa.TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _lenient(lambda text: self.process_result_value(datetime.fromisoformat(text), dialect))
+
+
+class StoredDate(sa.TypeDecorator):
+    """A date; on SQLite a stored text that is not a date is returned as it is (see :func:`_lenient`)."""
+
+    impl = sa.Date
+    cache_ok = True
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _lenient(date.fromisoformat)
+
+
+def _lenient(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """SQLite keeps dates as text and any column can hold anything: a value that does not parse is passed
+    on as it is, so that the scenario's validation reports that one row (instead of one bad row making
+    every query that reads the column fail)."""
+
+    def process(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse(value)
+        except (ValueError, OverflowError):
+            return value
+
+    return process
+
 
 metadata = sa.MetaData()
 
@@ -203,7 +322,7 @@ scenarios = sa.Table(
     sa.Column("notes", sa.Text, nullable=False),
     sa.Column("profile", sa.Text, nullable=False),  # MerchantProfile as JSON
     sa.Column("overrides", sa.Text, nullable=False),  # Overrides as JSON
-    sa.Column("as_of", sa.Date, nullable=True),
+    sa.Column("as_of", StoredDate, nullable=True),
     sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("draws", sa.Integer, nullable=False),
     sa.Column("plan", sa.String(200), nullable=True),
@@ -258,6 +377,13 @@ def current_version(conn: Connection) -> int:
     return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
 
 
+def _newer(version: int) -> str:
+    return (
+        f"the database has schema version {version}, newer than this wxplan knows ({SCHEMA_VERSION}); "
+        "upgrade wxplan"
+    )
+
+
 def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
     """Apply the missing migrations up to ``target`` inside the caller's (write) transaction.
 
@@ -268,10 +394,7 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
     schema_version.create(conn, checkfirst=True)
     version = current_version(conn)
     if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"the database has schema version {version}, newer than this wxplan knows ({SCHEMA_VERSION}); "
-            "upgrade wxplan"
-        )
+        raise StoreError(_newer(version))
     for number in range(version + 1, target + 1):
         MIGRATIONS[number - 1](conn)
         conn.execute(schema_version.insert().values(version=number, applied_at=utcnow()))
@@ -297,35 +420,79 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or default_url()
 
 
-def mask_url(url: str | URL) -> str:
-    """The URL with its password replaced by ``***`` (also for a URL SQLAlchemy cannot parse)."""
+_URL_FORMS = "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+_PERCENT_ENCODE = (
+    "if the user name or password contains @, :, /, ?, #, [ or ], percent-encode them "
+    "(@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, [ as %5B, ] as %5D)"
+)
+
+
+def _well_formed(url: str | URL) -> URL | None:
+    """The parsed URL, or None if it cannot be parsed without guessing (SQLAlchemy ends the password at
+    the first ``@``, so ``u:p@ss@host`` would connect to the host ``ss@host`` with the password ``p``)."""
+    if isinstance(url, URL):
+        return url
     try:
-        return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError, TypeError):  # ValueError: a port that is not a number, "[::1"
+        return None
+    return None if "@" in (parsed.host or "") else parsed
+
+
+def _hide_userinfo(url: str) -> str:
+    """Everything before the last ``@`` of the URL (after its scheme) as ``***``: a URL that cannot be
+    parsed may have its password anywhere in there."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}"
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password replaced by ``***``; for a URL that cannot be parsed unambiguously, the
+    whole user name and password (everything up to the last ``@``)."""
+    parsed = _well_formed(url)
+    if parsed is None:
+        return _hide_userinfo(str(url))
+    shown = parsed.render_as_string(hide_password=True)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", shown, flags=re.IGNORECASE)
 
 
 def _parse(url: str) -> URL:
-    try:
-        parsed = make_url(url)
-    except exc.ArgumentError:
-        raise StoreError(
-            f"'{mask_url(url)}' is not a database URL; use sqlite:///PATH or "
-            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
-        ) from None
+    parsed = _well_formed(url)
+    if parsed is None:
+        shown = clip(mask_url(url), 200)
+        try:
+            make_url(url)
+        except exc.ArgumentError:
+            raise StoreError(f"'{shown}' is not a database URL; {_URL_FORMS}") from None
+        except (ValueError, TypeError):
+            pass
+        raise StoreError(f"'{shown}' is not a valid database URL; {_PERCENT_ENCODE}") from None
     if parsed.drivername in ("postgresql", "postgres"):  # the driver wxplan installs
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_connect(busy_timeout_ms: int, read_only: bool) -> Callable[[Any, Any], None]:
     """Every SQLite connection: wait for locks, WAL journal, foreign keys; wxplan emits BEGIN itself."""
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _switch_to_wal(cur)
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.close()
+
+    def connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if not read_only:
+            try:
+                _switch_to_wal(cur, busy_timeout_ms / 1000)
+            except sqlite3.OperationalError as err:
+                if "readonly" not in str(err):  # a read-only file keeps its journal mode; reads work
+                    raise
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    return connect
 
 
 def _switch_to_wal(cur: Any, timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
@@ -352,31 +519,52 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def _read_only_sqlite(parsed: URL) -> URL | None:
+    """For an SQLite file this process may read but not write (the file or its folder is read-only): the
+    URL that opens it read-only, ``immutable`` if SQLite could not create the WAL index beside it. None
+    for a file that can be written, does not exist, or is already given with SQLite URI parameters."""
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or parsed.query:
+        return None
+    file = Path(path)
+    folder = file.parent
+    if not file.is_file() or (os.access(file, os.W_OK) and os.access(folder, os.W_OK)):
+        return None
+    params = "mode=ro&uri=true"
+    if not os.access(folder, os.W_OK) and not Path(f"{path}-shm").exists():
+        params += "&immutable=1"  # nobody can write it here either: read it as it is
+    return make_url(f"sqlite:///file:{quote(str(file.absolute()))}?{params}")
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An SQLAlchemy engine for ``url`` with wxplan's connection settings (no connection made yet)."""
     parsed = _parse(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            event.listen(engine, "connect", _sqlite_connect)
+            read_only = _read_only_sqlite(parsed)
+            engine = sa.create_engine(read_only or parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+            event.listen(engine, "connect", _sqlite_connect(busy_timeout_ms, read_only is not None))
             event.listen(engine, "begin", _sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
             engine = sa.create_engine(parsed, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
         else:
             engine = sa.create_engine(parsed)
-    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as err:
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError, TypeError) as err:
         raise StoreError(
-            f"cannot use database URL '{mask_url(parsed)}': {err}; wxplan supports sqlite:///PATH and "
-            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+            f"cannot use database URL '{clip(mask_url(parsed), 200)}': {clip(str(err), 200)}; "
+            "wxplan supports sqlite:///PATH and postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
         ) from None
     return engine
 
 
-def _reason(err: BaseException) -> str:
-    """The first line of the driver's message (no SQL, no parameters)."""
+def _reason(err: BaseException, secret: str | None = None) -> str:
+    """The first line of the driver's message (no SQL, no parameters, never the password)."""
     orig = getattr(err, "orig", None) or err
     text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__
+    reason = text[0] if text else type(orig).__name__
+    if secret and len(secret) >= 3:
+        reason = reason.replace(secret, "***")
+    return clip(reason, 300)
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -397,24 +585,39 @@ def _to_row(s: Scenario) -> dict[str, Any]:
     }
 
 
+class UnreadableScenario(StoreError):
+    """A stored row that is not a valid scenario (edited by hand, or written by something else)."""
+
+    def __init__(self, name: object, detail: str):
+        self.name = name
+        super().__init__(f"scenario '{clip(name)}' cannot be read: {clip(detail, 300)}")
+
+
 def _from_row(row: sa.Row) -> Scenario:
     m = row._mapping
     try:
-        return Scenario(
-            name=m["name"],
-            notes=m["notes"],
-            profile=json.loads(m["profile"]),
-            overrides=json.loads(m["overrides"]),
-            as_of=m["as_of"],
-            seed=m["seed"],
-            draws=m["draws"],
-            plan=m["plan"],
-            created_at=m["created_at"],
-            updated_at=m["updated_at"],
+        return Scenario.model_validate(
+            {
+                "name": m["name"],
+                "notes": m["notes"],
+                "profile": json.loads(m["profile"]),
+                "overrides": json.loads(m["overrides"]),
+                "as_of": m["as_of"],
+                "seed": m["seed"],
+                "draws": m["draws"],
+                "plan": m["plan"],
+                "created_at": m["created_at"],
+                "updated_at": m["updated_at"],
+            },
+            context={"stored": True},
         )
-    except (ValidationError, json.JSONDecodeError) as err:
-        detail = "; ".join(scenario_problems(err)) if isinstance(err, ValidationError) else str(err)
-        raise StoreError(f"scenario '{m['name']}' cannot be read: {detail}") from None
+    except ValidationError as err:
+        raise UnreadableScenario(m["name"], "; ".join(scenario_problems(err))) from None
+    except json.JSONDecodeError as err:
+        raise UnreadableScenario(m["name"], f"its profile or overrides are not valid JSON ({err})") from None
+    except (ValueError, TypeError, RecursionError) as err:  # huge integers, deep nesting, not text
+        detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise UnreadableScenario(m["name"], f"its profile or overrides cannot be read ({detail})") from None
 
 
 _COLUMNS = [c for c in scenarios.c if c.name != "id"]
@@ -423,15 +626,32 @@ _COLUMNS = [c for c in scenarios.c if c.name != "id"]
 class ScenarioStore:
     """Scenarios in a database; see the module docstring. Opening applies pending migrations."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.url = resolve_url(url)
         self.display_url = mask_url(self.url)
         if url is None and not os.environ.get(ENV_URL):
-            default_path().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(self.url)
+            folder = default_path().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(
+                    f"cannot create the folder {clip(str(folder), 200)} for the scenario database "
+                    f"({err.strerror or err}); set XDG_DATA_HOME to a folder you can write, or give "
+                    f"another database with --database or {ENV_URL}"
+                ) from None
+        self.engine = make_engine(self.url, busy_timeout_ms=busy_timeout_ms)
+        self._secret = self.engine.url.password
         self._what = "cannot open database"
-        with self._write() as conn:
-            self.schema_version = migrate(conn)
+        # Check the schema version without the write lock (read-only use, or another writer busy);
+        # migrate, under the write lock, only if the database needs it.
+        with self._read() as conn:
+            version = current_version(conn)
+        if version > SCHEMA_VERSION:
+            raise StoreError(_newer(version))
+        if version < SCHEMA_VERSION:
+            with self._write() as conn:
+                version = migrate(conn)
+        self.schema_version = version
         self._what = "database"
 
     # -- plumbing --
@@ -461,7 +681,10 @@ class ScenarioStore:
         except exc.IntegrityError:
             raise  # callers turn a unique-name violation into ScenarioExists
         except exc.SQLAlchemyError as err:
-            raise StoreError(f"{self._what} {self.display_url}: {_reason(err)}") from None
+            reason = _reason(err, self._secret)
+            if "readonly" in reason:
+                reason += " (the database is read-only here: it can be listed and shown, not changed)"
+            raise StoreError(f"{self._what} {self.display_url}: {reason}") from None
 
     def _write(self) -> Any:
         return self._transaction(write=True)
@@ -470,10 +693,17 @@ class ScenarioStore:
         return self._transaction(write=False)
 
     def _row(self, conn: Connection, name: str, *, lock: bool = False) -> sa.Row | None:
-        query = sa.select(scenarios).where(scenarios.c.name == name)
-        if lock:
-            query = query.with_for_update()  # PostgreSQL row lock; SQLite already holds the write lock
-        return conn.execute(query).first()
+        """The row of this name (in NFC; else exactly as given, for a row stored before names were
+        normalised)."""
+        row = None
+        for candidate in dict.fromkeys((normalize_name(name), name)):
+            query = sa.select(scenarios).where(scenarios.c.name == candidate)
+            if lock:
+                query = query.with_for_update()  # PostgreSQL row lock; SQLite already holds the write lock
+            row = conn.execute(query).first()
+            if row is not None:
+                break
+        return row
 
     def _retry(self, fn: Callable[[], Scenario], name: str) -> Scenario:
         """Run an upsert; retry when another writer inserted the same name between our check and insert."""
@@ -499,12 +729,24 @@ class ScenarioStore:
         with self._read() as conn:
             return self._row(conn, name) is not None
 
-    def list(self) -> list[Scenario]:
-        """Every scenario, the most recently changed first (then by name)."""
+    def list(self, unreadable: list[UnreadableScenario] | None = None) -> list[Scenario]:
+        """Every scenario, the most recently changed first (then by name).
+
+        A row that is not a valid scenario raises :class:`UnreadableScenario`; given a list ``unreadable``,
+        such rows are skipped instead and their errors appended to it, so the others can still be listed.
+        """
         query = sa.select(scenarios).order_by(scenarios.c.updated_at.desc(), scenarios.c.name)
         with self._read() as conn:
             rows = conn.execute(query).all()
-        return [_from_row(r) for r in rows]
+        out = []
+        for row in rows:
+            try:
+                out.append(_from_row(row))
+            except UnreadableScenario as err:
+                if unreadable is None:
+                    raise
+                unreadable.append(err)
+        return out
 
     def names(self) -> list[str]:
         with self._read() as conn:
@@ -526,6 +768,8 @@ class ScenarioStore:
                 if row is not None and not overwrite:
                     raise ScenarioExists(scenario.name)
                 created = row._mapping["created_at"] if row is not None else now
+                if not isinstance(created, datetime):  # an unreadable stored value: the row starts anew
+                    created = now
                 stored = scenario.model_copy(update={"created_at": created, "updated_at": now})
                 if row is None:
                     conn.execute(scenarios.insert().values(**_to_row(stored)))
@@ -566,14 +810,16 @@ class ScenarioStore:
                 row = self._row(conn, old, lock=True)
                 if row is None:
                     raise ScenarioNotFound(old)
-                if self._row(conn, new) is not None:
-                    raise ScenarioExists(new)
-                renamed = _from_row(row).model_copy(update={"name": new, "updated_at": utcnow()})
-                Scenario.model_validate(renamed.model_dump())  # the new name must be valid too
+                renamed = Scenario.model_validate(  # the new name must be valid too
+                    {**_from_row(row).model_dump(), "name": new, "updated_at": utcnow()},
+                    context={"stored": True, "check": {"name"}},
+                )
+                if self._row(conn, renamed.name) is not None:
+                    raise ScenarioExists(renamed.name)
                 conn.execute(
                     scenarios.update()
                     .where(scenarios.c.id == row.id)
-                    .values(name=new, updated_at=renamed.updated_at)
+                    .values(name=renamed.name, updated_at=renamed.updated_at)
                 )
                 return renamed
         except exc.IntegrityError:
@@ -588,12 +834,12 @@ class ScenarioStore:
                 row = self._row(conn, name)
                 if row is None:
                     raise ScenarioNotFound(name)
-                if self._row(conn, new) is not None:
-                    raise ScenarioExists(new)
                 now = utcnow()
                 copy = Scenario.model_validate(
                     {**_from_row(row).model_dump(), "name": new, "created_at": now, "updated_at": now}
                 )
+                if self._row(conn, copy.name) is not None:
+                    raise ScenarioExists(copy.name)
                 conn.execute(scenarios.insert().values(**_to_row(copy)))
                 return copy
         except exc.IntegrityError:
@@ -603,8 +849,10 @@ class ScenarioStore:
 
     def delete(self, name: str) -> None:
         with self._write() as conn:
-            if conn.execute(scenarios.delete().where(scenarios.c.name == name)).rowcount == 0:
+            row = self._row(conn, name, lock=True)
+            if row is None:
                 raise ScenarioNotFound(name)
+            conn.execute(scenarios.delete().where(scenarios.c.id == row.id))
 
     # -- export / import --
 
@@ -640,19 +888,134 @@ def export_scenario(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+# The JSON types of the fields of an exported scenario: what export_scenario writes, nothing it does not
+# (no number given as a string, no true for 1, no timestamp as a number of seconds).
+_EXPORT_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "name": ("a string", (str,)),
+    "notes": ("a string", (str,)),
+    "profile": ("an object", (dict,)),
+    "overrides": ("an object", (dict,)),
+    "as_of": ("a YYYY-MM-DD string or null", (str, type(None))),
+    "seed": ("an integer", (int,)),
+    "draws": ("an integer", (int,)),
+    "plan": ("a string or null", (str, type(None))),
+    "created_at": ("an ISO 8601 date-time string", (str,)),
+    "updated_at": ("an ISO 8601 date-time string", (str,)),
+}
+_EXPORT_KEYS = ("format", "version", "scenario")
+
+
+def _export_type_problems(scenario: dict[str, Any]) -> list[str]:
+    problems = []
+    for key, (wanted, types) in _EXPORT_FIELDS.items():
+        if key not in scenario:
+            continue
+        value = scenario[key]
+        if isinstance(value, bool) or not isinstance(value, types):  # no field takes true or false
+            problems.append(f"{key}: must be {wanted}, got {_json_type(value)} {clip(repr(value))}")
+    overrides = scenario.get("overrides")
+    if isinstance(overrides, dict):
+        for key, value in overrides.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems.append(
+                    f"overrides.{clip(key)}: must be a number, got {_json_type(value)} {clip(repr(value))}"
+                )
+    return problems
+
+
 def parse_export(data: Any) -> Scenario:
-    """The scenario in an export (as made by :func:`export_scenario`), or :class:`InvalidScenario`."""
+    """The scenario in an export (as made by :func:`export_scenario`), or :class:`InvalidScenario`.
+
+    Strict: no keys beside format, version and scenario; the scenario's fields of the JSON types an
+    export has (see :data:`_EXPORT_FIELDS`)."""
     if not isinstance(data, dict):
         raise InvalidScenario([f"expected a JSON object, got {type(data).__name__}"])
+    unknown = [k for k in data if k not in _EXPORT_KEYS]
+    if unknown:
+        names = ", ".join(f"'{clip(k)}'" for k in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        raise InvalidScenario([f"unknown key(s) {names}; an export has only {', '.join(_EXPORT_KEYS)}"])
     if data.get("format") != EXPORT_FORMAT:
-        raise InvalidScenario([f"'format' must be '{EXPORT_FORMAT}', got {data.get('format')!r}"])
-    if data.get("version") != EXPORT_VERSION:
+        raise InvalidScenario([f"'format' must be '{EXPORT_FORMAT}', got {clip(repr(data.get('format')))}"])
+    version = data.get("version")
+    if type(version) is not int or version != EXPORT_VERSION:
         raise InvalidScenario(
-            [f"'version' {data.get('version')!r} is not supported (this wxplan reads {EXPORT_VERSION})"]
+            [f"'version' {clip(repr(version))} is not supported (this wxplan reads {EXPORT_VERSION})"]
         )
     if not isinstance(data.get("scenario"), dict):
         raise InvalidScenario(["'scenario' must be a JSON object"])
+    problems = _export_type_problems(data["scenario"])
+    if problems:
+        raise InvalidScenario(problems)
     try:
         return Scenario.model_validate(data["scenario"])
     except ValidationError as err:
         raise InvalidScenario(scenario_problems(err)) from None
+
+
+class InvalidJSON(ValueError):
+    """Text that is not JSON wxplan reads: malformed, a key twice in one object, a number out of range,
+    or nested too deeply."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InvalidJSON(f"duplicate key '{clip(key)}': an object names it twice")
+        out[key] = value
+    return out
+
+
+def _int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > JSON_INT_DIGITS:
+        raise InvalidJSON(f"an integer of {digits} digits is too large (at most {JSON_INT_DIGITS} digits)")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidJSON(f"the number {clip(text)} is out of range")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise InvalidJSON(f"{name} is not a JSON number")
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON strictly (see :class:`InvalidJSON`): a key given twice is an error, not last-wins."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_int=_int,
+            parse_float=_float,
+            parse_constant=_constant,
+        )
+    except json.JSONDecodeError as err:
+        raise InvalidJSON(f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise InvalidJSON("nested too deeply (arrays or objects more than about 1000 levels deep)") from None
+    except InvalidJSON:
+        raise
+    except ValueError as err:  # anything else the decoder refuses
+        raise InvalidJSON(f"not valid JSON: {clip(str(err), 200)}") from None
