@@ -6,14 +6,23 @@ and never stored. :class:`ScenarioStore` keeps scenarios in a database reached t
 - the URL is the ``url`` argument, else ``WXPLAN_DATABASE_URL``, else an SQLite file at
   ``$XDG_DATA_HOME/wxplan/scenarios.db`` (``~/.local/share/wxplan/scenarios.db``), created with its folder
   on first use (:func:`default_url`);
-- the schema is versioned: ``schema_version`` records the migrations applied, and opening a store applies
-  the missing ones from :data:`MIGRATIONS` in one transaction;
+- the schema is versioned: ``schema_version`` records the migrations applied; opening a store reads the
+  version without taking any lock and, only if migrations are missing, applies them from
+  :data:`MIGRATIONS` in one write transaction. Reading never takes the write lock, so ``list`` and ``show``
+  work on a read-only database (an SQLite file this process cannot write is opened read-only) and while
+  another process is writing;
 - every write runs in one transaction; SQLite runs in WAL mode with a 30 s busy timeout and takes the write
   lock at the start of a write (``BEGIN IMMEDIATE``), PostgreSQL locks the row it changes, so concurrent
   writers from several processes lose nothing;
-- names are unique (a database constraint): :class:`ScenarioExists` on a conflict,
-  :class:`ScenarioNotFound` for an unknown name, :class:`StoreError` for everything else that goes wrong
-  with the database, its message naming the URL with any password masked.
+- names are unique (a database constraint) and kept in Unicode NFC, without control, invisible or
+  text-direction characters, so no two names look alike; notes hold no NUL or other control character
+  (beside tab and newline), so every scenario can move between SQLite and PostgreSQL;
+- :class:`ScenarioExists` on a name conflict, :class:`ScenarioNotFound` for an unknown name,
+  :class:`UnreadableScenario` for a stored row that is not a valid scenario, :class:`StoreError` for
+  everything else that goes wrong with the database; messages name the URL with its password (the whole
+  user name and password, for a URL that cannot be parsed) masked, and clip long values (:func:`clip`);
+- exports are read strictly (:func:`parse_json`, :func:`parse_export`): no key twice, no number beyond
+  range, no type a user could not mean (``true`` for 1, ``"100"`` for 100), no unknown key.
 
 Profile and overrides are stored as JSON text, so the same schema works on both databases.
 """
@@ -73,9 +82,22 @@ def _invisible(ch: str) -> bool:
     return unicodedata.category(ch) in _INVISIBLE
 
 
+# Control characters have no Unicode name, only aliases; the ones a user meets most.
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+    "\x9b": "CONTROL SEQUENCE INTRODUCER",
+}
+
+
 def code_point(ch: str) -> str:
     """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: how a message names a character."""
-    name = unicodedata.name(ch, "")
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "")
     return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
 
 
@@ -168,13 +190,15 @@ class Scenario(BaseModel):
     def _name(cls, value: str, info: ValidationInfo) -> str:
         if value != value.strip():
             raise ValueError("must not start or end with spaces")
-        if any(ch < " " or ch == "\x7f" for ch in value):
-            raise ValueError("must not contain control characters (newlines, tabs)")
-        bad = next((ch for ch in value if _invisible(ch)), None)
-        if bad is not None and not _stored(info):
+        # C0 controls and DEL were always refused; the other invisible characters only since names are
+        # checked for spoofing (a row stored before may hold them, see _stored).
+        bad = next((ch for ch in value if ch < " " or ch == "\x7f"), None)
+        if bad is None and not _stored(info):
+            bad = next((ch for ch in value if _invisible(ch)), None)
+        if bad is not None:
             raise ValueError(
-                f"must not contain {code_point(bad)}: no control, invisible or text-direction characters "
-                "(they make one name look like another)"
+                f"must not contain {code_point(bad)}: no control characters (newlines, tabs), invisible or "
+                "text-direction characters (they make one name look like another)"
             )
         return value
 
@@ -199,7 +223,7 @@ class Scenario(BaseModel):
             try:
                 parse_plan(value)
             except ValueError as exc:  # names the modules allowed
-                raise ValueError(str(exc).removeprefix("plan: ")) from None
+                raise ValueError(clip(str(exc).removeprefix("plan: "), 300)) from None
         return value
 
     @field_validator("as_of")
@@ -624,7 +648,10 @@ _COLUMNS = [c for c in scenarios.c if c.name != "id"]
 
 
 class ScenarioStore:
-    """Scenarios in a database; see the module docstring. Opening applies pending migrations."""
+    """Scenarios in a database; see the module docstring. Opening applies pending migrations, if any.
+
+    ``busy_timeout_ms``: how long an SQLite write waits for another writer's lock.
+    """
 
     def __init__(self, url: str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.url = resolve_url(url)

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,7 +140,8 @@ def test_cli_bad_urls_exit_2_and_never_echo_the_password(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "char", ["\u202e", "\u200b", "\u200d", "\ufeff", "\u0085", "\u009b", "\u2028", "\u2029", "\u2066"]
+    "char",
+    ["\u202e", "\u200b", "\u200d", "\ufeff", "\u0085", "\u009b", "\u2028", "\u2029", "\u2066", "\n", "\x1b"],
 )
 def test_names_refuse_invisible_and_bidi_characters(char):
     with pytest.raises(ValueError) as err:
@@ -383,14 +385,17 @@ def test_cli_does_not_echo_100k_names_and_notes(tmp_path, db):
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps(make_profile()), encoding="utf-8")
     long = "y" * 100_000
-    for args in (
+    runs = (
         ("save", long, str(profile)),
         ("show", long),
         ("rename", long, "x"),
         ("save", "n", str(profile), "--notes", long + "y"),
         ("save", "n", str(profile), "--notes", "\x01" + long),
-    ):
-        proc = wx(tmp_path, *d, *args)
+        ("save", "n", str(profile), "--plan", long),
+    )
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each fails before writing
+        procs = list(pool.map(lambda args: wx(tmp_path, *d, *args), runs))
+    for proc in procs:
         assert proc.returncode == 2, proc.stderr[:300]
         assert len(proc.stderr) < 1000 and "characters)" in proc.stderr, proc.stderr[:300]
 
@@ -469,8 +474,10 @@ def test_cli_import_refuses_hostile_exports_and_changes_nothing(tmp_path, db):
         ),
         "name.json": (json.dumps(export("new", name="x\u200by")), "U+200B (ZERO WIDTH SPACE)"),
     }
-    for file, (text, message) in cases.items():
-        proc = wx(tmp_path, "--database", db, "import", _write(tmp_path / file, text))
+    paths = [_write(tmp_path / file, text) for file, (text, _) in cases.items()]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # they only read the database
+        procs = list(pool.map(lambda path: wx(tmp_path, "--database", db, "import", path), paths))
+    for (file, (_, message)), proc in zip(cases.items(), procs, strict=True):
         assert proc.returncode == 2, (file, proc.stderr[:500])
         assert proc.stderr.startswith("wxplan: error: ") and message in proc.stderr, (file, proc.stderr[:500])
         assert "Traceback" not in proc.stderr and len(proc.stderr) < 2000
