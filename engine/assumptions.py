@@ -56,7 +56,15 @@ Unit = Literal[
     "share",
     "score",
     "fit",
+    "months",
+    "customers",
+    "customers/seat",
+    "orders/month/customer",
+    "orders/month/FTE",
+    "CNY/month/agent",
 ]
+Level = Literal["lean", "standard", "scaled"]
+LEVELS: tuple[Level, ...] = Level.__args__
 
 
 class _Strict(BaseModel):
@@ -213,10 +221,23 @@ class _Section(_Strict):
 class Ramp(_Section):
     operational_weeks: _unit("weeks")
     steady_state_extra_weeks: _unit("weeks")
+    concurrent_weight: _unit("multiplier")  # how much this module slows others started in the same phase
+
+
+class LevelFactors(_Section):
+    """How an operating level scales a module: discretionary spend, staffing, sales potential and ramp."""
+
+    spend: _unit("multiplier")
+    staffing: _unit("multiplier")
+    reach: _unit("multiplier")
+    ramp: _unit("multiplier")
 
 
 class ModuleAssumptions(_Section):
-    """Costs, staffing and ramp of one module. Seat items are priced per FTE working the module."""
+    """Costs, staffing, ramp and operating levels of one module. Seat items are priced per seat (at least one
+    per FTE working the module; WeCom also by the contacts it holds)."""
+
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {"levels": LEVELS}
 
     module: Module
     description: Text
@@ -226,6 +247,7 @@ class ModuleAssumptions(_Section):
     gmv_share: dict[str, _unit("share_of_gmv")] = Field(default_factory=dict)
     staffing: dict[Role, _unit("FTE")] = Field(min_length=1)
     ramp: Ramp
+    levels: dict[Level, LevelFactors]
 
 
 class Salaries(_Section):
@@ -247,20 +269,68 @@ class Adjustments(_Section):
     REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {
         "channels_ramp_by_douyin": DOUYIN_LEVELS,
         "private_ramp_by_private_domain": PRIVATE_DOMAIN_LEVELS,
-        "staffing_scale_by_business_type": BusinessType.__args__,
-        "spend_scale_by_business_type": BusinessType.__args__,
+        "channels_reuse_by_douyin": DOUYIN_LEVELS,
+        "wecom_reuse_by_private_domain": PRIVATE_DOMAIN_LEVELS,
     }
 
     channels_ramp_by_douyin: dict[DouyinPresence, _unit("multiplier")]
     private_ramp_by_private_domain: dict[PrivateDomain, _unit("multiplier")]
     shop_ramp_with_shelf_experience: _unit("multiplier")
-    staffing_scale_by_business_type: dict[BusinessType, _unit("multiplier")]
-    spend_scale_by_business_type: dict[BusinessType, _unit("multiplier")]
     role_overlap: _unit("share")
     shortfall_ramp_elasticity: _unit("multiplier")
+    channels_reuse_by_douyin: dict[DouyinPresence, _unit("multiplier")]
+    wecom_reuse_by_private_domain: dict[PrivateDomain, _unit("multiplier")]
+    shop_content_reuse_with_shelf: _unit("multiplier")
+    concurrent_ramp_drag: _unit("multiplier")
+    defer_ramp_stretch: _unit("multiplier")
+    hiring_lag_weeks: _unit("weeks")
 
 
-Weight = Literal["value", "cost", "budget_overrun", "staff_shortfall", "defer"]
+class Returns(_Section):
+    """What a plan earns: each module's GMV potential at steady state and what the merchant keeps of it."""
+
+    channels_share_of_current_gmv: _unit("share")
+    channels_base_gmv_cny: _unit("CNY/month")
+    channels_contact_orders: _unit("orders/month/customer")
+    mall_channels_conversion: _unit("share")
+    promotion_roas: _unit("multiplier")
+    promotion_saturation_cny: _unit("CNY/month")
+    promotion_budget_share: _unit("share")
+    agent_monthly_gmv: _unit("CNY/month/agent")
+    agent_active_share: _unit("share")
+    daihuoren_share_of_agent_gmv: _unit("share")
+    agent_commission: _unit("share_of_gmv")
+    shop_organic_share: _unit("share")
+    shop_contact_orders: _unit("orders/month/customer")
+    shelf_migration_share: _unit("share")
+    mall_contact_orders: _unit("orders/month/customer")
+    wecom_contact_orders: _unit("orders/month/customer")
+    private_order_value_uplift: _unit("multiplier")
+    return_rate_public: _unit("share")
+    return_rate_private: _unit("share")
+    capture_rate: _unit("share")
+    capture_months: _unit("months")
+    shelf_overlap: _unit("share")
+    orders_per_service_fte: _unit("orders/month/FTE")
+    contacts_per_seat: _unit("customers/seat")
+    agent_seat_share: _unit("share")
+
+
+class Scale(_Section):
+    """Defaults for a merchant's scale when the profile does not give it (shown to the user as used)."""
+
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {
+        "current_gmv_per_budget_yuan": BusinessType.__args__,
+        "reachable_customers_by_private_domain": PRIVATE_DOMAIN_LEVELS,
+        "reachable_customers_by_business_type": BusinessType.__args__,
+    }
+
+    current_gmv_per_budget_yuan: dict[BusinessType, _unit("multiplier")]
+    reachable_customers_by_private_domain: dict[PrivateDomain, _unit("customers")]
+    reachable_customers_by_business_type: dict[BusinessType, _unit("multiplier")]
+
+
+Weight = Literal["downside", "budget_overrun", "staff_shortfall"]
 
 
 class Objective(_Section):
@@ -268,9 +338,10 @@ class Objective(_Section):
 
     REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {"base_fit": MODULES, "weights": Weight.__args__}
 
-    horizon_weeks: _unit("weeks")
+    horizon_months: _unit("months")
     cost_scale_floor: _unit("CNY")
-    value_without_acquisition: _unit("share")
+    neutral_fit: _unit("fit")
+    fit_gmv_elasticity: _unit("multiplier")
     base_fit: dict[Module, _unit("fit")]
     min_fit: _unit("fit")
     weights: dict[Weight, _unit("score")]
@@ -280,6 +351,8 @@ class AssumptionSet(_Strict):
     modules: dict[Module, ModuleAssumptions]
     salaries: Salaries
     adjustments: Adjustments
+    returns: Returns
+    scale: Scale
     objective: Objective
     source: str = "default"
 
@@ -353,6 +426,8 @@ _LAYOUT: dict[str, tuple[str, type[BaseModel]]] = {
     **{f"modules/{m}.yaml": (f"modules.{m}", ModuleAssumptions) for m in MODULES},
     "salaries.yaml": ("salaries", Salaries),
     "adjustments.yaml": ("adjustments", Adjustments),
+    "returns.yaml": ("returns", Returns),
+    "scale.yaml": ("scale", Scale),
     "objective.yaml": ("objective", Objective),
 }
 
@@ -424,6 +499,8 @@ def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int], ...])
         modules={m: parts[f"modules.{m}"] for m in MODULES},  # type: ignore[misc]
         salaries=parts["salaries"],  # type: ignore[arg-type]
         adjustments=parts["adjustments"],  # type: ignore[arg-type]
+        returns=parts["returns"],  # type: ignore[arg-type]
+        scale=parts["scale"],  # type: ignore[arg-type]
         objective=parts["objective"],  # type: ignore[arg-type]
         source=label,
     )

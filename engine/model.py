@@ -1,14 +1,19 @@
-"""The Monte Carlo cost, staffing and ramp model (vectorised numpy, randomness passed in).
+"""The Monte Carlo model of what a plan costs, needs, takes and earns (vectorised numpy, randomness passed in).
 
 Three layers, each a pure function of the one before:
 
 1. :func:`draw` - one array of ``n`` draws per assumption parameter, independent of the profile.
    The same draws serve every plan and every counterfactual (common random numbers), so
    comparisons are not blurred by sampling noise.
-2. :func:`module_sims` and :class:`SetTable` - what each module costs, needs and takes for this
-   profile, and the staffing, monthly cost and break-even of every set of modules (16 sets).
-3. :func:`evaluate_plan` - one phased plan: phase start weeks, stretched ramps, first-year cost
-   and the objective's score, per draw.
+2. :func:`cohort_sims` and :func:`cohort_table` - what each module costs, needs and takes for each profile at
+   the operating level that earns most for it, and for every set of modules (16 sets): the staffing with the
+   hires the budget pays for, the monthly cost, and the gross profit each module earns at steady state given
+   the other modules of the set (a shelf sells only what reaches it; two shelves overlap; Channels feeds the
+   private domain).
+3. :func:`evaluate_plan` - one phased plan: when each module starts, becomes operational and reaches steady
+   state, what is spent and earned over the horizon, and the objective's score, per draw.
+
+Every array is shaped (profiles, draws): a single profile is a cohort of one.
 """
 
 from __future__ import annotations
@@ -17,16 +22,17 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
 
 import numpy as np
 
-from engine.assumptions import AssumptionSet, Param, Role
+from engine.assumptions import LEVELS, AssumptionSet, Level, Param, Role
+from engine.events import DAIHUOREN, LINK_REORG
 from engine.profile import MODULES, MerchantProfile, Module
 
 ROLES: tuple[Role, ...] = Role.__args__
 SHELVES: tuple[Module, ...] = ("shop", "miniprogram")
 WEEKS_PER_MONTH = 52 / 12
+MIN_STAFF_FTE = 0.05
 
 Plan = tuple[tuple[Module, ...], ...]  # phases, each a tuple of new modules
 
@@ -35,7 +41,7 @@ def bit(module: Module) -> int:
     return 1 << MODULES.index(module)
 
 
-def mask_of(modules: tuple[Module, ...] | list[Module] | set[Module]) -> int:
+def mask_of(modules: tuple[Module, ...] | list[Module] | set[Module] | frozenset[Module]) -> int:
     out = 0
     for m in modules:
         out |= bit(m)
@@ -44,6 +50,10 @@ def mask_of(modules: tuple[Module, ...] | list[Module] | set[Module]) -> int:
 
 def modules_of(mask: int) -> tuple[Module, ...]:
     return tuple(m for m in MODULES if mask & bit(m))
+
+
+def plan_mask(plan: Plan) -> int:
+    return mask_of([m for phase in plan for m in phase])
 
 
 class Derived:
@@ -95,39 +105,48 @@ def draw(assumptions: AssumptionSet, as_of: date, n: int, rng: np.random.Generat
     return Draws(assumptions.param_map, as_of, n, int(rng.integers(0, 2**63 - 1)))
 
 
-@dataclass(frozen=True)
-class ModuleSim:
-    """One module for one profile: arrays of draws."""
-
-    setup_items: dict[str, np.ndarray]
-    monthly_items: dict[str, np.ndarray]
-    seat_items: dict[str, np.ndarray]  # CNY/month for all of the module's seats
-    gmv_share: np.ndarray
-    fte_by_role: dict[Role, np.ndarray]
-    operational_weeks: np.ndarray
-    steady_state_weeks: np.ndarray
-
-    @property
-    def setup(self) -> np.ndarray:
-        return sum(self.setup_items.values(), np.zeros_like(self.gmv_share))
-
-    @property
-    def monthly_fixed(self) -> np.ndarray:
-        zero = np.zeros_like(self.gmv_share)
-        return sum(self.monthly_items.values(), zero) + sum(self.seat_items.values(), zero)
-
-    @property
-    def fte(self) -> np.ndarray:
-        return sum(self.fte_by_role.values(), np.zeros_like(self.gmv_share))
-
-
-MIN_STAFF_FTE = 0.05
-
-
 def effective_staff(profile: MerchantProfile) -> float:
     """Staff used in ratios: below a twentieth of a person the merchant has, in effect, nobody, and the
     ratio is capped there so that a tiny positive value cannot overflow the ramp arithmetic."""
     return max(profile.staff_fte, MIN_STAFF_FTE)
+
+
+# --- the merchant's scale ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The merchant's scale as the model uses it: given in the profile, or inferred (and then shown)."""
+
+    current_monthly_gmv_cny: float
+    reachable_customers: float
+    gmv_inferred: bool
+    reach_inferred: bool
+
+
+def merchant_scale(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date) -> Scale:
+    """Current monthly GMV and reachable customers: the profile's, or the defaults of ``assumptions/scale.yaml``."""
+    s = assumptions.scale
+    gmv = profile.current_monthly_gmv_cny
+    if gmv is None:
+        gmv = profile.budget_monthly_cny * s.current_gmv_per_budget_yuan[profile.business_type].mode_at(as_of)
+    reach = profile.reachable_customers
+    if reach is None:
+        reach = round(
+            s.reachable_customers_by_private_domain[profile.private_domain].mode_at(as_of)
+            * s.reachable_customers_by_business_type[profile.business_type].mode_at(as_of)
+        )
+    return Scale(
+        float(gmv),
+        float(reach),
+        profile.current_monthly_gmv_cny is None,
+        profile.reachable_customers is None,
+    )
+
+
+# --- the cohort: what the model reads of each profile --------------------------------------------------
+
+LevelChoice = dict[Module, Level]
 
 
 @dataclass(frozen=True)
@@ -135,7 +154,8 @@ class Cohort:
     """What the model reads from each of ``size`` profiles, as columns of shape (size,).
 
     The model works on a cohort so that many profiles are scored in one vectorised pass on the same draws;
-    a single profile is a cohort of one.
+    a single profile is a cohort of one. ``levels`` holds a forced operating level per module (index into
+    ``LEVELS``) or -1 where the model picks the level that earns most.
     """
 
     business_type: np.ndarray
@@ -146,13 +166,27 @@ class Cohort:
     kept: np.ndarray  # int: bit mask of the modules running today
     staff: np.ndarray  # effective staff (see effective_staff)
     margin: np.ndarray
-    gmv: np.ndarray  # expected monthly GMV, NaN when not given
+    aov: np.ndarray
+    gmv: np.ndarray  # current monthly GMV, all channels (given or inferred)
+    reach: np.ndarray  # reachable customers in WeChat (given or inferred)
+    agents: np.ndarray
+    budget_monthly: np.ndarray
+    budget_setup: np.ndarray
+    levels: np.ndarray  # (size, modules) int
 
     @classmethod
-    def of(cls, profiles: list[MerchantProfile] | tuple[MerchantProfile, ...]) -> Cohort:
+    def of(
+        cls,
+        profiles: list[MerchantProfile] | tuple[MerchantProfile, ...],
+        assumptions: AssumptionSet,
+        as_of: date,
+        levels: list[LevelChoice | None] | None = None,
+    ) -> Cohort:
         def col(values: list, dtype: object = None) -> np.ndarray:
             return np.array(values, dtype=dtype)
 
+        scales = [merchant_scale(p, assumptions, as_of) for p in profiles]
+        forced = levels or [None] * len(profiles)
         return cls(
             business_type=col([p.business_type for p in profiles]),
             city_tier=col([p.city_tier for p in profiles]),
@@ -162,7 +196,15 @@ class Cohort:
             kept=col([mask_of(p.existing_modules) for p in profiles], np.int64),
             staff=col([effective_staff(p) for p in profiles], float),
             margin=col([p.gross_margin for p in profiles], float),
-            gmv=col([np.nan if p.monthly_gmv_cny is None else p.monthly_gmv_cny for p in profiles], float),
+            aov=col([p.avg_order_value_cny for p in profiles], float),
+            gmv=col([s.current_monthly_gmv_cny for s in scales], float),
+            reach=col([s.reachable_customers for s in scales], float),
+            agents=col([float(p.distributors) for p in profiles], float),
+            budget_monthly=col([p.budget_monthly_cny for p in profiles], float),
+            budget_setup=col([p.budget_setup_cny for p in profiles], float),
+            levels=col(
+                [[LEVELS.index(f[m]) if f and m in f else -1 for m in MODULES] for f in forced], np.int64
+            ).reshape(len(profiles), len(MODULES)),
         )
 
     @property
@@ -177,16 +219,9 @@ def pick(draws: Draws, prefix: str, keys: np.ndarray) -> np.ndarray:
     return rows if len(uniq) == 1 else rows[inverse.reshape(-1)]
 
 
-def _row(value: object, i: int) -> object:
-    """Profile ``i``'s slice of a cohort array (arrays shared by every profile have a first axis of 1)."""
-    if isinstance(value, np.ndarray) and value.ndim == 2:
-        return value[min(i, value.shape[0] - 1)]
-    return value
-
-
-def salaries(profile: MerchantProfile, draws: Draws) -> dict[Role, np.ndarray]:
-    """Fully loaded monthly cost of one FTE per role in the merchant's city tier."""
-    tier = draws[f"salaries.tier_multiplier.{profile.city_tier}"] * draws["salaries.employer_on_cost"]
+def salaries(cohort: Cohort, draws: Draws) -> dict[Role, np.ndarray]:
+    """Fully loaded monthly cost of one FTE per role in each profile's city tier, (size|1, n)."""
+    tier = pick(draws, "salaries.tier_multiplier", cohort.city_tier) * draws["salaries.employer_on_cost"]
     return {role: draws[f"salaries.tier1_monthly.{role}"] * tier for role in ROLES}
 
 
@@ -200,116 +235,403 @@ def ramp_multiplier(module: Module, cohort: Cohort, draws: Draws) -> np.ndarray:
     return np.where(cohort.has_shelf[:, None], shelf[None, :], 1.0)
 
 
-def _spend(param: Param, spend: np.ndarray) -> np.ndarray | float:
-    """Discretionary spend (equipment, promotion, builds) scales with the business; fixed fees do not."""
-    return 1.0 if param.distribution == "fixed" else spend
+# --- what each module costs, needs and brings, per operating level ------------------------------------
 
 
-def cohort_sims(assumptions: AssumptionSet, cohort: Cohort, draws: Draws) -> dict[Module, ModuleSim]:
-    """What each module costs, needs and takes for every profile of the cohort: arrays of shape (size, n),
-    or (1, n) for figures every profile shares."""
-    scale = pick(draws, "adjustments.staffing_scale_by_business_type", cohort.business_type)
-    spend = pick(draws, "adjustments.spend_scale_by_business_type", cohort.business_type)
-    sims: dict[Module, ModuleSim] = {}
-    for module in MODULES:
-        a = assumptions.modules[module]
-        p = f"modules.{module}"
-        fte_by_role = {role: draws[f"{p}.staffing.{role}"] * scale for role in a.staffing}
-        fte = sum(fte_by_role.values(), np.zeros((1, draws.n)))
-        mult = ramp_multiplier(module, cohort, draws)
-        op = draws[f"{p}.ramp.operational_weeks"] * mult
-        sims[module] = ModuleSim(
-            setup_items={k: draws[f"{p}.setup.{k}"] * _spend(a.setup[k], spend) for k in a.setup},
-            monthly_items={k: draws[f"{p}.monthly.{k}"] * _spend(a.monthly[k], spend) for k in a.monthly},
-            seat_items={k: draws[f"{p}.per_seat.{k}"] * np.maximum(fte, 1.0) for k in a.per_seat},
-            gmv_share=sum((draws[f"{p}.gmv_share.{k}"] for k in a.gmv_share), np.zeros((1, draws.n))),
-            fte_by_role=fte_by_role,
-            operational_weeks=op,
-            steady_state_weeks=op + draws[f"{p}.ramp.steady_state_extra_weeks"] * mult,
-        )
-    return sims
+@dataclass(frozen=True)
+class ModuleSim:
+    """One module for every profile of a cohort, at the level chosen for it: arrays of shape (size, n)."""
+
+    setup_items: dict[str, np.ndarray]
+    monthly_items: dict[str, np.ndarray]
+    seat_items: dict[str, np.ndarray]  # CNY/month for all of the module's seats
+    fte_by_role: dict[Role, np.ndarray]
+    operational_weeks: np.ndarray
+    steady_state_weeks: np.ndarray
+    reach: np.ndarray  # the level's sales-potential multiplier
+    bought_gmv: np.ndarray  # GMV bought with paid boosts (Channels), CNY/month
+    concurrent_weight: np.ndarray  # (n,) how much it slows modules started beside it
+    level: np.ndarray  # (size,) index into LEVELS
+
+    @property
+    def setup(self) -> np.ndarray:
+        return sum(self.setup_items.values(), np.zeros_like(self.reach))
+
+    @property
+    def monthly_fixed(self) -> np.ndarray:
+        zero = np.zeros_like(self.reach)
+        return sum(self.monthly_items.values(), zero) + sum(self.seat_items.values(), zero)
+
+    @property
+    def fte(self) -> np.ndarray:
+        return sum(self.fte_by_role.values(), np.zeros_like(self.reach))
 
 
-def _sim_row(sim: ModuleSim, i: int) -> ModuleSim:
-    return ModuleSim(
-        **{
-            name: {k: _row(v, i) for k, v in value.items()} if isinstance(value, dict) else _row(value, i)
-            for name, value in vars(sim).items()
-        }
+@dataclass(frozen=True)
+class Demand:
+    """What the merchant's business can bring each module, before levels, fit and the set: (size|1, n)."""
+
+    public: np.ndarray  # Channels' new buyers at a standard level, CNY/month
+    channel_contacts: np.ndarray  # Channels' sales to reachable customers
+    agents: np.ndarray  # active agents' GMV
+    shop_organic: np.ndarray
+    shop_contact_orders: np.ndarray
+    migration: np.ndarray  # shelf-store buyers moved into the mall
+    mall_orders: np.ndarray  # per reachable customer per month
+    wecom_orders: np.ndarray
+    uplift: np.ndarray
+    return_public: np.ndarray
+    return_private: np.ndarray
+    commission: np.ndarray
+    capture: np.ndarray  # reachable customers added per yuan of Channels' public GMV
+    overlap: np.ndarray
+    daihuoren_share: np.ndarray  # share of agents' sales kept when they sell as 带货人 without Channels
+    via_mall: np.ndarray  # share of Channels' sales kept when they go through a mall, not the shop
+    fee: dict[Module, np.ndarray]  # platform fee on GMV through each shelf
+    reach: np.ndarray  # (size, 1)
+    aov: np.ndarray  # (size, 1)
+    margin: np.ndarray  # (size, 1)
+    daihuoren: bool
+    linked: bool
+
+
+def demand(assumptions: AssumptionSet, cohort: Cohort, draws: Draws) -> Demand:
+    r = "returns"
+    gmv, reach, aov = cohort.gmv[:, None], cohort.reach[:, None], cohort.aov[:, None]
+
+    def fee(m: Module) -> np.ndarray:
+        keys = assumptions.modules[m].gmv_share
+        return sum((draws[f"modules.{m}.gmv_share.{k}"] for k in keys), np.zeros(draws.n))
+
+    return Demand(
+        public=gmv * draws[f"{r}.channels_share_of_current_gmv"] + draws[f"{r}.channels_base_gmv_cny"],
+        channel_contacts=reach * draws[f"{r}.channels_contact_orders"] * aov,
+        agents=cohort.agents[:, None] * draws[f"{r}.agent_monthly_gmv"] * draws[f"{r}.agent_active_share"],
+        shop_organic=gmv * draws[f"{r}.shop_organic_share"],
+        shop_contact_orders=reach * draws[f"{r}.shop_contact_orders"] * aov,
+        migration=np.where(cohort.has_shelf[:, None], gmv * draws[f"{r}.shelf_migration_share"], 0.0),
+        mall_orders=draws[f"{r}.mall_contact_orders"] * aov,
+        wecom_orders=draws[f"{r}.wecom_contact_orders"] * aov,
+        uplift=draws[f"{r}.private_order_value_uplift"],
+        return_public=draws[f"{r}.return_rate_public"],
+        return_private=draws[f"{r}.return_rate_private"],
+        commission=draws[f"{r}.agent_commission"],
+        capture=draws[f"{r}.capture_rate"] * draws[f"{r}.capture_months"] / aov,
+        overlap=draws[f"{r}.shelf_overlap"],
+        via_mall=draws[f"{r}.mall_channels_conversion"],
+        daihuoren_share=draws[f"{r}.daihuoren_share_of_agent_gmv"],
+        fee={m: fee(m) for m in SHELVES},
+        reach=reach,
+        aov=aov,
+        margin=cohort.margin[:, None],
+        daihuoren=draws.as_of >= DAIHUOREN,
+        linked=draws.as_of >= LINK_REORG,
     )
 
 
-def module_sims(
-    assumptions: AssumptionSet, profile: MerchantProfile, draws: Draws
+def fit_multiplier(assumptions: AssumptionSet, fit: np.ndarray, as_of: date) -> dict[Module, np.ndarray]:
+    """How the rules' fit moves each module's GMV potential: (fit / neutral fit) ^ elasticity, (size, 1)."""
+    o = assumptions.objective
+    neutral, power = o.neutral_fit.mode_at(as_of), o.fit_gmv_elasticity.mode_at(as_of)
+    return {m: (fit[:, i, None] / neutral) ** power for i, m in enumerate(MODULES)}
+
+
+Returns = dict[Module, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def set_returns(
+    new: int, kept: int, d: Demand, sims: dict[Module, ModuleSim], fitmult: dict[Module, np.ndarray]
+) -> Returns:
+    """Steady-state monthly GMV, gross profit and the GMV the merchant's own service handles (agents serve
+    their own buyers) of each new module of a set, given everything that runs.
+
+    - Channels brings new buyers (in proportion to the business), sells to reachable customers, carries the
+      agents' streams (matrix selling) and the GMV its boosts buy; it sells through the shop, or the mall.
+    - The shop sells organically in WeChat and to contacts (from the 2024-08 rename) and, without Channels,
+      carries agents as 带货人 (from 2025); with a mall already running it mostly re-serves the mall's buyers.
+    - The mall and WeCom sell again to the customers the merchant can reach, plus those Channels adds (the mall
+      only once Channels links to it, 2024-05); a mall beside the shop re-serves the shop's traffic.
+    Gross profit keeps the margin on GMV net of returns and the shelf's fee, less agents' commission.
+    """
+    run = new | kept
+    has = {m: bool(run & bit(m)) for m in MODULES}
+    out: Returns = {}
+    public = d.public * sims["channels"].reach * fitmult["channels"] + sims["channels"].bought_gmv
+    captured = public * d.capture if has["channels"] else 0.0
+    agents_to = "channels" if has["channels"] else "shop" if has["shop"] and d.daihuoren else None
+    agents = d.agents * fitmult[agents_to] if agents_to else 0.0
+    if agents_to == "shop":
+        agents = agents * d.daihuoren_share
+    shelf_fee = d.fee["shop"] if has["shop"] else d.fee["miniprogram"]
+    if not has["shop"]:  # Channels sells through a mall: some buyers are lost on the way
+        public = public * d.via_mall
+
+    def gross(gmv: np.ndarray, returns: np.ndarray, fee: np.ndarray, commissioned: object = 0.0) -> np.ndarray:
+        return gmv * (1.0 - returns) * (d.margin - fee) - d.commission * commissioned
+
+    if new & bit("channels"):
+        contacts = d.channel_contacts * sims["channels"].reach * fitmult["channels"]
+        if not has["shop"]:
+            contacts = contacts * d.via_mall
+        mine = agents if agents_to == "channels" else 0.0
+        gmv = public + contacts + mine
+        out["channels"] = (gmv, gross(gmv, d.return_public, shelf_fee, mine), gmv - mine)
+    if new & bit("shop"):
+        lift = sims["shop"].reach * fitmult["shop"] * (1.0 - d.overlap if kept & bit("miniprogram") else 1.0)
+        organic = d.shop_organic * lift
+        contacts = d.shop_contact_orders * lift
+        mine = agents if agents_to == "shop" else 0.0
+        gmv = organic + contacts + mine
+        profit = gross(organic + mine, d.return_public, d.fee["shop"], mine)
+        out["shop"] = (gmv, profit + gross(contacts, d.return_private, d.fee["shop"]), gmv - mine)
+    if new & bit("miniprogram"):
+        members = d.reach + (captured if d.linked else 0.0)
+        lift = sims["miniprogram"].reach * fitmult["miniprogram"]
+        shared = 1.0 - d.overlap if has["shop"] else 1.0  # contacts the shop already serves; migrated members are the mall's own
+        gmv = (members * d.mall_orders * d.uplift * shared + d.migration) * lift
+        out["miniprogram"] = (gmv, gross(gmv, d.return_private, d.fee["miniprogram"]), gmv)
+    if new & bit("wecom"):
+        contacts = d.reach + captured
+        gmv = contacts * d.wecom_orders * d.uplift * sims["wecom"].reach * fitmult["wecom"]
+        fee = d.fee["shop"] if has["shop"] and not has["miniprogram"] else d.fee["miniprogram"]
+        out["wecom"] = (gmv, gross(gmv, d.return_private, fee), gmv)
+    return out
+
+
+def _is_fixed(param: Param) -> bool:
+    """Fixed fees (verification) do not scale with the operating level or what is reused."""
+    return param.distribution == "fixed"
+
+
+def _level_sim(
+    assumptions: AssumptionSet, module: Module, level: Level, cohort: Cohort, draws: Draws, promo: np.ndarray
+) -> ModuleSim:
+    """A module at one operating level for every profile: (size|1, n) arrays."""
+    a = assumptions.modules[module]
+    p = f"modules.{module}"
+    lv = f"{p}.levels.{level}"
+    spend, staff_mult, reach = draws[f"{lv}.spend"], draws[f"{lv}.staffing"], draws[f"{lv}.reach"]
+    pace = draws[f"{lv}.ramp"]
+    size, n = cohort.size, draws.n
+    zero = np.zeros((size, n))
+    reuse_setup: np.ndarray | float = 1.0
+    reuse_staff: dict[str, np.ndarray | float] = {}
+    if module == "channels":
+        reuse = pick(draws, "adjustments.channels_reuse_by_douyin", cohort.douyin_presence)
+        reuse_setup = reuse
+        reuse_staff = {"host": reuse, "live_ops": reuse, "content": reuse}
+    elif module in ("wecom", "miniprogram"):
+        reuse_staff = {"private_domain_ops": pick(draws, "adjustments.wecom_reuse_by_private_domain", cohort.private_domain)}
+    setup = {}
+    for k, param in a.setup.items():
+        scale = 1.0 if _is_fixed(param) else spend * reuse_setup
+        if module == "shop" and k == "listing_setup":
+            content = draws["adjustments.shop_content_reuse_with_shelf"]
+            scale = scale * np.where(cohort.has_shelf[:, None], content, 1.0)
+        setup[k] = zero + draws[f"{p}.setup.{k}"] * scale
+    monthly = {}
+    for k, param in a.monthly.items():
+        if module == "channels" and k == "promotion":
+            monthly[k] = zero + promo[:, None]
+        else:
+            monthly[k] = zero + draws[f"{p}.monthly.{k}"] * (1.0 if _is_fixed(param) else spend)
+    fte_by_role = {
+        role: zero + draws[f"{p}.staffing.{role}"] * staff_mult * reuse_staff.get(role, 1.0) for role in a.staffing
+    }
+    fte = sum(fte_by_role.values(), zero)
+    seats = np.maximum(fte, 1.0)
+    if module == "wecom":
+        contacts = cohort.reach[:, None] / draws["returns.contacts_per_seat"]
+        seats = np.maximum(seats, contacts + cohort.agents[:, None] * draws["returns.agent_seat_share"])
+    mult = ramp_multiplier(module, cohort, draws) * pace
+    op = zero + draws[f"{p}.ramp.operational_weeks"] * mult
+    bought = zero
+    if module == "channels":
+        roas, sat = draws["returns.promotion_roas"], draws["returns.promotion_saturation_cny"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bought = zero + np.where(promo[:, None] > 0, roas * sat * np.log1p(promo[:, None] / sat), 0.0)
+    return ModuleSim(
+        setup_items=setup,
+        monthly_items=monthly,
+        seat_items={k: seats * draws[f"{p}.per_seat.{k}"] for k in a.per_seat},
+        fte_by_role=fte_by_role,
+        operational_weeks=op,
+        steady_state_weeks=op + draws[f"{p}.ramp.steady_state_extra_weeks"] * mult,
+        reach=zero + reach,
+        bought_gmv=bought,
+        concurrent_weight=draws[f"{p}.ramp.concurrent_weight"],
+        level=np.full(size, LEVELS.index(level)),
+    )
+
+
+def promotion_spend(assumptions: AssumptionSet, cohort: Cohort, level: Level, as_of: date) -> np.ndarray:
+    """Monthly boost spend per profile: a decision, not a draw. Spend stops where the expected gross profit of
+    the next yuan falls below a yuan (bought GMV has diminishing returns), at the level's usual budget and at
+    a share of the monthly budget - so more budget never buys a boost that loses money."""
+    r = assumptions.returns
+    roas, sat = r.promotion_roas.mode_at(as_of), r.promotion_saturation_cny.mode_at(as_of)
+    keep = (1.0 - r.return_rate_public.mode_at(as_of)) * (
+        cohort.margin - sum(p.mode_at(as_of) for p in assumptions.modules["shop"].gmv_share.values())
+    )
+    best = np.maximum(sat * (roas * keep - 1.0), 0.0)
+    usual = (
+        assumptions.modules["channels"].monthly["promotion"].mode_at(as_of)
+        * assumptions.modules["channels"].levels[level].spend.mode_at(as_of)
+    )
+    cap = r.promotion_budget_share.mode_at(as_of) * cohort.budget_monthly
+    return np.minimum(best, np.minimum(usual, cap))
+
+
+def cohort_sims(
+    assumptions: AssumptionSet,
+    cohort: Cohort,
+    draws: Draws,
+    fit: np.ndarray,
+    horizon_months: float,
 ) -> dict[Module, ModuleSim]:
-    """:func:`cohort_sims` for one profile: arrays of shape (n,)."""
-    sims = cohort_sims(assumptions, Cohort.of([profile]), draws)
-    return {m: _sim_row(sim, 0) for m, sim in sims.items()}
+    """Each module at the operating level that earns most for each profile (or the forced one).
+
+    ``fit`` is (size, modules): the rules' fit, which multiplies a module's GMV potential (fit / neutral fit).
+    A level is judged on the module alone (with the modules running today and, for Channels, a shop to sell
+    through) over the horizon: gross profit from the middle of its ramp on, less monthly costs, the pay of any
+    hires and the set-up, averaged over the draws.
+    """
+    d = demand(assumptions, cohort, draws)
+    fitmult = fit_multiplier(assumptions, fit, draws.as_of)
+    pay = salaries(cohort, draws)
+    per_level: dict[Module, list[ModuleSim]] = {m: [] for m in MODULES}
+    for level in LEVELS:
+        promo = promotion_spend(assumptions, cohort, level, draws.as_of)
+        for m in MODULES:
+            per_level[m].append(_level_sim(assumptions, m, level, cohort, draws, promo))
+    standard = {m: per_level[m][LEVELS.index("standard")] for m in MODULES}
+    kept_fte = sum((standard[m].fte for m in modules_of(int(cohort.kept[0]))), np.zeros(1))
+    available = np.maximum(cohort.staff[:, None] - kept_fte, 0.0)  # the team left after what runs today
+    sims: dict[Module, ModuleSim] = {}
+    kept = int(cohort.kept[0])
+    per_order = draws["returns.orders_per_service_fte"]
+    for i, m in enumerate(MODULES):
+        if kept & bit(m):  # what runs today is counted at a standard level unless the user says otherwise
+            sims[m] = _select(per_level[m], np.where(cohort.levels[:, i] >= 0, cohort.levels[:, i], 1))
+            continue
+        scores = []
+        for sim in per_level[m]:
+            trial = {**standard, m: sim}
+            helper = bit("shop") if m == "channels" else 0
+            _, gp, served = set_returns(bit(m), kept | helper, d, trial, fitmult)[m]
+            fte = sim.fte + served / cohort.aov[:, None] / per_order  # service grows with orders
+            hires = np.maximum(fte - available, 0.0)
+            wage = sum((sim.fte_by_role[r] * pay[r] for r in sim.fte_by_role), 0.0) / np.maximum(sim.fte, 1e-9)
+            earning = np.clip(horizon_months - (sim.operational_weeks + sim.steady_state_weeks) / 2 / WEEKS_PER_MONTH, 0, None)
+            net = gp * earning - (sim.monthly_fixed + hires * wage) * horizon_months - sim.setup
+            scores.append(net.mean(axis=1))
+        best = np.argmax(np.stack(scores), axis=0)
+        chosen = np.where(cohort.levels[:, i] >= 0, cohort.levels[:, i], best)
+        sims[m] = _select(per_level[m], chosen)
+    return sims
+
+
+def _select(options: list[ModuleSim], chosen: np.ndarray) -> ModuleSim:
+    """Profile ``j``'s row from ``options[chosen[j]]``, for every array of the module."""
+    if np.all(chosen == chosen[0]):
+        return options[int(chosen[0])]
+    rows = chosen[:, None]
+
+    def take(arrays: list[np.ndarray]) -> np.ndarray:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        return np.choose(rows, [np.broadcast_to(a, shape) for a in arrays])
+
+    first = options[0]
+    return ModuleSim(
+        setup_items={k: take([o.setup_items[k] for o in options]) for k in first.setup_items},
+        monthly_items={k: take([o.monthly_items[k] for o in options]) for k in first.monthly_items},
+        seat_items={k: take([o.seat_items[k] for o in options]) for k in first.seat_items},
+        fte_by_role={k: take([o.fte_by_role[k] for o in options]) for k in first.fte_by_role},
+        operational_weeks=take([o.operational_weeks for o in options]),
+        steady_state_weeks=take([o.steady_state_weeks for o in options]),
+        reach=take([o.reach for o in options]),
+        bought_gmv=take([o.bought_gmv for o in options]),
+        concurrent_weight=first.concurrent_weight,
+        level=chosen.astype(np.int64),
+    )
+
+
+# --- every set of modules ------------------------------------------------------------------------------
+
+MASKS = np.arange(16)
 
 
 @dataclass(frozen=True)
 class SetTable:
-    """Staffing, monthly cost and break-even for each of the 16 sets of new modules, as arrays whose first
-    axis is the set's bit mask (see :func:`mask_of`) and, for a cohort, whose second axis is the profile.
+    """Per set of new modules (first axis: the set's bit mask, see :func:`mask_of`), arrays (16, size, n).
 
-    The modules running today (``kept``) are folded in: they count towards staffing in every set but add
-    no cost, as costs are incremental over what runs today.
+    The modules running today (``kept``) are folded in: they count towards staffing in every set but add no
+    cost and no return, as both are incremental over what runs today. Rows of sets not computed are unset.
     """
 
     kept: int
-    base_roles: np.ndarray  # (16, roles, n): combined FTE per role of each set (kept excluded), unscaled
-    role_scale: np.ndarray  # ([size|1,] n): the business type's staffing scale
-    required_fte: np.ndarray  # (16, [size,] n): kept modules included
-    staff_cost: np.ndarray  # (16, [size,] n): incremental over kept
-    monthly_excl_fees: np.ndarray
-    fee_rate: np.ndarray
-    monthly: np.ndarray
-    break_even_gmv: np.ndarray
+    required_fte: np.ndarray  # kept modules included
+    hired_fte: np.ndarray  # hires the monthly budget pays for
+    shortfall_fte: np.ndarray  # what can be neither done by the team nor hired
+    pay_per_fte: np.ndarray  # need-weighted monthly pay of the set's roles
+    staff_cost: np.ndarray  # pay of the hires, CNY/month
+    monthly: np.ndarray  # every monthly cost of the set, CNY/month
     setup: np.ndarray
-    stretch: np.ndarray  # ramp multiplier from staff shortfall when these modules (plus kept) run
-
-    @cached_property
-    def role_fte(self) -> np.ndarray:
-        """(16, roles, n): combined FTE per role of each set, kept modules included (one profile's table)."""
-        return self.base_roles[MASKS | self.kept] * self.role_scale
-
-    def roles(self, mask: int) -> dict[Role, np.ndarray]:
-        """Combined FTE per role for a set (kept modules included), roles with any need only."""
-        fte = self.role_fte[mask]
-        return {role: fte[i] for i, role in enumerate(ROLES) if np.any(fte[i] > 0)}
+    stretch: np.ndarray  # ramp multiplier from the staff shortfall when these modules (plus kept) run
+    gmv: np.ndarray  # steady-state incremental GMV, CNY/month
+    gross_profit: np.ndarray  # (16, modules, size, n): each new module's steady monthly gross profit
+    role_fte: np.ndarray  # (16, roles, size, n): combined need per role, kept modules included
+    break_even_gmv: np.ndarray
+    hiring_lag: np.ndarray  # (size|1, n) weeks
 
     def row(self, i: int) -> SetTable:
-        """Profile ``i``'s table, arrays of shape (16, n)."""
+        """Profile ``i``'s table (arrays keep a profile axis of one)."""
+        sl = slice(i, i + 1)
+
+        def cut(a: np.ndarray, axis: int) -> np.ndarray:
+            if a.shape[axis] == 1:
+                return a
+            return a[(slice(None),) * axis + (sl,)]
+
         return SetTable(
             self.kept,
-            self.base_roles,
-            _row(self.role_scale, i),  # type: ignore[arg-type]
-            *(getattr(self, f)[:, i] for f in _TABLE_ARRAYS),
+            *(cut(getattr(self, f), 1) for f in _TABLE_ARRAYS),
+            cut(self.gross_profit, 2),
+            cut(self.role_fte, 2),
+            cut(self.break_even_gmv, 1),
+            cut(self.hiring_lag, 0),
         )
+
+    def roles(self, mask: int, i: int = 0) -> dict[Role, np.ndarray]:
+        """Combined FTE per role for a set (kept modules included) for profile ``i``, roles with any need."""
+        fte = self.role_fte[mask][:, min(i, self.role_fte.shape[2] - 1)]
+        return {role: fte[k] for k, role in enumerate(ROLES) if np.any(fte[k] > 0)}
 
 
 _TABLE_ARRAYS = (
     "required_fte",
+    "hired_fte",
+    "shortfall_fte",
+    "pay_per_fte",
     "staff_cost",
-    "monthly_excl_fees",
-    "fee_rate",
     "monthly",
-    "break_even_gmv",
     "setup",
     "stretch",
+    "gmv",
 )
-MASKS = np.arange(16)
-MEMBERS = ((MASKS[:, None] >> np.arange(len(MODULES))[None, :]) & 1).astype(float)  # (16, 4)
 
 
 def cohort_table(
-    sims: dict[Module, ModuleSim], cohort: Cohort, draws: Draws, masks: list[int] | None = None
+    assumptions: AssumptionSet,
+    sims: dict[Module, ModuleSim],
+    cohort: Cohort,
+    draws: Draws,
+    fit: np.ndarray,
+    masks: list[int] | None = None,
 ) -> SetTable:
-    """The 16-set table of every profile in a cohort whose profiles run the same modules today; arrays of
-    shape (16, size, n).
+    """The 16-set table of every profile in a cohort whose profiles run the same modules today.
 
-    Only the rows of ``masks`` (default: every set of modules not running today) are computed; the other
-    rows are left unset and must not be read.
+    Only the rows of ``masks`` (default: every set of modules not running today) are computed.
     """
     n, size = draws.n, cohort.size
     kept = int(cohort.kept[0])
@@ -317,563 +639,333 @@ def cohort_table(
         raise ValueError("a cohort's profiles must run the same modules today")
     if masks is None:
         masks = [mask for mask in range(16) if not mask & kept]
+    d = demand(assumptions, cohort, draws)
+    fitmult = fit_multiplier(assumptions, fit, draws.as_of)
+    overlap = draws["adjustments.role_overlap"]
     elasticity = draws["adjustments.shortfall_ramp_elasticity"]
-    # Staffing scales every role of every module alike by business type, and salaries every role alike by
-    # city tier, so the combined needs and their pay are built once on the unscaled draws.
-    scale = pick(draws, "adjustments.staffing_scale_by_business_type", cohort.business_type)
-    tier = pick(draws, "salaries.tier_multiplier", cohort.city_tier) * draws["salaries.employer_on_cost"]
-    staffed = tuple(tuple(role in sims[m].fte_by_role for role in ROLES) for m in MODULES)
-    base_roles, base_pay, base_required = draws.derived(  # type: ignore[misc]
-        ("set staffing", staffed), lambda: _set_staffing(draws, staffed)
-    )
+    per_order = draws["returns.orders_per_service_fte"]
+    pay = salaries(cohort, draws)
     available = cohort.staff[:, None]
-    margin = cohort.margin[:, None]
-    given = cohort.gmv[:, None]
-    no_gmv = np.isnan(given)
-    scale_pay = scale * tier
+    budget = cohort.budget_monthly[:, None]
+    aov = cohort.aov[:, None]
+    zero = np.zeros((size, n))
 
-    def staffing(absolute: int) -> tuple[np.ndarray, np.ndarray]:
-        """Required FTE and the pay of the hires it takes, for a set that includes the kept modules."""
-        required = base_required[absolute] * scale
-        # The people the merchant already has are not costed again; only the FTE beyond them are hires,
-        # paid at the need-weighted salary of the roles in the set.
-        with np.errstate(divide="ignore"):
-            hired_share = np.maximum(1.0 - available / required, 0.0)
-        return np.broadcast_to(required, (size, n)), base_pay[absolute] * scale_pay * hired_share
+    def roles_of(run: int) -> np.ndarray:
+        """(roles, size, n): combined need per role of the modules of ``run``; part of a role two modules share
+        is covered by the same people."""
+        out = np.empty((len(ROLES), size, n))
+        for k, role in enumerate(ROLES):
+            needs = [sims[m].fte_by_role[role] for m in modules_of(run) if role in sims[m].fte_by_role]
+            if not needs:
+                out[k] = 0.0
+                continue
+            total = sum(needs, zero)
+            top = np.maximum.reduce([np.broadcast_to(x, (size, n)) for x in needs])
+            out[k] = top + (1.0 - overlap) * (total - top)
+        return out
 
+    kept_roles = roles_of(kept)
+    base = np.maximum(available, kept_roles.sum(axis=0))
     shape = (16, size, n)
-    required_fte, staff_cost, fixed_t, fee_t, monthly, break_even, setup_t, stretch = (
-        np.empty(shape) for _ in range(8)
+    required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, gmv, be = (
+        np.zeros(shape) for _ in range(10)
     )
-    _, gross_kept = staffing(kept)
-    shelf_share = {m: sims[m].gmv_share for m in SHELVES}
-    module_fixed = {m: sims[m].monthly_fixed for m in MODULES}
-    module_setup = {m: sims[m].setup for m in MODULES}
+    gross_profit = np.zeros((16, len(MODULES), size, n))
+    role_fte = np.zeros((16, len(ROLES), size, n))
+    cs = ROLES.index("customer_service")
     for mask in masks:
-        members = [m for m in MODULES if mask & bit(m)]
-        required, gross = staffing(mask | kept)
-        required_fte[mask] = required
-        staff = gross - gross_kept if members else np.zeros((size, n))
-        staff_cost[mask] = staff
-        fixed = staff + sum(module_fixed[m] for m in members)
-        fixed_t[mask] = fixed
-        setup_t[mask] = sum(module_setup[m] for m in members) if members else 0.0
-        ratio = required / available
+        run = mask | kept
+        rf = roles_of(run)
+        returns = set_returns(mask, kept, d, sims, fitmult)
+        new_gmv = sum((g for g, _, _ in returns.values()), zero)
+        served = sum((s for _, _, s in returns.values()), zero)
+        # Customer service grows with the orders the merchant serves beyond the modules' base need.
+        rf[cs] = np.maximum(rf[cs], kept_roles[cs] + served / aov / per_order)
+        role_fte[mask] = rf
+        req = rf.sum(axis=0)
+        wage = sum((rf[k] * pay[role] for k, role in enumerate(ROLES)), zero) / np.maximum(req, 1e-9)
+        fixed = sum((sims[m].monthly_fixed for m in modules_of(mask)), zero)
+        need = np.maximum(req - base, 0.0)
+        # The monthly budget left after the modules' own costs pays for hires; only the rest is shortfall.
+        fundable = np.maximum(budget - fixed, 0.0) / np.maximum(wage, 1e-9)
+        take = np.minimum(need, fundable)
+        required[mask], hired[mask], short[mask], pay_fte[mask] = req, take, need - take, wage
+        staff_cost[mask] = take * wage
+        monthly[mask] = fixed + take * wage
+        setup[mask] = sum((sims[m].setup for m in modules_of(mask)), zero)
+        ratio = req / (base + take)
         out = stretch[mask]
         out.fill(1.0)
         np.power(ratio, elasticity, out=out, where=ratio > 1.0)
-        if not members:
-            fee_t[mask] = 0.0
-            monthly[mask] = fixed
-            break_even[mask] = 0.0
-            continue
-        # Platform fees fall on GMV through a shelf the set adds (at the mean rate of the shelves then
-        # running); a set that adds no shelf sells through shelves whose fees are already paid today.
-        if not any(m in SHELVES for m in members):
-            fee_t[mask] = 0.0
-            monthly[mask] = fixed
-            break_even[mask] = np.maximum(fixed, 0.0) / margin
-            continue
-        running = [m for m in SHELVES if (mask | kept) & bit(m)]
-        fee = sum(shelf_share[m] for m in running) / len(running)
-        fee_t[mask] = fee
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            be = np.where(fixed <= 0, 0.0, np.where(margin > fee, fixed / (margin - fee), np.inf))
-        break_even[mask] = be
-        # Fees on the expected GMV when given, else at break-even (none when break-even is unreachable).
-        gmv = given if not no_gmv.any() else be if no_gmv.all() else np.where(no_gmv, be, given)
-        monthly[mask] = fixed + fee * np.where(np.isfinite(gmv), gmv, 0.0)
+        gmv[mask] = new_gmv
+        for m, (_, gp, _) in returns.items():
+            gross_profit[mask, MODULES.index(m)] = gp
+        keep = sum((gp for _, gp, _ in returns.values()), zero)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(new_gmv > 0, keep / new_gmv, 0.0)
+            be[mask] = np.where(monthly[mask] <= 0, 0.0, np.where(rate > 0, monthly[mask] / rate, np.inf))
+    lag = draws["adjustments.hiring_lag_weeks"][None, :]
     return SetTable(
         kept,
-        base_roles,
-        scale,
-        required_fte,
+        required,
+        hired,
+        short,
+        pay_fte,
         staff_cost,
-        fixed_t,
-        fee_t,
         monthly,
-        break_even,
-        setup_t,
+        setup,
         stretch,
+        gmv,
+        gross_profit,
+        role_fte,
+        be,
+        lag,
     )
 
 
-def _set_staffing(draws: Draws, staffed: tuple[tuple[bool, ...], ...]) -> tuple[np.ndarray, ...]:
-    """Per set of modules: combined FTE per role, its pay and the total FTE, before the business-type scale
-    and the city tier (``staffed[module][role]``: whether the module needs the role at all)."""
-    n = draws.n
-    overlap = draws["adjustments.role_overlap"]
-    zero = np.zeros(n)
-    fte = np.stack(
-        [
-            np.stack(
-                [
-                    draws[f"modules.{m}.staffing.{role}"] if staffed[i][r] else zero
-                    for i, m in enumerate(MODULES)
-                ]
-            )
-            for r, role in enumerate(ROLES)
-        ]
-    )  # (R, 4, n)
-    # Per role, the largest single-module need and the total need of each set, built up one module at a time.
-    top = np.zeros((16, len(ROLES), n))
-    total = np.zeros((16, len(ROLES), n))
-    for mask in range(1, 16):
-        low = (mask & -mask).bit_length() - 1
-        rest = mask & (mask - 1)
-        top[mask] = np.maximum(top[rest], fte[:, low])
-        total[mask] = total[rest] + fte[:, low]
-    base_roles = top + (1.0 - overlap) * (total - top)  # (16, R, n), before the business-type scale
-    pay = np.stack([draws[f"salaries.tier1_monthly.{role}"] for role in ROLES])  # (R, n), before the tier
-    base_pay = (base_roles * pay[None]).sum(axis=1)  # (16, n)
-    base_required = base_roles.sum(axis=1)  # (16, n)
-    for shared in (base_roles, base_pay, base_required):
-        shared.setflags(write=False)
-    return base_roles, base_pay, base_required
-
-
-def set_table(sims: dict[Module, ModuleSim], profile: MerchantProfile, draws: Draws, as_of: date) -> SetTable:
-    """:func:`cohort_table` for one profile: arrays of shape (16, n)."""
-    return cohort_table(sims, Cohort.of([profile]), draws).row(0)
+# --- the objective ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Objective:
-    """The objective's weights and scales for one profile (see ``assumptions/objective.yaml``)."""
+    """The objective's weights and scales (see ``assumptions/objective.yaml``); budgets are columns (size, 1)."""
 
-    horizon_weeks: float
-    w_value: float
-    w_cost: float
+    horizon_months: float
+    w_downside: float
     w_budget: float
     w_staff: float
-    w_defer: float
-    cost_scale: float | np.ndarray
-    annual_budget: float | np.ndarray
+    cost_scale: np.ndarray
+    budget: np.ndarray  # over the horizon: one-time budget + monthly budget x months
+    drag: np.ndarray  # (n,) ramp drag per other module started in the same phase
+    defer_stretch: np.ndarray  # (n,)
 
-    @classmethod
-    def build(cls, assumptions: AssumptionSet, profile: MerchantProfile, as_of: date) -> Objective:
-        o = assumptions.objective
-        annual = profile.budget_setup_cny + 12 * profile.budget_monthly_cny
-        return cls(
-            horizon_weeks=o.horizon_weeks.mode_at(as_of),
-            w_value=o.weights["value"].mode_at(as_of),
-            w_cost=o.weights["cost"].mode_at(as_of),
-            w_budget=o.weights["budget_overrun"].mode_at(as_of),
-            w_staff=o.weights["staff_shortfall"].mode_at(as_of),
-            w_defer=o.weights["defer"].mode_at(as_of),
-            cost_scale=max(annual, o.cost_scale_floor.mode_at(as_of)),
-            annual_budget=annual,
-        )
+    @property
+    def horizon_weeks(self) -> float:
+        return self.horizon_months * WEEKS_PER_MONTH
 
     @classmethod
     def for_cohort(
-        cls, assumptions: AssumptionSet, profiles: list[MerchantProfile], as_of: date
+        cls,
+        assumptions: AssumptionSet,
+        cohort: Cohort,
+        draws: Draws,
+        horizon_months: float | None = None,
     ) -> Objective:
-        """The objective of every profile: budgets and cost scales as columns of shape (size, 1)."""
-        one = cls.build(assumptions, profiles[0], as_of)
-        annual = np.array([p.budget_setup_cny + 12 * p.budget_monthly_cny for p in profiles])[:, None]
-        floor = assumptions.objective.cost_scale_floor.mode_at(as_of)
-        return replace(one, cost_scale=np.maximum(annual, floor), annual_budget=annual)
-
-
-@dataclass(frozen=True)
-class Valuation:
-    """What each new module is worth per week operational: its fit, and the rules' phase and traffic advice."""
-
-    fit: dict[Module, float]
-    defer: frozenset[Module]
-    needs_traffic: frozenset[Module]
-    value_without_acquisition: float
-
-    def fit_for(self, plan: Plan, kept: int) -> dict[Module, float]:
-        """Fit as it counts in ``plan``: modules that need traffic count less in a plan without Channels."""
-        if not self.needs_traffic or kept & bit("channels") or any("channels" in phase for phase in plan):
-            return self.fit
-        share = self.value_without_acquisition
-        return {m: f * share if m in self.needs_traffic else f for m, f in self.fit.items()}
-
-    def deferred(self, plan: Plan) -> int:
-        return deferred_too_early(plan, self.defer)
-
-
-@dataclass(frozen=True)
-class CohortValuation:
-    """:class:`Valuation` for every profile of a cohort: arrays of shape (size, modules)."""
-
-    fit: np.ndarray
-    defer: np.ndarray  # bool
-    needs_traffic: np.ndarray  # bool
-    value_without_acquisition: float
-
-    @classmethod
-    def of(cls, valuations: list[Valuation]) -> CohortValuation:
-        def table(get) -> np.ndarray:
-            return np.array([[get(v, m) for m in MODULES] for v in valuations])
-
+        o = assumptions.objective
+        as_of = draws.as_of
+        months = horizon_months if horizon_months is not None else o.horizon_months.mode_at(as_of)
+        budget = (cohort.budget_setup + months * cohort.budget_monthly)[:, None]
         return cls(
-            table(lambda v, m: v.fit[m]),
-            table(lambda v, m: m in v.defer),
-            table(lambda v, m: m in v.needs_traffic),
-            valuations[0].value_without_acquisition,
+            horizon_months=float(months),
+            w_downside=o.weights["downside"].mode_at(as_of),
+            w_budget=o.weights["budget_overrun"].mode_at(as_of),
+            w_staff=o.weights["staff_shortfall"].mode_at(as_of),
+            cost_scale=np.maximum(budget, o.cost_scale_floor.mode_at(as_of)),
+            budget=budget,
+            drag=draws["adjustments.concurrent_ramp_drag"],
+            defer_stretch=draws["adjustments.defer_ramp_stretch"],
         )
 
-    def fit_for(self, plan: Plan, kept: int) -> dict[Module, np.ndarray]:
-        """Each module's fit as it counts in ``plan``, per profile (columns of shape (size, 1))."""
-        fit = self.fit
-        if not kept & bit("channels") and not any("channels" in p for p in plan) and self.needs_traffic.any():
-            fit = np.where(self.needs_traffic, fit * self.value_without_acquisition, fit)
-        return {m: fit[:, i, None] for i, m in enumerate(MODULES)}
-
-    @cached_property
-    def _defer_sets(self) -> tuple[list[frozenset[Module]], np.ndarray]:
-        """The distinct sets of deferred modules, and which one each profile has."""
-        sets, inverse = np.unique(self.defer, axis=0, return_inverse=True)
-        named = [frozenset(m for m, d in zip(MODULES, row, strict=True) if d) for row in sets]
-        return named, inverse.reshape(-1)
-
-    def deferred(self, plan: Plan) -> np.ndarray:
-        """:func:`deferred_too_early` per profile, shape (size, 1): worked out once per distinct deferred set."""
-        sets, inverse = self._defer_sets
-        return np.array([deferred_too_early(plan, d) for d in sets])[inverse][:, None]
+    def with_horizon(self, months: float) -> Objective:
+        return replace(self, horizon_months=float(months))
 
 
-def deferred_too_early(plan: Plan, defer: frozenset[Module]) -> int:
-    """How many modules a rule says belong later sit in the first phase or alongside (or before) the
-    last phase that starts a module no rule defers."""
-    last_core = max((k for k, phase in enumerate(plan) if any(m not in defer for m in phase)), default=0)
-    return sum(1 for k, phase in enumerate(plan) for m in phase if m in defer and k <= last_core)
+def ramp_area(operational: np.ndarray, steady: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    """Weeks of full steady-state earning accrued by week ``t``: nothing before operational, a straight ramp up
+    to steady state, then full."""
+    span = np.maximum(steady - operational, 1e-9)
+    into = np.clip(t - operational, 0.0, None)
+    ramping = np.minimum(into, span)
+    return ramping * ramping / (2 * span) + np.maximum(t - steady, 0.0)
 
 
 @dataclass(frozen=True)
 class PlanSim:
+    """One phased plan, per draw, arrays (size, n); money over the objective's horizon."""
+
     plan: Plan
-    score: np.ndarray
+    mask: int
+    score: np.ndarray  # the objective, divided by the cost scale
+    net: np.ndarray  # gross profit - cost over the horizon
+    cost: np.ndarray  # every cost over the horizon
+    gross_profit: np.ndarray
     setup: np.ndarray
-    monthly: np.ndarray
-    first_year: np.ndarray
+    monthly: np.ndarray  # when every module runs
+    gmv_steady: np.ndarray
     operational: np.ndarray
     steady_state: np.ndarray
     phase_starts: tuple[np.ndarray, ...]
-    module_operational: dict[Module, np.ndarray]  # week each new module becomes operational
-    module_steady: dict[Module, np.ndarray]  # week each new module reaches steady state
-    fit: float  # mean fit of the new modules as the objective counts them (0 for no new module)
+    module_operational: dict[Module, np.ndarray]
+    module_steady: dict[Module, np.ndarray]
     required_fte: np.ndarray
+    hired_fte: np.ndarray
     shortfall_fte: np.ndarray
     break_even_gmv: np.ndarray
-    mask: int
+    fit: float | np.ndarray  # mean fit of the new modules (0 for no new module)
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """When a plan's phases start, when its modules become operational and steady, and its first-year cost."""
+    """When a plan's phases start and run, and when its modules become operational and steady."""
 
     phase_starts: tuple[np.ndarray, ...]
-    spans: tuple[np.ndarray, ...]  # weeks of the horizon each phase runs before the next starts
+    phase_ends: tuple[np.ndarray, ...]  # the next phase's start, or the horizon (not capped)
+    prefixes: tuple[int, ...]
     module_operational: dict[Module, np.ndarray]
     module_steady: dict[Module, np.ndarray]
     operational: np.ndarray
     steady_state: np.ndarray
-    first_year: np.ndarray
 
 
 def timeline(
-    plan: Plan, sims: dict[Module, ModuleSim], table: SetTable, horizon: float, rows: np.ndarray | None = None
+    plan: Plan,
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
 ) -> Timeline:
-    """The plan's :class:`Timeline`; for a cohort, ``rows`` (a boolean mask) picks the profiles to follow."""
-
-    def sel(values: np.ndarray) -> np.ndarray:
-        return values[rows] if rows is not None and values.ndim == 2 and values.shape[0] > 1 else values
-
-    n = sel(table.required_fte[0]).shape
-    start = np.zeros(n)
-    prefix = 0
-    first_year = np.zeros(n)
-    operational = np.zeros(n)
-    steady = np.zeros(n)
-    starts: list[np.ndarray] = []
+    """The plan's :class:`Timeline`. ``defer`` is (size, modules) bool: modules a rule says belong later, whose
+    ramp stretches when they start in the first phase. Modules started together slow each other down (the
+    concurrent-ramp drag), a short team slows every ramp (the stretch), and a phase that needs hires waits for
+    them (the hiring lag)."""
+    shape = table.required_fte[0].shape
+    start = np.zeros(shape)
+    prev = 0
+    starts, ends, prefixes = [], [], []
     module_op: dict[Module, np.ndarray] = {}
     module_steady: dict[Module, np.ndarray] = {}
-    for phase in plan:
-        prefix |= mask_of(phase)
-        stretch = sel(table.stretch[prefix])
-        starts.append(start)
-        phase_len = np.zeros(n)
-        for m in phase:
-            op = sel(sims[m].operational_weeks) * stretch
-            end = start + op
-            module_op[m] = end
-            operational = np.maximum(operational, end)
-            module_steady[m] = start + sel(sims[m].steady_state_weeks) * stretch
-            steady = np.maximum(steady, module_steady[m])
-            phase_len = np.maximum(phase_len, op)
-        first_year += np.where(start < horizon, sel(table.setup[mask_of(phase)]), 0.0)
-        start = start + phase_len
-    # Monthly costs run from each phase's start, for the modules started by then.
-    prefix = 0
-    spans = []
+    operational = np.zeros(shape)
+    steady = np.zeros(shape)
     for k, phase in enumerate(plan):
-        prefix |= mask_of(phase)
-        begin = np.minimum(starts[k], horizon)
-        end = np.minimum(starts[k + 1], horizon) if k + 1 < len(plan) else np.full(n, horizon)
-        spans.append(end - begin)
-        first_year += sel(table.monthly[prefix]) * spans[-1] / WEEKS_PER_MONTH
-    return Timeline(tuple(starts), tuple(spans), module_op, module_steady, operational, steady, first_year)
+        prefix = prev | mask_of(phase)
+        stretch = table.stretch[prefix]
+        begin = start + table.hiring_lag * np.clip(table.hired_fte[prefix] - table.hired_fte[prev], 0.0, 1.0)
+        length = np.zeros(shape)
+        weight = {m: sims[m].concurrent_weight for m in phase}
+        for m in phase:
+            others = sum((w for o, w in weight.items() if o != m), 0.0)
+            f = stretch * (1.0 + objective.drag * others)
+            if k == 0:
+                f = f * np.where(defer[:, MODULES.index(m), None], objective.defer_stretch, 1.0)
+            module_op[m] = begin + sims[m].operational_weeks * f
+            module_steady[m] = begin + sims[m].steady_state_weeks * f
+            operational = np.maximum(operational, module_op[m])
+            steady = np.maximum(steady, module_steady[m])
+            length = np.maximum(length, module_op[m] - start)
+        starts.append(start)
+        prefixes.append(prefix)
+        start = start + length
+        ends.append(start)
+        prev = prefix
+    if ends:
+        ends[-1] = np.full(shape, np.inf)
+    return Timeline(tuple(starts), tuple(ends), tuple(prefixes), module_op, module_steady, operational, steady)
+
+
+def money(plan: Plan, tl: Timeline, table: SetTable, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cost, gross profit and the pay of the missing work accrued by week ``t`` (a scalar, or an array that
+    broadcasts against (size, n) such as (weeks, 1, 1))."""
+    full = plan_mask(plan)
+    cost = 0.0
+    lack = 0.0
+    for k, prefix in enumerate(tl.prefixes):
+        begin, end = tl.phase_starts[k], tl.phase_ends[k]
+        cost = cost + np.where(begin <= t, table.setup[mask_of(plan[k])], 0.0)
+        span = np.clip(np.minimum(end, t) - begin, 0.0, None) / WEEKS_PER_MONTH
+        cost = cost + table.monthly[prefix] * span
+        lack = lack + table.shortfall_fte[prefix] * table.pay_per_fte[prefix] * span
+    profit = 0.0
+    for m in modules_of(full):
+        gp = table.gross_profit[full, MODULES.index(m)]
+        profit = profit + gp * ramp_area(tl.module_operational[m], tl.module_steady[m], t) / WEEKS_PER_MONTH
+    return np.asarray(cost), np.asarray(profit), np.asarray(lack)
 
 
 def evaluate_plan(
     plan: Plan,
     sims: dict[Module, ModuleSim],
     table: SetTable,
-    valuation: Valuation,
     objective: Objective,
-    available_fte: float,
+    defer: np.ndarray,
+    fit: np.ndarray,
 ) -> PlanSim:
     """Per-draw figures and score of one phased plan (kept modules run throughout and are not listed).
 
-    Arrays have the table's shape per set: (n,) for one profile, (size, n) for a cohort."""
-    n = table.required_fte[0].shape
-    horizon = objective.horizon_weeks
-    fit = valuation.fit_for(plan, table.kept)  # type: ignore[arg-type]
-    tl = timeline(plan, sims, table, horizon)
-    value = np.zeros(n)
-    for phase in plan:
-        for m in phase:
-            value += fit[m] * np.clip((horizon - tl.module_operational[m]) / horizon, 0.0, 1.0)
-    # Staff shortfall runs from each phase's start, for the modules started by then.
-    prefix = 0
-    shortfall_weeks = (
-        np.maximum(table.required_fte[0] - available_fte, 0.0) * horizon if not plan else np.zeros(n)
-    )
-    for phase, span in zip(plan, tl.spans, strict=True):
-        prefix |= mask_of(phase)
-        shortfall_weeks += np.maximum(table.required_fte[prefix] - available_fte, 0.0) * span
-    full = mask_of(tuple(m for phase in plan for m in phase))
-    required = table.required_fte[full]
-    shortfall = np.maximum(required - available_fte, 0.0)
-    n_deferred = valuation.deferred(plan)
-    first_year = tl.first_year
+    This is the objective's reference form::
+
+        net   = gross profit - cost, both over the horizon
+        score = (net - downside x max(0, -net) - budget_overrun x max(0, cost - budget)
+                 - staff_shortfall x pay of the missing work) / cost scale
+    """
+    shape = table.required_fte[0].shape
+    full = plan_mask(plan)
+    if not plan:
+        zero = np.zeros(shape)
+        return PlanSim(
+            plan, 0, zero, zero, zero, zero, zero, zero, zero, zero, zero, (), {}, {},
+            table.required_fte[0], zero, zero, zero, 0.0,
+        )  # fmt: skip
+    tl = timeline(plan, sims, table, objective, defer)
+    cost, profit, lack = money(plan, tl, table, objective.horizon_weeks)
+    net = profit - cost
     score = (
-        objective.w_value * value
-        - objective.w_cost * first_year / objective.cost_scale
-        - objective.w_budget * np.maximum(first_year - objective.annual_budget, 0.0) / objective.cost_scale
-        - objective.w_staff * shortfall_weeks / horizon / available_fte
-        - objective.w_defer * n_deferred
-    )
+        net
+        - objective.w_downside * np.maximum(-net, 0.0)
+        - objective.w_budget * np.maximum(cost - objective.budget, 0.0)
+        - objective.w_staff * lack
+    ) / objective.cost_scale
+    idx = [MODULES.index(m) for m in modules_of(full)]
     return PlanSim(
         plan=plan,
+        mask=full,
         score=score,
+        net=net,
+        cost=cost,
+        gross_profit=profit,
         setup=table.setup[full],
         monthly=table.monthly[full],
-        first_year=first_year,
+        gmv_steady=table.gmv[full],
         operational=tl.operational,
         steady_state=tl.steady_state,
         phase_starts=tl.phase_starts,
         module_operational=tl.module_operational,
         module_steady=tl.module_steady,
-        fit=_mean_fit([fit[m] for phase in plan for m in phase]),
-        required_fte=required,
-        shortfall_fte=shortfall,
+        required_fte=table.required_fte[full],
+        hired_fte=table.hired_fte[full],
+        shortfall_fte=table.shortfall_fte[full],
         break_even_gmv=table.break_even_gmv[full],
-        mask=full,
+        fit=fit[:, idx].mean(axis=1) if idx else 0.0,
     )
-
-
-def _mean_fit(values: list) -> float | np.ndarray:
-    if not values:
-        return 0.0
-    if isinstance(values[0], np.ndarray):
-        return np.mean(values, axis=0)
-    return float(np.mean(values))
-
-
-KERNEL_MIN_ELEMENTS = 1 << 14  # profiles × draws from which the compiled kernel pays for its start-up
 
 
 def score_plans(
     plans: list[Plan],
     sims: dict[Module, ModuleSim],
     table: SetTable,
-    valuation: Valuation | CohortValuation,
     objective: Objective,
-    available_fte: float | np.ndarray,
+    defer: np.ndarray,
+    fit: np.ndarray,
 ) -> np.ndarray:
-    """The objective for every plan on every draw, shape (plans, n) for one profile or (plans, size, n)
-    for a cohort (``available_fte`` then a column of shape (size, 1)).
-
-    Two implementations give the same figures to the last bit (``tests/test_kernel.py``):
-    :func:`score_plans_arrays`, numpy, which states the arithmetic, and :func:`score_plans_compiled`, which runs
-    it as one compiled pass. Small problems (one profile) take the first, which needs no compiler; cohorts
-    of at least ``KERNEL_MIN_ELEMENTS`` profile-draws take the second, about three times faster."""
-    if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS:
-        return score_plans_compiled(plans, sims, table, valuation, objective, available_fte)
-    return score_plans_arrays(plans, sims, table, valuation, objective, available_fte)
-
-
-def score_plans_arrays(
-    plans: list[Plan],
-    sims: dict[Module, ModuleSim],
-    table: SetTable,
-    valuation: Valuation | CohortValuation,
-    objective: Objective,
-    available_fte: float | np.ndarray,
-) -> np.ndarray:
-    """:func:`score_plans` in numpy: the same figures as :func:`evaluate_plan`'s score, lean for the hot path: plans that start with the
-    same phases share the state reached after them, stretched ramps and phase lengths are computed once
-    per (modules, modules started by then), and the objective's weights are folded into per-week rates.
-    """
-    n = table.required_fte[0].shape
-    horizon = objective.horizon_weeks
-    kept = table.kept
-    # Per profile: the objective's weight on a yuan of first-year cost, on a yuan over budget, and on
-    # a week of staff shortfall.
-    per_cost = objective.w_cost / objective.cost_scale
-    per_overrun = objective.w_budget / objective.cost_scale
-    per_short_week = objective.w_staff / horizon / available_fte
-    budget = objective.annual_budget
-    op_cache: dict[tuple[Module, int], tuple[np.ndarray, np.ndarray]] = {}
-    len_cache: dict[tuple[int, int], np.ndarray] = {}
-    running_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def running(prefix: int) -> tuple[np.ndarray, np.ndarray]:
-        """Cost per week, and weighted staff shortfall per week, while the modules of ``prefix`` run."""
-        if prefix not in running_cache:
-            running_cache[prefix] = (
-                table.monthly[prefix] / WEEKS_PER_MONTH,
-                np.maximum(table.required_fte[prefix] - available_fte, 0.0) * per_short_week,
-            )
-        return running_cache[prefix]
-
-    def ramp(m: Module, prefix: int) -> tuple[np.ndarray, np.ndarray]:
-        """A module's stretched weeks to operational, and its share of the horizon left if started at 0."""
-        key = (m, prefix)
-        if key not in op_cache:
-            op = sims[m].operational_weeks * table.stretch[prefix]
-            op_cache[key] = (op, np.clip(1.0 - op / horizon, 0.0, 1.0))
-        return op_cache[key]
-
-    # A state is what the phases so far leave for the next: (start week, modules started, value, first-year
-    # cost, weighted shortfall, whether the start is within the horizon, weeks from the start to the horizon).
-    closed: dict[tuple[Plan, bool], tuple] = {}
-    initial = (0.0, 0, 0.0, 0.0, 0.0, True, horizon)
-
-    def open_phase(state: tuple, phase: tuple[Module, ...], fit: dict) -> tuple:
-        """Start ``phase`` from ``state``: its modules' value and set-up cost, and the phase's length."""
-        start, prefix, value, first_year, shortfall, within, _ = state
-        pm = mask_of(phase)
-        prefix |= pm
-        lengths = []
-        for m in phase:
-            op, left = ramp(m, prefix)
-            if state is initial:
-                value = value + fit[m] * left
-            else:
-                value = value + fit[m] * np.clip(1.0 - (start + op) / horizon, 0.0, 1.0)
-            lengths.append(op)
-        phase_len = len_cache.get((pm, prefix))
-        if phase_len is None:
-            phase_len = len_cache[(pm, prefix)] = np.max(lengths, axis=0) if len(lengths) > 1 else lengths[0]
-        first_year = first_year + (
-            table.setup[pm] if within is True else np.where(within, table.setup[pm], 0.0)
-        )
-        return prefix, value, first_year, shortfall, phase_len
-
-    def after(phases: Plan, with_channels: bool, fit: dict) -> tuple:
-        """The state once ``phases`` have run their course and the next phase starts."""
-        state = initial
-        for k in range(1, len(phases) + 1):
-            key = (phases[:k], with_channels)
-            reached = closed.get(key)
-            if reached is None:
-                prefix, value, first_year, shortfall, phase_len = open_phase(state, phases[k - 1], fit)
-                end = state[0] + phase_len
-                to_end = horizon - np.minimum(end, horizon)
-                span = state[6] - to_end
-                cost, short = running(prefix)
-                reached = closed[key] = (
-                    end,
-                    prefix,
-                    value,
-                    first_year + cost * span,
-                    shortfall + short * span,
-                    end < horizon,
-                    to_end,
-                )
-            state = reached
-        return state
-
-    out = np.empty((len(plans), *n))
+    """The objective of every plan on every draw, shape (plans, size, n): :func:`evaluate_plan`'s score."""
+    shape = table.required_fte[0].shape
+    out = np.empty((len(plans), *shape))
     for i, plan in enumerate(plans):
-        if not plan:
-            out[i] = -running(0)[1] * horizon
-            continue
-        fit = {m: objective.w_value * f for m, f in valuation.fit_for(plan, kept).items()}  # type: ignore[arg-type]
-        state = after(plan[:-1], any("channels" in phase for phase in plan), fit)
-        prefix, value, first_year, shortfall, _ = open_phase(state, plan[-1], fit)
-        span = state[6]
-        cost, short = running(prefix)
-        first_year = first_year + cost * span
-        score = value - per_cost * first_year
-        score -= per_overrun * np.maximum(first_year - budget, 0.0)
-        score -= shortfall + short * span
-        n_deferred = valuation.deferred(plan)
-        if np.any(n_deferred):
-            score -= objective.w_defer * n_deferred
-        out[i] = score
+        out[i] = evaluate_plan(plan, sims, table, objective, defer, fit).score
     return out
 
 
-def score_plans_compiled(
-    plans: list[Plan],
-    sims: dict[Module, ModuleSim],
-    table: SetTable,
-    valuation: Valuation | CohortValuation,
-    objective: Objective,
-    available_fte: float | np.ndarray,
-) -> np.ndarray:
-    """:func:`score_plans`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
-    from engine import kernel
-
-    single = table.required_fte.ndim == 2
-    n = table.required_fte.shape[-1]
-    size = 1 if single else table.required_fte.shape[1]
-
-    def cube(values: np.ndarray) -> np.ndarray:  # (16, size, n)
-        return values[:, None, :] if single else values
-
-    def column(value: float | np.ndarray) -> np.ndarray:  # (size,)
-        return np.array(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (size,)))  # writable
-
-    horizon = objective.horizon_weeks
-    operational = np.empty((len(MODULES), size, n))
-    for i, m in enumerate(MODULES):
-        operational[i] = sims[m].operational_weeks
-    fit = np.empty((2, size, len(MODULES)))
-    for v, plan in enumerate(((("channels",),), ())):
-        for i, f in enumerate(valuation.fit_for(plan, table.kept).values()):  # type: ignore[arg-type]
-            fit[v, :, i] = column(objective.w_value * f)
-    deferred = np.zeros((len(plans), size))
-    for i, plan in enumerate(plans):
-        if plan:
-            deferred[i] = column(valuation.deferred(plan))
-    program = kernel.compile_plans(tuple(plans))
-    out = np.empty((len(plans), size, n))
-    kernel.run(
-        *program.args(),
-        operational,
-        cube(table.stretch),
-        cube(table.setup),
-        cube(table.monthly),
-        cube(table.required_fte),
-        column(available_fte),
-        column(objective.w_staff / horizon / np.asarray(available_fte)),
-        column(objective.w_cost / objective.cost_scale),
-        column(objective.w_budget / objective.cost_scale),
-        column(objective.annual_budget),
-        fit,
-        deferred,
-        float(objective.w_defer),
-        float(horizon),
-        WEEKS_PER_MONTH,
-        out,
-    )
-    return out[:, 0] if single else out
+def cashflow(plan: Plan, sims: dict[Module, ModuleSim], table: SetTable, objective: Objective, defer: np.ndarray,
+             months: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Cost and gross profit of each month 1..``months``, arrays (months, size, n)."""
+    shape = table.required_fte[0].shape
+    if not plan:
+        zero = np.zeros((months, *shape))
+        return zero, zero
+    tl = timeline(plan, sims, table, objective, defer)
+    weeks = (np.arange(months + 1) * WEEKS_PER_MONTH)[:, None, None]
+    cost, profit, _ = money(plan, tl, table, weeks)
+    cost = np.broadcast_to(cost, (months + 1, *shape))
+    profit = np.broadcast_to(profit, (months + 1, *shape))
+    by_month = np.diff(cost, axis=0)
+    by_month[0] += cost[0]  # set-up paid at week 0 belongs to month 1
+    return by_month, np.diff(profit, axis=0)

@@ -8,7 +8,7 @@ from itertools import combinations
 
 from engine.i18n import Lang, t
 from engine.profile import MODULES, Module
-from engine.rules import LINK_REORG, SHOP_RENAME
+from engine.events import LINK_REORG, SHOP_RENAME
 
 Plan = tuple[tuple[Module, ...], ...]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from engine.i18n import LANGS, t
 
@@ -86,7 +86,18 @@ class MerchantProfile(BaseModel):
     gross_margin: float = _field("gross_margin", gt=0, lt=1)
     goal: Goal = _field("goal")
     audience_age: AudienceAge = _field("audience_age")
-    monthly_gmv_cny: float | None = _field("monthly_gmv_cny", None, ge=0, le=1e11)
+    current_monthly_gmv_cny: float | None = _field("current_monthly_gmv_cny", None, ge=0, le=1e11)
+    reachable_customers: int | None = _field("reachable_customers", None, ge=0, le=1_000_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: object) -> object:
+        """Read profiles saved before version 2 (2026-12): their ``monthly_gmv_cny`` was the GMV the merchant
+        *expected* through WeChat and only priced platform fees; the return model replaced it, so it is dropped
+        (it is neither the business's current GMV nor a return the model could use)."""
+        if isinstance(data, dict) and "monthly_gmv_cny" in data:
+            data = {k: v for k, v in data.items() if k != "monthly_gmv_cny"}
+        return data
 
     @field_validator("shelf_platforms", "existing_modules", mode="after")
     @classmethod
@@ -95,6 +106,8 @@ class MerchantProfile(BaseModel):
         order = get_args(ShelfPlatform) if info.field_name == "shelf_platforms" else MODULES
         return tuple(item for item in order if item in set(value))
 
+
+PROFILE_VERSION = 2  # 2: current GMV and reachable customers replace the expected WeChat GMV
 
 # Values a user can choose for each enumerated field (for forms, CSV and error messages).
 FIELD_CHOICES: dict[str, tuple[object, ...]] = {

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from engine import model
-from engine.assumptions import AssumptionSet, Param, load
+from engine.assumptions import LEVELS, AssumptionSet, Level, Param, load
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
 from engine.overrides import apply as apply_overrides
@@ -28,23 +28,28 @@ from engine.profile import DOUYIN_LEVELS, MODULES, PRIVATE_DOMAIN_LEVELS, Mercha
 from engine.result import (
     Alternative,
     Band,
+    CashMonth,
     CostOut,
     Counterfactual,
     Histogram,
     Item,
     ModuleResult,
+    Money,
     PhaseOut,
     PlanOut,
     RampOut,
     Reason,
     Recommendation,
+    ScaleOut,
     Staffing,
+    Value,
     WarningOut,
 )
 from engine.rules import Firing, describe_effect, fire
 from engine.sources import EARLIEST_EVIDENCE
 
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
+HORIZONS = (12, 24, 36)  # months a plan can be judged over
 COUNTERFACTUAL_DRAWS = 1_000
 
 
@@ -118,7 +123,7 @@ def assess_fit(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date
 
 @dataclass(frozen=True)
 class Ranking:
-    """Every candidate plan scored on every draw, and the chosen one."""
+    """Every candidate plan scored on every draw, and the chosen one (a cohort of one profile)."""
 
     profile: MerchantProfile
     assumptions: AssumptionSet
@@ -128,22 +133,25 @@ class Ranking:
     scores: np.ndarray  # (plans, draws)
     mean: np.ndarray
     chosen: int
+    cohort: model.Cohort
     sims: dict[Module, model.ModuleSim]
     table: model.SetTable
     objective: model.Objective
     fit: Fit
-    valuation: model.Valuation
+    fit_array: np.ndarray  # (1, modules)
+    defer: np.ndarray  # (1, modules) bool
     below_threshold: frozenset[Module]
 
     def simulate(self, index: int) -> model.PlanSim:
         return model.evaluate_plan(
-            self.plans[index],
-            self.sims,
-            self.table,
-            self.valuation,
-            self.objective,
-            model.effective_staff(self.profile),
+            self.plans[index], self.sims, self.table, self.objective, self.defer, self.fit_array
         )
+
+    def level(self, module: Module) -> Level:
+        return LEVELS[int(self.sims[module].level[0])]
+
+    def levels(self) -> dict[Module, Level]:
+        return {m: self.level(m) for m in MODULES}
 
 
 def eligible(
@@ -156,13 +164,11 @@ def eligible(
     return below, tuple(m for m in MODULES if m not in kept and m not in below)
 
 
-def valuation_of(fit: Fit, assumptions: AssumptionSet, as_of: date) -> model.Valuation:
-    return model.Valuation(
-        fit.fit,
-        fit.defer,
-        fit.needs_traffic,
-        assumptions.objective.value_without_acquisition.mode_at(as_of),
-    )
+def fit_arrays(fits: list[Fit]) -> tuple[np.ndarray, np.ndarray]:
+    """Fit and the rules' "belongs later" advice as (profiles, modules) arrays, for the model."""
+    fit = np.array([[f.fit[m] for m in MODULES] for f in fits], dtype=float)
+    defer = np.array([[m in f.defer for m in MODULES] for f in fits], dtype=bool)
+    return fit, defer
 
 
 def rank(
@@ -171,6 +177,8 @@ def rank(
     as_of: date,
     draws: model.Draws,
     forced: tuple[tuple[Module, ...], Plan | None] | None = None,
+    levels: dict[Module, Level] | None = None,
+    horizon_months: int | None = None,
 ) -> Ranking:
     """Score every candidate plan on every draw and pick the best mean score (or the best forced plan)."""
     fit = assess_fit(profile, assumptions, as_of)
@@ -186,11 +194,12 @@ def rank(
             options = list(ordered_partitions(modules))
             forced_plans = [p for p in options if shelf_ready(p, kept, as_of)] or options
         plans += [p for p in forced_plans if p not in plans]
-    sims = model.module_sims(assumptions, profile, draws)
-    table = model.set_table(sims, profile, draws, as_of)
-    objective = model.Objective.build(assumptions, profile, as_of)
-    valuation = valuation_of(fit, assumptions, as_of)
-    scores = model.score_plans(plans, sims, table, valuation, objective, model.effective_staff(profile))
+    cohort = model.Cohort.of([profile], assumptions, as_of, [levels])
+    fit_array, defer = fit_arrays([fit])
+    objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
+    sims = model.cohort_sims(assumptions, cohort, draws, fit_array, objective.horizon_months)
+    table = model.cohort_table(assumptions, sims, cohort, draws, fit_array)
+    scores = model.score_plans(plans, sims, table, objective, defer, fit_array)[:, 0]
     mean = scores.mean(axis=1)
     pool = [plans.index(p) for p in forced_plans] if forced_plans else list(range(len(plans)))
     chosen = choose(scores, mean, pool, plans)
@@ -203,11 +212,13 @@ def rank(
         scores,
         mean,
         chosen,
+        cohort,
         sims,
         table,
         objective,
         fit,
-        valuation,
+        fit_array,
+        defer,
         below,
     )
 
@@ -265,25 +276,85 @@ def _fmt(value: float | None, lang: Lang, digits: int = 0) -> str:
 
 def _plan_out(plan: Plan, sim: model.PlanSim, kept: tuple[Module, ...], lang: Lang, as_of: date) -> PlanOut:
     phases = [
-        PhaseOut(phase=i + 1, modules=list(phase), start_week=_band(sim.phase_starts[i], 1))
+        PhaseOut(phase=i + 1, modules=list(phase), start_week=_band(sim.phase_starts[i][0], 1))
         for i, phase in enumerate(plan)
     ]
     return PlanOut(
         label=plan_label(plan, kept, lang, as_of),
         code=plan_code(plan),
-        fit=round(sim.fit, 4),
+        fit=round(float(np.mean(sim.fit)), 4),
         modules=[m for m in MODULES if m in kept or any(m in p for p in plan)],
         kept=list(kept),
         phases=phases,
     )
 
 
-def _cost(sim: model.PlanSim) -> CostOut:
-    return CostOut(setup=_band(sim.setup), monthly=_band(sim.monthly), first_year=_band(sim.first_year))
+@dataclass(frozen=True)
+class Economics:
+    """A plan's money month by month for one profile: arrays (months, n), months = max(12, horizon)."""
+
+    horizon: int
+    cost: np.ndarray
+    profit: np.ndarray
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        return np.cumsum(self.profit - self.cost, axis=0)
+
+    def total(self, values: np.ndarray, months: int) -> np.ndarray:
+        return values[:months].sum(axis=0)
+
+    @property
+    def payback(self) -> np.ndarray:
+        """Month (1-based) the cumulative net first turns non-negative within the horizon; inf otherwise."""
+        ok = self.cumulative[: self.horizon] >= 0
+        spent = self.cost[: self.horizon].sum(axis=0) > 0
+        first = np.argmax(ok, axis=0) + 1.0
+        return np.where(ok.any(axis=0) & spent, first, np.inf)
+
+
+def economics(r: Ranking, plan: Plan) -> Economics:
+    horizon = int(round(r.objective.horizon_months))
+    cost, profit = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, max(12, horizon))
+    return Economics(horizon, cost[:, 0], profit[:, 0])
+
+
+def _value(econ: Economics, sim: model.PlanSim) -> Value:
+    h = econ.horizon
+    cost_fy, gp_fy = econ.total(econ.cost, 12), econ.total(econ.profit, 12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(cost_fy > 0, (gp_fy - cost_fy) / cost_fy, np.nan)
+    cum = econ.cumulative
+    payback = econ.payback
+    return Value(
+        horizon_months=h,
+        gmv_monthly_steady_cny=_band(sim.gmv_steady[0]),
+        gross_profit_cny=Money(first_year=_band(gp_fy), horizon=_band(econ.total(econ.profit, h))),
+        cost_cny=Money(first_year=_band(cost_fy), horizon=_band(econ.total(econ.cost, h))),
+        net_cny=Money(first_year=_band(gp_fy - cost_fy), horizon=_band(cum[h - 1])),
+        roi_first_year=_band(roi, 3) if sim.plan else Band(p10=None, p50=None, p90=None),
+        payback_months=_band(payback, 1),
+        p_payback_within_horizon=round(float(np.mean(np.isfinite(payback))), 4),
+        cashflow=[
+            CashMonth(
+                month=k + 1,
+                cost=_band(econ.cost[k]),
+                gross_profit=_band(econ.profit[k]),
+                cumulative_net=_band(cum[k]),
+            )
+            for k in range(h)
+        ],
+    )
+
+
+def _cost(sim: model.PlanSim, econ: Economics) -> CostOut:
+    return CostOut(
+        setup=_band(sim.setup[0]), monthly=_band(sim.monthly[0]), first_year=_band(econ.total(econ.cost, 12))
+    )
 
 
 def _ramp(sim: model.PlanSim) -> RampOut:
-    return RampOut(operational=_band(sim.operational, 1), steady_state=_band(sim.steady_state, 1))
+    return RampOut(operational=_band(sim.operational[0], 1), steady_state=_band(sim.steady_state[0], 1))
 
 
 def _effect_text(firing: Firing, module: Module, lang: Lang) -> str:
@@ -309,7 +380,8 @@ def _refs(param: Param) -> list[str]:
 
 
 def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
-    """Cost breakdown of a plan: one-time and monthly items per module, staff per role, platform fees."""
+    """Cost breakdown of a plan: one-time and monthly items per module at its level, and the pay of hires per
+    role (platform fees and agents' commission are netted out of the gross profit, not listed here)."""
     rows: list[Item] = []
 
     def add(
@@ -331,62 +403,29 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
         )
 
     new = model.modules_of(sim.mask)
+    sections = (("setup", "setup", "CNY"), ("monthly", "monthly", "CNY/month"), ("seat", "per_seat", "CNY/month"))
     for m in new:
         a, s = r.assumptions.modules[m], r.sims[m]
-        for key, values in s.setup_items.items():
-            add(m, "setup", key, getattr(a.setup[key].label, lang), "CNY", values, _refs(a.setup[key]))
-        for key, values in s.monthly_items.items():
-            add(
-                m,
-                "monthly",
-                key,
-                getattr(a.monthly[key].label, lang),
-                "CNY/month",
-                values,
-                _refs(a.monthly[key]),
-            )
-        for key, values in s.seat_items.items():
-            add(
-                m,
-                "seat",
-                key,
-                getattr(a.per_seat[key].label, lang),
-                "CNY/month",
-                values,
-                _refs(a.per_seat[key]),
-            )
+        for kind, section, unit in sections:
+            items = {"setup": s.setup_items, "monthly": s.monthly_items, "seat": s.seat_items}[kind]
+            params = getattr(a, section)
+            for key, values in items.items():
+                add(m, kind, key, getattr(params[key].label, lang), unit, values[0], _refs(params[key]))
     if not new:
         return rows
-    pay = model.salaries(r.profile, r.draws)
-    kept = r.table.kept
-    full, base = r.table.role_fte[sim.mask], r.table.role_fte[0]
+    pay = model.salaries(r.cohort, r.draws)
+    full = r.table.role_fte[sim.mask][:, 0]
+    weight = {role: full[i] * pay[role][0] for i, role in enumerate(model.ROLES)}
+    total = sum(weight.values(), np.zeros(r.draws.n))
+    cost = r.table.staff_cost[sim.mask][0]
     salaries = r.assumptions.salaries.tier1_monthly
-    gross = {role: (full[i] - base[i]) * pay[role] for i, role in enumerate(model.ROLES)}
-    total = sum(gross.values(), np.zeros(r.draws.n))
-    # Rows add up to the plan's staff cost (an individual seller's own time is not paid).
     with np.errstate(divide="ignore", invalid="ignore"):
-        paid = np.where(total > 0, r.table.staff_cost[sim.mask] / total, 0.0)
-    for role, cost in gross.items():
-        if np.all(cost <= 0):
-            continue
-        label = t("item.staff", lang, role=t(f"role.{role}", lang))
-        add(None, "staff", role, label, "CNY/month", cost * paid, _refs(salaries[role]))
-    fee_rate = r.table.fee_rate[sim.mask]
-    gmv = (
-        np.full(r.draws.n, r.profile.monthly_gmv_cny)
-        if r.profile.monthly_gmv_cny is not None
-        else sim.break_even_gmv
-    )
-    fees = fee_rate * np.where(np.isfinite(gmv), gmv, 0.0)
-    if np.any(fees > 0):
-        shelf_refs = [
-            ref
-            for m in model.modules_of(sim.mask | kept)
-            if m in model.SHELVES
-            for p in r.assumptions.modules[m].gmv_share.values()
-            for ref in _refs(p)
-        ]
-        add(None, "gmv_share", "gmv_fees", t("item.gmv_fees", lang), "CNY/month", fees, shelf_refs)
+        for role, w in weight.items():
+            share = np.where(total > 0, w / total, 0.0) * cost
+            if np.all(share <= 0):
+                continue
+            label = t("item.staff", lang, role=t(f"role.{role}", lang))
+            add(None, "staff", role, label, "CNY/month", share, _refs(salaries[role]))
     return rows
 
 
@@ -396,9 +435,9 @@ def _module_timing(module: Module, plan: Plan, sim: model.PlanSim) -> dict[str, 
     if phase is None:
         return {}
     return {
-        "start_week": _band(sim.phase_starts[phase], 1),
-        "operational_week": _band(sim.module_operational[module], 1),
-        "steady_state_week": _band(sim.module_steady[module], 1),
+        "start_week": _band(sim.phase_starts[phase][0], 1),
+        "operational_week": _band(sim.module_operational[module][0], 1),
+        "steady_state_week": _band(sim.module_steady[module][0], 1),
     }
 
 
@@ -422,7 +461,7 @@ def _verdicts(plan: Plan, kept: tuple[Module, ...]) -> dict[Module, tuple[str, i
     return out
 
 
-def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[WarningOut]:
+def _warnings(r: Ranking, sim: model.PlanSim, econ: Economics, forced: bool, lang: Lang) -> list[WarningOut]:
     p = r.profile
     out: list[WarningOut] = []
     if forced:
@@ -438,8 +477,29 @@ def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[
             )
     if not sim.plan:
         out.append(WarningOut(code="nothing_new", text=t("warning.nothing_new", lang)))
+    scale = model.merchant_scale(p, r.assumptions, r.as_of)
+    if scale.gmv_inferred or scale.reach_inferred:
+        out.append(
+            WarningOut(
+                code="scale_inferred",
+                text=t(
+                    "warning.scale_inferred",
+                    lang,
+                    gmv=_fmt(scale.current_monthly_gmv_cny, lang),
+                    reach=_fmt(scale.reachable_customers, lang),
+                ),
+            )
+        )
     required = float(np.median(sim.required_fte))
     shortfall = float(np.median(sim.shortfall_fte))
+    hires = float(np.median(sim.hired_fte))
+    if hires > 0.05:
+        out.append(
+            WarningOut(
+                code="hires_needed",
+                text=t("warning.hires_needed", lang, hires=f"{hires:.1f}", available=f"{p.staff_fte:g}"),
+            )
+        )
     if shortfall > 0.05:
         out.append(
             WarningOut(
@@ -454,7 +514,7 @@ def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[
             )
         )
     setup, monthly = float(np.median(sim.setup)), float(np.median(sim.monthly))
-    if setup > p.budget_setup_cny:
+    if sim.plan and setup > p.budget_setup_cny:
         out.append(
             WarningOut(
                 code="budget_setup_overrun",
@@ -466,7 +526,7 @@ def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[
                 ),
             )
         )
-    if monthly > p.budget_monthly_cny:
+    if sim.plan and monthly > p.budget_monthly_cny:
         out.append(
             WarningOut(
                 code="budget_monthly_overrun",
@@ -485,18 +545,15 @@ def _warnings(r: Ranking, sim: model.PlanSim, forced: bool, lang: Lang) -> list[
                 text=t("warning.margin_below_fees", lang, margin=f"{p.gross_margin:g}"),
             )
         )
-    elif sim.plan and p.monthly_gmv_cny is not None and p.monthly_gmv_cny < np.median(sim.break_even_gmv):
-        out.append(
-            WarningOut(
-                code="gmv_below_break_even",
-                text=t(
-                    "warning.gmv_below_break_even",
-                    lang,
-                    gmv=_fmt(p.monthly_gmv_cny, lang),
-                    break_even=_fmt(float(np.median(sim.break_even_gmv)), lang),
-                ),
+    if sim.plan:
+        share = float(np.mean(np.isfinite(econ.payback)))
+        if share < 0.5:
+            out.append(
+                WarningOut(
+                    code="payback_unlikely",
+                    text=t("warning.payback_unlikely", lang, share=f"{share:.0%}", months=econ.horizon),
+                )
             )
-        )
     running = set(model.modules_of(sim.mask)) | set(p.existing_modules)
     for f in r.fit.firings:
         if f.rule.warning and any(e.module in running for e in f.effects):
@@ -515,7 +572,7 @@ def _decision(m: Module, verdict: str, phase: int | None, r: Ranking, forced: bo
     if verdict == "keep":
         return t("decision.keep", lang)
     if phase is not None:
-        return t("decision.in_plan", lang, fit=fit, phase=phase)
+        return t("decision.in_plan", lang, fit=fit, phase=phase, level=t(f"level.{r.level(m)}", lang))
     if forced:
         return t("decision.forced_out", lang)
     if m in r.below_threshold:
@@ -524,26 +581,50 @@ def _decision(m: Module, verdict: str, phase: int | None, r: Ranking, forced: bo
     return t("decision.not_chosen", lang, fit=fit)
 
 
-def _alternatives(r: Ranking, winners: np.ndarray, lang: Lang, limit: int = 5) -> list[Alternative]:
+def set_masks(plans: list[Plan]) -> np.ndarray:
+    return np.array([model.plan_mask(p) for p in plans])
+
+
+def win_shares(scores: np.ndarray, plans: list[Plan]) -> tuple[np.ndarray, np.ndarray]:
+    """Per plan: the share of draws its module set ranks first (phasings pooled), and the share of draws it is
+    the best phasing of its own set."""
+    masks = set_masks(plans)
+    winners = masks[np.argmax(scores, axis=0)]
+    set_win = {int(mask): float(np.mean(winners == mask)) for mask in np.unique(masks)}
+    phasing = np.empty(len(plans))
+    for mask in np.unique(masks):
+        idx = np.flatnonzero(masks == mask)
+        best = idx[np.argmax(scores[idx], axis=0)]
+        for i in idx:
+            phasing[i] = np.mean(best == i)
+    return np.array([set_win[int(m)] for m in masks]), phasing
+
+
+def _alternatives(r: Ranking, set_win: np.ndarray, phasing: np.ndarray, lang: Lang, limit: int = 5) -> list[Alternative]:
     """The best phasing of each other module set, best first."""
     order = np.argsort(-r.mean, kind="stable")
-    chosen_set = model.mask_of(tuple(m for ph in r.plans[r.chosen] for m in ph))
-    seen = {chosen_set}
+    masks = set_masks(r.plans)
+    seen = {int(masks[r.chosen])}
     out: list[Alternative] = []
     for i in order:
-        mask = model.mask_of(tuple(m for ph in r.plans[i] for m in ph))
+        mask = int(masks[i])
         if mask in seen:
             continue
         seen.add(mask)
         sim = r.simulate(int(i))
+        econ = economics(r, r.plans[i])
         out.append(
             Alternative(
                 plan=_plan_out(r.plans[i], sim, r.profile.existing_modules, lang, r.as_of),
                 mean_score=round(float(r.mean[i]), 4),
-                win_probability=round(float(np.mean(winners == i)), 4),
-                cost_cny=_cost(sim),
+                win_probability=round(float(set_win[i]), 4),
+                phasing_probability=round(float(phasing[i]), 4),
+                cost_cny=_cost(sim, econ),
                 ramp_weeks=_ramp(sim),
                 shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
+                net_cny_first_year=_band(econ.total(econ.profit - econ.cost, 12)),
+                payback_months=_band(econ.payback, 1),
+                p_payback_within_horizon=round(float(np.mean(np.isfinite(econ.payback))), 4),
             )
         )
         if len(out) == limit:
@@ -611,7 +692,7 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
 
     def best(profile: MerchantProfile) -> Plan:
         if profile not in memo:
-            rr = rank(profile, r.assumptions, r.as_of, sub)
+            rr = rank(profile, r.assumptions, r.as_of, sub, horizon_months=int(r.objective.horizon_months))
             memo[profile] = rr.plans[rr.chosen]
         return memo[profile]
 
@@ -662,11 +743,37 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
 
 
 def _histogram(values: np.ndarray, bins: int = 30) -> Histogram:
-    lo, hi = np.percentile(values, [0.5, 99.5])
+    """Counts over the full range of the draws (no clipping, so the end bins hold no artificial spike)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
     if hi <= lo:
         hi = lo + 1.0
-    counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
     return Histogram(edges=[round(float(e), 2) for e in edges], counts=[int(c) for c in counts])
+
+
+Levels = dict[Module, Level]
+
+
+def check_levels(levels: dict | None) -> Levels | None:
+    """Forced operating levels, ``{"channels": "lean"}``; an unknown module or level names what is allowed."""
+    if not levels:
+        return None
+    out: Levels = {}
+    for module, level in levels.items():
+        if module not in MODULES:
+            raise InputError("level", f"unknown module '{module}'; allowed: {', '.join(MODULES)}")
+        if level not in LEVELS:
+            raise InputError(f"level {module}", f"'{level}' is not allowed; allowed: {', '.join(LEVELS)}")
+        out[module] = level  # type: ignore[assignment]
+    return out
+
+
+def check_horizon(months: int | None) -> int | None:
+    if months is None:
+        return None
+    if isinstance(months, bool) or months not in HORIZONS:
+        raise InputError("horizon_months", f"{months!r} is not allowed; allowed: {', '.join(map(str, HORIZONS))}")
+    return int(months)
 
 
 def prepare(
@@ -716,25 +823,33 @@ def recommend(
     lang: Lang = "zh",
     overrides: Overrides | dict | None = None,
     with_counterfactuals: bool = True,
+    levels: dict | None = None,
+    horizon_months: int | None = None,
 ) -> Recommendation:
     """Recommend (or, with ``plan``, evaluate) a phased plan of WeChat modules for a merchant.
 
-    Same inputs and ``seed`` give byte-identical output. Raises ``pydantic.ValidationError`` for a bad
-    profile, :class:`InputError` for a bad option and ``AssumptionError`` for a bad assumptions set.
+    ``levels`` forces operating levels (``{"channels": "lean"}``); ``horizon_months`` (12, 24 or 36) sets the
+    horizon the plan is judged over (default: ``assumptions/objective.yaml``). Same inputs and ``seed`` give
+    byte-identical output. Raises ``pydantic.ValidationError`` for a bad profile, :class:`InputError` for a bad
+    option and ``AssumptionError`` for a bad assumptions set.
     """
     p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
+    forced_levels = check_levels(levels)
+    horizon = check_horizon(horizon_months)
     rng = np.random.default_rng(seed)
     d = model.draw(aset, day, draws, rng)
-    r = rank(p, aset, day, d, forced)
+    r = rank(p, aset, day, d, forced, forced_levels, horizon)
     chosen_plan = r.plans[r.chosen]
     sim = r.simulate(r.chosen)
-    winners = np.argmax(r.scores, axis=0)
-    win = float(np.mean(winners == r.chosen))
-    chosen_set = sim.mask
-    set_masks = np.array([model.mask_of(tuple(m for ph in pl for m in ph)) for pl in r.plans])
-    set_win = float(np.mean(set_masks[winners] == chosen_set))
+    econ = economics(r, chosen_plan)
+    set_win, phasing = win_shares(r.scores, r.plans)
+    win = float(set_win[r.chosen])
 
     verdicts = _verdicts(chosen_plan, p.existing_modules)
+    gmv_by_module = {
+        m: _band(_module_gmv(r, sim.mask, m))
+        for m in model.modules_of(sim.mask)
+    }
     modules = {
         m: ModuleResult(
             module=m,
@@ -745,17 +860,20 @@ def recommend(
             defer=m in r.fit.defer,
             decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
             reasons=_reasons(r.fit, m, lang),
+            operating_level=r.level(m),
+            gmv_monthly_steady_cny=gmv_by_module.get(m),
             **_module_timing(m, chosen_plan, sim),
         )
         for m in MODULES
     }
-    warnings = _warnings(r, sim, forced is not None, lang)
+    warnings = _warnings(r, sim, econ, forced is not None, lang)
     if forced is None and win < 0.5 and chosen_plan:
         warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
     role_fte = r.table.roles(sim.mask)
-    be = sim.break_even_gmv
+    be = sim.break_even_gmv[0]
     with np.errstate(over="ignore"):
         orders = be / p.avg_order_value_cny
+    scale = model.merchant_scale(p, aset, day)
     return Recommendation(
         profile=p,
         as_of=day,
@@ -767,25 +885,47 @@ def recommend(
         forced_plan=forced is not None,
         modules=modules,
         plan=_plan_out(chosen_plan, sim, p.existing_modules, lang, day),
-        cost_cny=_cost(sim),
+        scale=ScaleOut(
+            current_monthly_gmv_cny=scale.current_monthly_gmv_cny,
+            reachable_customers=scale.reachable_customers,
+            gmv_inferred=scale.gmv_inferred,
+            reach_inferred=scale.reach_inferred,
+        ),
+        value=_value(econ, sim),
+        cost_cny=_cost(sim, econ),
         ramp_weeks=_ramp(sim),
         items=_items(r, sim, lang),
         staffing=Staffing(
             required_fte=round(float(np.median(sim.required_fte)), 2),
             available_fte=p.staff_fte,
+            hires_fte=round(float(np.median(sim.hired_fte)), 2),
             shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
-            required_band=_band(sim.required_fte, 2),
+            required_band=_band(sim.required_fte[0], 2),
+            hires_band=_band(sim.hired_fte[0], 2),
             by_role={role: round(float(np.median(v)), 2) for role, v in role_fte.items()},
         ),
         warnings=warnings,
-        alternatives=_alternatives(r, winners, lang),
+        alternatives=_alternatives(r, set_win, phasing, lang),
         win_probability=round(win, 4),
         win_probability_text=_win_text(win, lang),
-        module_set_win_probability=round(set_win, 4),
+        phasing_probability=round(float(phasing[r.chosen]), 4),
         mean_score=round(float(r.mean[r.chosen]), 4),
         break_even_gmv_cny=_band(be),
         break_even_orders_per_month=_band(orders, 1),
         counterfactuals=counterfactuals(r, lang) if with_counterfactuals and forced is None else [],
-        first_year_histogram=_histogram(sim.first_year),
+        first_year_histogram=_histogram(econ.total(econ.cost, 12)),
+        net_histogram=_histogram(econ.total(econ.profit - econ.cost, 12)),
         candidates_evaluated=len(r.plans),
     )
+
+
+def _module_gmv(r: Ranking, mask: int, module: Module) -> np.ndarray:
+    """A module's own steady-state incremental GMV within the plan's set of modules."""
+    returns = model.set_returns(
+        mask,
+        r.table.kept,
+        model.demand(r.assumptions, r.cohort, r.draws),
+        r.sims,
+        model.fit_multiplier(r.assumptions, r.fit_array, r.as_of),
+    )
+    return returns[module][0][0]

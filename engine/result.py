@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.profile import MerchantProfile, Module
 
 Verdict = Literal["keep", "adopt_now", "adopt_later", "not_recommended"]
+OperatingLevel = Literal["lean", "standard", "scaled"]
 
 
 class _Out(BaseModel):
@@ -41,6 +42,8 @@ class ModuleResult(_Out):
     defer: bool
     decision: str
     reasons: list[Reason]
+    operating_level: OperatingLevel  # the level the module runs (or would run) at for this merchant
+    gmv_monthly_steady_cny: Band | None = None  # the module's own incremental GMV at steady state; None unless adopted
     start_week: Band | None = None  # weeks from the plan's start; None unless adopted
     operational_week: Band | None = None
     steady_state_week: Band | None = None
@@ -87,8 +90,10 @@ class Item(_Out):
 class Staffing(_Out):
     required_fte: float
     available_fte: float
-    shortfall_fte: float
+    hires_fte: float  # hired with the budget (costed, after a hiring lag)
+    shortfall_fte: float  # what can be neither done by the team nor hired with the budget
     required_band: Band
+    hires_band: Band
     by_role: dict[str, float]
 
 
@@ -101,10 +106,14 @@ class WarningOut(_Out):
 class Alternative(_Out):
     plan: PlanOut
     mean_score: float
-    win_probability: float
+    win_probability: float  # of the module set, its phasings pooled
+    phasing_probability: float  # of this phasing among the set's phasings
     cost_cny: CostOut
     ramp_weeks: RampOut
     shortfall_fte: float
+    net_cny_first_year: Band
+    payback_months: Band
+    p_payback_within_horizon: float
 
 
 class Counterfactual(_Out):
@@ -113,6 +122,41 @@ class Counterfactual(_Out):
     value: float | str
     plan: str
     effects: list[str]
+
+
+class Money(_Out):
+    first_year: Band  # months 1-12
+    horizon: Band  # months 1..horizon
+
+
+class CashMonth(_Out):
+    month: int
+    cost: Band
+    gross_profit: Band
+    cumulative_net: Band
+
+
+class Value(_Out):
+    """What the plan earns back: money a merchant can check, as P10 / P50 / P90 over the draws."""
+
+    horizon_months: int
+    gmv_monthly_steady_cny: Band  # incremental GMV of the new modules at steady state
+    gross_profit_cny: Money  # margin kept on that GMV, net of returns, fees and agents' commission
+    cost_cny: Money
+    net_cny: Money
+    roi_first_year: Band  # first-year net / first-year cost
+    payback_months: Band  # month the cumulative net turns positive; None where beyond the horizon
+    p_payback_within_horizon: float
+    cashflow: list[CashMonth]
+
+
+class ScaleOut(_Out):
+    """The merchant's scale the model used: the profile's figures, or defaults it inferred (flagged)."""
+
+    current_monthly_gmv_cny: float
+    reachable_customers: float
+    gmv_inferred: bool
+    reach_inferred: bool
 
 
 class Histogram(_Out):
@@ -133,18 +177,21 @@ class Recommendation(_Out):
     forced_plan: bool
     modules: dict[Module, ModuleResult]
     plan: PlanOut
+    scale: ScaleOut
+    value: Value
     cost_cny: CostOut
     ramp_weeks: RampOut
     items: list[Item]
     staffing: Staffing
     warnings: list[WarningOut]
     alternatives: list[Alternative]
-    win_probability: float
+    win_probability: float  # the recommended module set ranks first (its phasings pooled)
     win_probability_text: str
-    module_set_win_probability: float
+    phasing_probability: float  # the recommended phasing is the best phasing of that set
     mean_score: float
     break_even_gmv_cny: Band
     break_even_orders_per_month: Band
     counterfactuals: list[Counterfactual]
-    first_year_histogram: Histogram
+    first_year_histogram: Histogram  # first-year cost
+    net_histogram: Histogram  # first-year net
     candidates_evaluated: int

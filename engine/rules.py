@@ -23,12 +23,14 @@ from engine.sources import SOURCES, parse_cite
 
 Predicate = Callable[[MerchantProfile], bool]
 
-# Dated platform events the rules refer to (each backed by the cited lines).
-LINK_REORG = date(2024, 5, 28)  # 视频号 e-commerce moved under 微信开放平台; 小程序 linkable (003:5, 003:17)
-GROWTH_GRADES = date(2024, 5, 29)  # shop growth-grade system (003:11)
-SHOP_RENAME = date(2024, 8, 1)  # 视频号小店 renamed 微信小店 (001:19, 004:4)
-GIFTING = date(2024, 12, 1)  # 送礼 launched (004:4, 004:27)
-DAIHUOREN = date(2025, 2, 1)  # 带货人 upgrade reported "recently" in early 2025 (004:5)
+from engine.events import (  # noqa: F401  (re-exported for the rules' users)
+    DAIHUOREN,
+    GIFTING,
+    GROWTH_GRADES,
+    LINK_REORG,
+    SHIPPING_INSURANCE,
+    SHOP_RENAME,
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,19 @@ def _mature_private_domain(p: MerchantProfile) -> bool:
     return p.private_domain in ("established", "advanced")
 
 
+LARGE_MONTHLY_GMV_CNY = 1_000_000
+LARGE_STAFF_FTE = 10
+LARGE_BUDGET_MONTHLY_CNY = 100_000
+
+
+def _large(p: MerchantProfile) -> bool:
+    """A large merchant by size, whatever its business type (001:24 contrasts large brands or merchants with
+    small and mid-sized ones): current sales when given, else team and budget."""
+    if p.current_monthly_gmv_cny is not None:
+        return p.current_monthly_gmv_cny >= LARGE_MONTHLY_GMV_CNY
+    return p.staff_fte >= LARGE_STAFF_FTE or p.budget_monthly_cny >= LARGE_BUDGET_MONTHLY_CNY
+
+
 RULES: tuple[Rule, ...] = (
     # --- what each module is (fires for everyone; gives every module at least one reason) ---------------
     Rule(
@@ -151,12 +166,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="shop_official_shelf",
-        label={"zh": "微信小店是官方货架", "en": "WeChat Shop is the official shelf"},
+        label={"zh": "官方店铺是最简单的货架", "en": "The official shop is the simplest shelf"},
         rationale={
-            "zh": "官方店铺开店简单，支付和店铺能力齐备，并与视频号直接打通；改名后商品可以在公众号、搜索、聊天等场景售卖。",
-            "en": "The official shop is simple to open, has payment and storefront built in and links straight to Channels; since the rename its goods sell across official accounts, search and chats too.",
+            "zh": "官方店铺开店简单，支付和店铺能力齐备，并与视频号直接打通。",
+            "en": "The official shop is simple to open, has payment and storefront built in and links straight to Channels.",
         },
-        sources=C(*_s("002", 79), *_s("001", 19), *_s("004", 26)),
+        sources=C(*_s("002", 79), *_s("001", 19)),
         effects=(Effect("shop"),),
         when=lambda p: True,
     ),
@@ -170,7 +185,7 @@ RULES: tuple[Rule, ...] = (
             "zh": "小程序商城玩法多、体系成熟，会员等私域分发能力完善；但它本身不带来新客，需要别的入口导入流量。",
             "en": "A mini-program mall offers many formats and a mature system with membership and private distribution; it does not bring new customers by itself and needs traffic from elsewhere.",
         },
-        sources=C(*_s("002", 19), *_s("001", 14, 19), *_s("003", 15)),
+        sources=C(*_s("001", 14, 19), *_s("003", 15)),
         effects=(Effect("miniprogram"),),
         when=lambda p: True,
     ),
@@ -195,7 +210,7 @@ RULES: tuple[Rule, ...] = (
             "zh": "已经在跑的模块是新模块可以接上的现成资产：新的获客入口接入已有链路，而不是从零开始。",
             "en": "A module that already runs is an asset new modules plug into: new acquisition is linked to the existing chain rather than started from scratch.",
         },
-        sources=C(*_s("001", 13), *_s("003", 18), *_s("002", 91)),
+        sources=C(*_s("001", 13), *_s("003", 18)),
         effects=tuple(Effect(m, keep=True) for m in MODULES),
         when=lambda p: bool(p.existing_modules),
         effect_filter=lambda p, e: e.module in p.existing_modules,
@@ -280,13 +295,13 @@ RULES: tuple[Rule, ...] = (
             "en": "People, not fees, are the binding constraint",
         },
         rationale={
-            "zh": "商家顾虑的不是多个模块的服务费，而是“买了之后要不要配更多人去管”；既懂业务又懂微信体系的操盘人很难找。人手少时，多模块方案吃不消。",
-            "en": "What deters merchants is less the fees than 'if I buy these, do I need more people to run them?'; operators who know both the business and the WeChat system are scarce. With a small team, multi-module plans overload it.",
+            "zh": "商家顾虑的不是多个模块的服务费，而是“买了之后要不要配更多人去管”；既懂业务又懂微信体系的操盘人很难找。方案按人手算账：预算能雇到的人计入成本并有招聘周期，雇不到的缺口拉长磨合期。",
+            "en": "What deters merchants is less the fees than 'if I buy these, do I need more people to run them?'; operators who know both the business and the WeChat system are scarce. Plans are costed in people: hires the budget pays for are costed and take time to arrive, and a gap nobody can fill stretches the ramp.",
         },
         sources=C(*_s("001", 17, 26)),
         effects=(
-            Effect("wecom", fit=-0.05, note=True),
-            Effect("miniprogram", fit=-0.05, note=True),
+            Effect("wecom", note=True),
+            Effect("miniprogram", note=True),
             Effect("channels", note=True),
         ),
         when=lambda p: p.staff_fte < 3,
@@ -309,39 +324,34 @@ RULES: tuple[Rule, ...] = (
             "en": "No reference cases: the model has to be found alone",
         },
         rationale={
-            "zh": "淘宝、京东、抖音只部署基础模块就能跑起来；微信私域要多个模块配合，适合中小商家的标杆案例又少且被服务商视为核心资产，没有私域基础的商家要花大量时间自己摸索。",
-            "en": "Taobao, JD and Douyin run on their basic modules; WeChat private domain needs several modules working together, and benchmark cases for smaller merchants are scarce and guarded by providers, so a merchant without a private-domain base spends a long time exploring alone.",
+            "zh": "淘宝、京东、抖音只部署基础模块就能跑起来；微信私域要多个模块配合，适合中小商家的标杆案例又少，服务流程走完也难挑出标杆，没有私域基础的中小商家要花大量时间自己摸索。",
+            "en": "Taobao, JD and Douyin run on their basic modules; WeChat private domain needs several modules working together, and benchmark cases for small and mid-sized merchants are scarce - even providers struggle to find one - so a smaller merchant without a private-domain base spends a long time exploring alone.",
         },
-        sources=C(*_s("001", 22, 24, 26)),
+        sources=C(*_s("001", 22, 24, 25)),
         effects=(Effect("miniprogram", fit=-0.10), Effect("wecom", fit=-0.05)),
-        when=lambda p: p.business_type != "brand" and p.private_domain == "none",
+        when=lambda p: not _large(p) and p.private_domain == "none",
     ),
     Rule(
         id="large_brand_patience",
-        label={"zh": "大品牌有耐心和资源探索私域", "en": "Large brands can afford to explore private domain"},
+        label={"zh": "大商家有耐心和资源探索私域", "en": "Large merchants can afford to explore private domain"},
         rationale={
-            "zh": "对资源充足的大品牌，多布局一个渠道并不难，也更有耐心摸索自己的私域模式。",
-            "en": "For a well-resourced brand, one more channel is no great burden, and it has the patience to work out its own private-domain model.",
+            "zh": "对资源充足的大品牌或大商家，多布局一个渠道并不难，也更有耐心摸索自己的私域模式。",
+            "en": "For a large, well-resourced brand or merchant, one more channel is no great burden, and it has the patience to work out its own private-domain model.",
         },
         sources=C(*_s("001", 24)),
         effects=(Effect("miniprogram", fit=0.05), Effect("wecom", fit=0.05)),
-        when=lambda p: p.business_type == "brand" and p.staff_fte >= 5 and p.budget_monthly_cny >= 50_000,
+        when=_large,
     ),
     # --- individuals and distributor networks ------------------------------------------------------------
     Rule(
         id="individual_channels_fit",
         label={"zh": "个体商户适合视频号直播", "en": "Individuals suit Channels live selling"},
         rationale={
-            "zh": "个人在视频号直播卖货完全可行：支付和店铺都有，信任在小圈子里更容易建立，流量可以来自朋友圈、微信群和公众号；个人用自己的微信和群就能维护熟客，重投入的商城和企业微信体系对个人不划算。",
-            "en": "Live selling on Channels is workable for an individual: payment and shop are in place, trust builds easily in small circles, and traffic comes from Moments, groups and official accounts; one person keeps regulars in their own WeChat and groups, so a full mall and a WeCom system are too heavy.",
+            "zh": "个人在视频号直播卖货完全可行：支付和店铺都有，信任在小圈子里更容易建立，流量可以来自朋友圈、微信群和公众号。",
+            "en": "Live selling on Channels is workable for an individual: payment and shop are in place, trust builds easily in small circles, and traffic comes from Moments, groups and official accounts.",
         },
         sources=C(*_s("002", 76, 77, 78, 79, 80, 81)),
-        effects=(
-            Effect("channels", fit=0.20),
-            Effect("shop", fit=0.10),
-            Effect("miniprogram", fit=-0.15),
-            Effect("wecom", fit=-0.20),
-        ),
+        effects=(Effect("channels", fit=0.20), Effect("shop", fit=0.10)),
         when=lambda p: p.business_type == "individual",
     ),
     Rule(
@@ -388,12 +398,12 @@ RULES: tuple[Rule, ...] = (
         id="gifting_category_fit",
         label={"zh": "送礼功能带动礼品品类", "en": "Gifting lifts gift categories"},
         rationale={
-            "zh": "2024 年 12 月微信小店上线“送礼”，把社交关系直接变成交易；黄金首饰等适合送礼的品类因此增长很快，食品也常用于送礼。",
-            "en": "WeChat Shop launched gifting (送礼) in December 2024, turning social ties straight into orders; gift-friendly categories such as gold jewellery grew fast, and food is a common gift.",
+            "zh": "2024 年 12 月微信小店上线“送礼”，把社交关系直接变成交易；黄金首饰等品类借此增长很快。",
+            "en": "WeChat Shop launched gifting (送礼) in December 2024, turning social ties straight into orders; categories such as gold jewellery grew fast on it.",
         },
         sources=C(*_s("004", 4, 27), since=GIFTING) + C(*_s("004", 51)),
         effects=(Effect("shop", fit=0.10),),
-        when=lambda p: p.category in ("jewelry", "food"),
+        when=lambda p: p.category == "jewelry",
         valid_from=GIFTING,
     ),
     Rule(
@@ -437,11 +447,11 @@ RULES: tuple[Rule, ...] = (
         id="acquisition_goal_public",
         label={"zh": "以拉新为主：先公域", "en": "Acquisition first: start in the public domain"},
         rationale={
-            "zh": "目标是拉新时，先用视频号从公域获客，私域沉淀可以等有了客户再做；视频号流量也在向公域倾斜。",
-            "en": "When the goal is new customers, start with Channels in the public domain and build the private chain once there are customers to keep; Channels traffic is also shifting to the public domain.",
+            "zh": "目标是拉新时，视频号是微信里的公域入口，而且它的流量正从私域向公域倾斜。",
+            "en": "When the goal is new customers, Channels is WeChat's public-domain entry, and its traffic is shifting from private to public domain.",
         },
-        sources=C(*_s("001", 14), *_s("004", 22, 24)),
-        effects=(Effect("channels", fit=0.10), Effect("wecom", fit=-0.10), Effect("miniprogram", fit=-0.05)),
+        sources=C(*_s("004", 22, 24)),
+        effects=(Effect("channels", fit=0.10),),
         when=lambda p: p.goal == "acquisition",
     ),
     Rule(
@@ -451,11 +461,12 @@ RULES: tuple[Rule, ...] = (
             "en": "A mall and WeCom bring no new customers by themselves",
         },
         rationale={
-            "zh": "小程序商城和企业微信承接的是已有客户，自己不能获客；没有视频号、成熟私域、货架店铺或分销网络带来客户时，它们的价值要打折扣。加上视频号，才构成从公域获客到私域多次转化的体系。",
-            "en": "A mini-program mall and WeCom serve customers who are already there; they cannot acquire on their own. Without Channels, a mature private domain, shelf stores or a distributor network to bring customers, they are worth less; with Channels they form the chain from public acquisition to repeated private conversion.",
+            "zh": "小程序商城和企业微信承接的是已有客户，自己不能获客；它们的收益按商家能触达的客户计算，没有视频号、成熟私域、货架店铺或分销网络时就很少。加上视频号，新客沉淀进私域，才构成从公域获客到私域多次转化的体系。",
+            "en": "A mini-program mall and WeCom serve customers who are already there; they cannot acquire on their own. Their return is counted on the customers the merchant can reach, which is little without Channels, a mature private domain, shelf stores or a distributor network; with Channels, new buyers join the private domain and the chain from public acquisition to repeated private conversion forms.",
         },
         sources=C(*_s("000", 39), *_s("001", 14), *_s("003", 18)),
         effects=(Effect("miniprogram", needs_traffic=True), Effect("wecom", needs_traffic=True)),
+        # Explains the return: the mall and WeCom sell to the customers a plan can reach (engine.model).
         when=lambda p: (
             "channels" not in p.existing_modules
             and _young_private_domain(p)
@@ -465,14 +476,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="diversion_crackdown",
-        label={"zh": "只为导流而开的小程序会被治理", "en": "A mall used only to divert traffic is policed"},
+        label={"zh": "把视频号用户导去小程序成交要走官方链路", "en": "Channels buyers reach a mall through the official links"},
         rationale={
-            "zh": "平台打通视频号与小程序的同时，打击了把用户引流到小程序成交的劣质商家；只为拉新而开小程序商城风险更高。",
-            "en": "While linking Channels and mini-programs, the platform cracked down on low-quality merchants diverting users into mini-program checkouts; a mall opened only for acquisition carries more risk.",
+            "zh": "平台打通视频号与小程序的内部链路，同时打击劣质商家把用户引流到小程序交易的乱象；视频号流量进入商城应走官方链路，而不是私下导流。",
+            "en": "The platform opened internal links between Channels and mini-programs and at the same time cracked down on low-quality merchants diverting users into mini-program checkouts; Channels traffic should reach a mall through the official links, not side channels.",
         },
         sources=C(*_s("004", 43)),
-        effects=(Effect("miniprogram", fit=-0.05),),
-        when=lambda p: p.goal == "acquisition",
+        effects=(Effect("miniprogram", note=True),),
+        when=lambda p: True,
+        warning=True,
         valid_from=LINK_REORG,
     ),
     # --- live selling load, traffic, trust ------------------------------------------------------------
@@ -495,11 +507,12 @@ RULES: tuple[Rule, ...] = (
         id="limited_paid_traffic",
         label={"zh": "视频号买不来爆发式 GMV", "en": "Channels cannot buy GMV bursts"},
         rationale={
-            "zh": "视频号的广告体系起步晚、广告加载率低，不能像抖音快手那样靠持续买量冲出爆发；习惯投流的商家要把期望放在自然和社交流量上。",
-            "en": "Channels' ad system matured late and its ad load is low, so it cannot buy bursts of GMV the way Douyin and Kuaishou can; merchants used to paid traffic must plan on organic and social reach.",
+            "zh": "视频号的广告体系起步晚、广告加载率低，不能像抖音快手那样靠持续买量冲出爆发；方案里加热投放的回报递减，投到边际毛利不抵投入就停，习惯投流的商家要把期望放在自然和社交流量上。",
+            "en": "Channels' ad system matured late and its ad load is low, so it cannot buy bursts of GMV the way Douyin and Kuaishou can; the plan's boosts have diminishing returns and stop where a yuan no longer earns a yuan of gross profit, so merchants used to paid traffic must plan on organic and social reach.",
         },
         sources=C(*_s("000", 36, 37), until=date(2025, 2, 1)) + C(*_s("004", 17, 18, 19)),
-        effects=(Effect("channels", fit=-0.10),),
+        # The return of paid boosts is in the model (diminishing returns); this rule only warns.
+        effects=(Effect("channels", note=True),),
         when=_douyin_native,
         warning=True,
     ),
@@ -555,15 +568,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="growth_grades",
-        label={"zh": "店铺成长等级上线", "en": "Shop growth grades arrive"},
+        label={"zh": "信任基础设施补齐", "en": "Trust infrastructure arrives"},
         rationale={
-            "zh": "2024 年 5 月底上线的成长等级体系，加上运费险、虚拟号等基础设施，补上了早期买家信任的缺口。",
-            "en": "The growth-grade system of late May 2024, with shipping insurance and virtual numbers, filled the early trust gap for buyers.",
+            "zh": "2023 年 6 月起视频号店铺有了运费险，随后是带货邀请和达人广场；2024 年 5 月有了虚拟号，5 月底上线带货达人的橱窗成长等级，早期买家信任的缺口逐步补上。",
+            "en": "From June 2023 Channels shops had shipping insurance, then invitations to sell and a creator marketplace; May 2024 brought virtual numbers and, at the end of the month, growth grades for creators' product windows, closing the early trust gap step by step.",
         },
-        sources=C(*_s("003", 10, 11), since=GROWTH_GRADES),
+        sources=C(*_s("003", 10), since=SHIPPING_INSURANCE) + C(*_s("003", 11), since=GROWTH_GRADES),
         effects=(Effect("shop", fit=0.05),),
         when=lambda p: True,
-        valid_from=GROWTH_GRADES,
+        valid_from=GROWTH_GRADES,  # the last of the steps; early_trust_gaps holds until then
     ),
     Rule(
         id="shop_rename_all_scenes",
