@@ -216,6 +216,16 @@ class Scenario(BaseModel):
             )
         return value
 
+    @field_validator("profile")
+    @classmethod
+    def _profile_text(cls, value: MerchantProfile, info: ValidationInfo) -> MerchantProfile:
+        """No NUL in the profile's texts either (the same scenario on SQLite and PostgreSQL)."""
+        if not _stored(info):
+            for field, text in value.model_dump().items():
+                if isinstance(text, str) and "\x00" in text:
+                    raise ValueError(f"{field}: must not contain {code_point(chr(0))}")
+        return value
+
     @field_validator("plan")
     @classmethod
     def _plan(cls, value: str | None) -> str | None:

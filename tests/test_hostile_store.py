@@ -451,6 +451,14 @@ def test_notes_refuse_nul_and_control_characters(bad, store):
     assert store.save(scenario(notes="tab\there\nnext line")).notes == "tab\there\nnext line"
 
 
+def test_profile_texts_refuse_nul(store):
+    data = export()
+    data["scenario"]["profile"]["name"] = "a\x00b"
+    with pytest.raises(InvalidScenario, match=r"profile.*name.*U\+0000"):  # or profile.py's own rule
+        store.import_(data)
+    assert store.names() == []
+
+
 def _write(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     return str(path)
