@@ -101,6 +101,47 @@ def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
     return (bars + rules + labels).properties(title=t("chart.first_year.title", lang), height=220)
 
 
+def cashflow(rec: Recommendation) -> alt.LayerChart | None:
+    """Cumulative net by month: the P10–P90 fan, the P50 line and the zero line (payback is where the line
+    crosses it)."""
+    lang = rec.lang
+    flow = rec.value.cashflow
+    if not flow or not rec.plan.phases:
+        return None
+    data = alt.Data(
+        values=[
+            {
+                "month": c.month,
+                "p10": c.cumulative_net.p10,
+                "p50": c.cumulative_net.p50,
+                "p90": c.cumulative_net.p90,
+            }
+            for c in flow
+        ]
+    )
+    x = alt.X("month:Q", title=t("chart.axis.month", lang), scale=alt.Scale(domain=[1, len(flow)]))
+    base = alt.Chart(data)
+    fan = base.mark_area(opacity=0.25, color="#2e86ab").encode(
+        x=x,
+        y=alt.Y("p10:Q", title=t("chart.axis.cumulative_net_cny", lang), axis=alt.Axis(format="~s")),
+        y2="p90:Q",
+    )
+    line = base.mark_line(point=True, color="#2e86ab").encode(
+        x=x,
+        y="p50:Q",
+        tooltip=[
+            alt.Tooltip("month:Q", title=t("chart.axis.month", lang)),
+            alt.Tooltip("p50:Q", title="P50", format=",.0f"),
+            alt.Tooltip("p10:Q", title="P10", format=",.0f"),
+            alt.Tooltip("p90:Q", title="P90", format=",.0f"),
+        ],
+    )
+    zero = (
+        alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="#c0392b", strokeDash=[4, 3]).encode(y="y:Q")
+    )
+    return (fan + line + zero).properties(title=t("chart.cashflow.title", lang), height=240)
+
+
 def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
     """Per adopted module: start → operational → steady state (P50), with the P10–P90 of operational."""
     lang = rec.lang
@@ -194,21 +235,23 @@ def staffing(rec: Recommendation) -> alt.LayerChart:
 
 
 def alternatives(rec: Recommendation) -> alt.LayerChart:
-    """Every plan shown as first-year cost (P50, P10–P90 line) against fit; the recommendation highlighted."""
+    """Every plan shown as first-year net (P50, P10–P90 line) against fit; the recommendation highlighted."""
     lang = rec.lang
     chosen, other = t("chart.alternatives.recommended", lang), t("chart.alternatives.alternative", lang)
-    plans = [(chosen, rec.plan, rec.cost_cny)] + [(other, a.plan, a.cost_cny) for a in rec.alternatives]
+    plans = [(chosen, rec.plan, rec.value.net_cny.first_year)] + [
+        (other, a.plan, a.net_cny_first_year) for a in rec.alternatives
+    ]
     data = alt.Data(
         values=[
             {
                 "kind": kind,
                 "plan": plan.label,
                 "fit": plan.fit,
-                "p10": cost.first_year.p10,
-                "p50": cost.first_year.p50,
-                "p90": cost.first_year.p90,
+                "p10": net.p10,
+                "p50": net.p50,
+                "p90": net.p90,
             }
-            for kind, plan, cost in plans
+            for kind, plan, net in plans
         ]
     )
     color = alt.Color(
@@ -218,7 +261,7 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
     )
     base = alt.Chart(data)
     points = base.mark_point(filled=True).encode(
-        x=alt.X("p50:Q", title=t("chart.axis.first_year_cny", lang), axis=alt.Axis(format="~s")),
+        x=alt.X("p50:Q", title=t("chart.axis.net_first_year_cny", lang), axis=alt.Axis(format="~s")),
         y=alt.Y("fit:Q", title=t("chart.axis.fit", lang), scale=alt.Scale(domain=[0, 1])),
         color=color,
         size=alt.Size("kind:N", scale=alt.Scale(domain=[chosen, other], range=[220, 70]), legend=None),

@@ -2,7 +2,7 @@
 
 The whole assessment lives in readable query parameters whose keys are the profile's field names
 (lists comma-separated), plus ``lang``, the consultant options (``as_of``, ``draws``, ``seed``) and the
-overrides (``salary``, ``saas``, ``promotion``). Parsing is a pure function: a bad or hostile value
+overrides (``salary``, ``saas``, ``promotion``, ``returns``). Parsing is a pure function: a bad or hostile value
 becomes a visible warning and the default, never an exception.
 """
 
@@ -26,6 +26,9 @@ from engine.sources import EARLIEST_EVIDENCE
 
 PROFILE_KEYS: tuple[str, ...] = tuple(MerchantProfile.model_fields)
 LIST_KEYS = ("shelf_platforms", "existing_modules")
+OPTIONAL_KEYS: tuple[str, ...] = tuple(
+    n for n, f in MerchantProfile.model_fields.items() if f.default is None
+)
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed")
 DEFAULT_DRAWS = 10_000
@@ -77,7 +80,7 @@ def _parse_value(key: str, raw: str) -> Any:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if key == "city_tier":
         return int(raw) if raw.strip().isdigit() else raw
-    if key == "monthly_gmv_cny" and raw.strip() == "":
+    if key in OPTIONAL_KEYS and raw.strip() == "":
         return None
     return raw
 

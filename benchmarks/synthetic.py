@@ -5,7 +5,7 @@ arguments. Every value of every enumerated field (``FIELD_CHOICES``) occurs once
 leads walk through the choices, the rest are drawn. Numbers are drawn in ranges a lead list of Chinese
 merchants shows: staff from a one-person shop to a few dozen, budgets that scale with the team, order values
 from tens to thousands of yuan, margins of 15-75 %, about a third with modules already running and half
-with shelf platforms, and ``monthly_gmv_cny`` left empty for about a third (a lead often does not say).
+with shelf platforms, and ``current_monthly_gmv_cny`` left empty for about a third (a lead often does not say).
 
 ``write_csv(profiles, path)`` writes them as a lead list: an ``id`` column, then one column per profile
 field in the model's order, lists joined with ``;``, an unknown GMV as an empty cell.
@@ -106,7 +106,7 @@ def profile_dict(rng: random.Random, index: int) -> dict:
         "budget_monthly_cny": monthly,
         "avg_order_value_cny": order_value,
         "gross_margin": round(rng.uniform(0.15, 0.75), 2),
-        "monthly_gmv_cny": gmv,
+        "current_monthly_gmv_cny": gmv,
     }
 
 

@@ -7,11 +7,17 @@ differences between the leads, not sampling noise.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +28,8 @@ from engine.assumptions import AssumptionSet
 from engine.plans import Plan, candidate_plans, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
 from engine.recommend import (
+    Economics,
+    Fit,
     InputError,
     _verdicts,
     as_of_date,
@@ -31,7 +39,8 @@ from engine.recommend import (
     check_options,
     choose_many,
     eligible,
-    valuation_of,
+    fit_arrays,
+    set_masks,
 )
 from engine.result import Band, Verdict
 
@@ -52,7 +61,10 @@ class Outcome:
     first_year: Band
     operational_p50: float | None
     steady_state_p50: float | None
-    win_probability: float
+    win_probability: float  # of the module set, its phasings pooled
+    net_first_year: Band
+    payback_months: Band  # None where beyond the horizon
+    p_payback_within_horizon: float
 
     @property
     def plan_code(self) -> str:
@@ -86,11 +98,23 @@ CHUNK_ELEMENTS = 1 << 16
 length; larger passes gain little speed on a 2-core machine."""
 
 
+MAX_WORKERS = 8
+"""The most worker processes a run starts, however many are asked for (each holds its own draws)."""
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def default_workers() -> int:
     """Worker processes for a long list: the cores this process may use, at most 4 (memory grows with each)."""
-    return max(
-        1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
-    )
+    return max(1, min(_cpus(), 4))
+
+
+def max_workers() -> int:
+    """The most worker processes that help: the cores this process may use, at most :data:`MAX_WORKERS`.
+    More only share the same cores and multiply the memory."""
+    return max(1, min(_cpus(), MAX_WORKERS))
 
 
 class Scorer:
@@ -99,8 +123,10 @@ class Scorer:
     Profiles with the same modules running today and the same eligible new modules share their candidate
     plans; they are scored together in chunks of about :data:`CHUNK_ELEMENTS` profile-draws, every array
     shaped (profiles, draws). With ``workers`` > 1 the chunks are shared out among that many worker
-    processes, each with the same draws, so the results do not depend on the number of workers. Use it as a
-    context manager (or call :meth:`close`) so the workers stop.
+    processes, each with the same draws, so the results do not depend on the number of workers; more than
+    :func:`max_workers` are not started. Use it as a context manager (or call :meth:`close`) so the workers
+    stop; leaving it with an exception (Ctrl-C, SIGTERM) stops them at once. A worker also exits by itself
+    when this process dies, however it dies.
     """
 
     def __init__(self, opts: Options, chunk_elements: int = CHUNK_ELEMENTS, workers: int = 1):
@@ -109,33 +135,47 @@ class Scorer:
         self.opts = opts
         self.draws = model.draw(opts.assumptions, opts.as_of, opts.draws, np.random.default_rng(opts.seed))
         self.chunk = max(1, chunk_elements // opts.draws)
-        self.workers = workers
+        self.workers = min(workers, max_workers())
         self._pool: ProcessPoolExecutor | None = None
         self._plans: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[Plan]] = {}
 
     def __enter__(self) -> Scorer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(now=kind is not None)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, now: bool = False) -> None:
+        """Stop the workers: after their current chunk, or ``now`` (terminated; the run is being abandoned)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not now:
+            pool.shutdown(cancel_futures=True)
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with suppress(Exception):
+                process.terminate()
+        for process in processes:
+            with suppress(Exception):
+                process.join(2)
+                if process.is_alive():
+                    process.kill()
 
     def score(
         self, profiles: Sequence[MerchantProfile], progress: Callable[[int], None] | None = None
     ) -> list[Outcome]:
         """One :class:`Outcome` per profile, in order; ``progress(k)`` is called as each ``k`` more are done."""
         opts = self.opts
-        tasks: list[tuple[list[int], list[model.Valuation], list[Plan]]] = []
-        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[tuple[int, model.Valuation]]] = {}
+        tasks: list[tuple[list[int], list[Fit], list[Plan]]] = []
+        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[tuple[int, Fit]]] = {}
         for i, p in enumerate(profiles):
             fit = assess_fit(p, opts.assumptions, opts.as_of)
             _, candidates = eligible(p, fit, opts.assumptions, opts.as_of)
-            value = valuation_of(fit, opts.assumptions, opts.as_of)
-            groups.setdefault((p.existing_modules, candidates), []).append((i, value))
+            # Only the numbers travel to worker processes (the rules' predicates cannot be pickled).
+            groups.setdefault((p.existing_modules, candidates), []).append((i, replace(fit, firings=())))
         for key, members in groups.items():
             plans = self._plans.get(key)
             if plans is None:
@@ -166,51 +206,51 @@ class Scorer:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # Forked workers inherit the loaded assumptions and the compiled kernel; each draws the same
-            # random numbers from the seed.
-            from engine import kernel  # numba, imported only where the kernel runs
-
-            kernel.warm_up()
+            # Forked workers inherit the loaded assumptions; each draws the same random numbers from the seed.
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(self.opts, self.chunk),
+                initargs=(self.opts, self.chunk, os.getpid()),
             )
         return self._pool
 
     def _score_chunk(
-        self, profiles: list[MerchantProfile], values: list[model.Valuation], plans: list[Plan]
+        self, profiles: list[MerchantProfile], values: list[Fit], plans: list[Plan]
     ) -> list[Outcome]:
         opts, draws = self.opts, self.draws
-        cohort = model.Cohort.of(profiles)
-        sims = model.cohort_sims(opts.assumptions, cohort, draws)
+        cohort = model.Cohort.of(profiles, opts.assumptions, opts.as_of)
+        fit, defer = fit_arrays(values)
+        objective = model.Objective.for_cohort(opts.assumptions, cohort, draws)
+        sims = model.cohort_sims(opts.assumptions, cohort, draws, fit, objective.horizon_months)
         candidates = {m for plan in plans for phase in plan for m in phase}
         masks = [mask for mask in range(16) if set(model.modules_of(mask)) <= candidates]
-        table = model.cohort_table(sims, cohort, draws, masks)
-        valuation = model.CohortValuation.of(values)
-        objective = model.Objective.for_cohort(opts.assumptions, profiles, opts.as_of)
-        available = cohort.staff[:, None]
-        scores = model.score_plans(plans, sims, table, valuation, objective, available)  # (plans, size, n)
+        table = model.cohort_table(opts.assumptions, sims, cohort, draws, fit, masks)
+        scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
         mean = scores.mean(axis=2)
         pool = list(range(len(plans)))
         chosen = choose_many(scores, mean, pool, plans)
-        win = _wins(scores, chosen)
+        win = _set_wins(scores, chosen, set_masks(plans))
         del scores
         # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.
-        figures = np.empty((5, len(profiles), draws.n))
+        horizon = round(objective.horizon_months)
+        figures = np.empty((7, len(profiles), draws.n))
         for index in np.unique(chosen):
             plan = plans[index]
             rows = chosen == index
-            full = model.mask_of(tuple(m for phase in plan for m in phase))
-            tl = model.timeline(plan, sims, table, objective.horizon_weeks, rows)
-            figures[0, rows] = table.setup[full][rows]
-            figures[1, rows] = table.monthly[full][rows]
-            figures[2, rows] = tl.first_year
-            figures[3, rows] = tl.operational
-            figures[4, rows] = tl.steady_state
+            sim = model.evaluate_plan(plan, sims, table, objective, defer, fit)
+            cost, profit = model.cashflow(plan, sims, table, objective, defer, max(12, horizon))
+            econ = Economics(horizon, cost, profit)
+            figures[0, rows] = sim.setup[rows]
+            figures[1, rows] = sim.monthly[rows]
+            figures[2, rows] = econ.total(cost, 12)[rows]
+            figures[3, rows] = sim.operational[rows]
+            figures[4, rows] = sim.steady_state[rows]
+            figures[5, rows] = econ.total(profit - cost, 12)[rows]
+            figures[6, rows] = econ.payback[rows]
         with np.errstate(invalid="ignore"):
-            q = np.percentile(figures, [10, 50, 90], axis=2)  # (3, 5, size)
+            q = np.percentile(figures, [10, 50, 90], axis=2)  # (3, 7, size)
+        paid_back = np.isfinite(figures[6]).mean(axis=1)
         outcomes = []
         for j, p in enumerate(profiles):
             plan = plans[chosen[j]]
@@ -226,6 +266,9 @@ class Scorer:
                     operational_p50=band_of(q[:, 3, j], 1).p50,
                     steady_state_p50=band_of(q[:, 4, j], 1).p50,
                     win_probability=round(float(win[j]), 4),
+                    net_first_year=band_of(q[:, 5, j]),
+                    payback_months=band_of(q[:, 6, j], 1),
+                    p_payback_within_horizon=round(float(paid_back[j]), 4) if plan else 0.0,
                 )
             )
         return outcomes
@@ -234,29 +277,46 @@ class Scorer:
 _WORKER: Scorer | None = None
 
 
-def _start_worker(opts: Options, chunk: int) -> None:
+_PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal a process gets when its parent dies (Linux)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit when the process that started it dies, even by SIGKILL: the kernel sends it
+    SIGKILL then (Linux); elsewhere, and as a backstop, a thread checks for a new parent every second."""
+    if sys.platform.startswith("linux"):
+        with suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="wxplan-parent-watch", daemon=True).start()
+
+
+def _start_worker(opts: Options, chunk: int, parent: int) -> None:
     global _WORKER
+    # Ctrl-C reaches the whole process group: the parent stops the run (and its workers); a worker does
+    # not print a traceback of its own. SIGTERM ends a worker at once (the parent's handler is not kept).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     _WORKER = Scorer(opts, chunk_elements=chunk * opts.draws)
 
 
-def _score_in_worker(
-    profiles: list[MerchantProfile], values: list[model.Valuation], plans: list[Plan]
-) -> list[Outcome]:
+def _score_in_worker(profiles: list[MerchantProfile], values: list[Fit], plans: list[Plan]) -> list[Outcome]:
     assert _WORKER is not None
     return _WORKER._score_chunk(profiles, values, plans)
 
 
-def _wins(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """Per profile, the share of draws on which the chosen plan scores best (the first best on a tie, as
-    ``argmax`` counts it). Scores have shape (plans, size, n)."""
+def _set_wins(scores: np.ndarray, chosen: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Per profile, the share of draws on which the chosen plan's module set ranks first, its phasings pooled
+    (the first best on a tie, as ``argmax`` counts it). Scores have shape (plans, size, n)."""
     out = np.empty(len(chosen))
     for j, c in enumerate(chosen.tolist()):
-        s = scores[:, j]
-        mine = s[c]
-        best = np.ones(mine.shape, dtype=bool)
-        if c > 0:
-            best &= mine > s[:c].max(axis=0)
-        if c + 1 < len(s):
-            best &= mine >= s[c + 1 :].max(axis=0)
-        out[j] = best.mean()
+        out[j] = np.mean(masks[np.argmax(scores[:, j], axis=0)] == masks[c])
     return out

@@ -16,12 +16,12 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from engine import batch, leads
-from engine.assumptions import AssumptionError, check, load
+from engine.assumptions import LEVELS, AssumptionError, check, load
 from engine.batch import BATCH_DRAWS
 from engine.errors import format_profile_error
 from engine.overrides import TARGETS
 from engine.profile import MODULES, MerchantProfile
-from engine.recommend import InputError, recommend
+from engine.recommend import HORIZONS, InputError, recommend
 from engine.report import to_html, to_markdown
 
 EXAMPLE = """examples:
@@ -105,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     rec = sub.add_parser("recommend", help="recommend a phased plan for a profile")
     _add_common(rec)
+    _add_economics(rec)
     ev = sub.add_parser("evaluate", help="evaluate a given plan for a profile (same output)")
     _add_common(ev)
+    _add_economics(ev)
     ev.add_argument(
         "--plan",
         required=True,
@@ -125,6 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_batch(sub)
     return parser
+
+
+def _add_economics(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--horizon",
+        type=int,
+        choices=HORIZONS,
+        default=None,
+        metavar="MONTHS",
+        help="months the plan is judged over: 12, 24 or 36 (default: the assumption set's, 12)",
+    )
+    p.add_argument(
+        "--level",
+        action="append",
+        default=[],
+        metavar="MODULE=LEVEL",
+        help=f"force a module's operating level ({', '.join(LEVELS)}); e.g. --level channels=lean",
+    )
+
+
+def _levels(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        module, sep, level = item.partition("=")
+        if not sep or module not in MODULES or level not in LEVELS:
+            raise UserError(
+                f"--level: '{item}' must be MODULE=LEVEL with MODULE one of {', '.join(MODULES)}"
+                f" and LEVEL one of {', '.join(LEVELS)}"
+            )
+        out[module] = level
+    return out
 
 
 def _overrides(items: list[str]) -> dict[str, float]:
@@ -180,6 +213,8 @@ def _run(args: argparse.Namespace) -> int:
         assumptions=args.assumptions,
         lang=args.lang,
         overrides=_overrides(args.override),
+        levels=_levels(args.level),
+        horizon_months=args.horizon,
     )
     if args.format == "markdown":
         sys.stdout.write(to_markdown(rec))
@@ -558,11 +593,14 @@ def _run_compare(args: argparse.Namespace) -> int:
 BATCH_EXAMPLES = """examples:
   wxplan batch examples/leads.csv -o leads_scored.csv
   wxplan batch leads.csv -o scored.csv --draws 2000 --seed 7 --as-of 2026-11-21 --lang en --progress
+  wxplan batch leads.csv -o - | head        # '-' or /dev/stdout: the rows to standard output
 
 The input is a CSV file (UTF-8, UTF-16 or GBK) with a header row; columns named after the profile's fields
 (see 'wxplan schema') are read, every other column is copied through. The output is UTF-8 with a byte-order
 mark (Excel opens it directly): the input columns, then error, plan, plan_label, the four verdicts, cost
-bands, ramp weeks and win probability. A row that cannot be read says why in 'error'; the others are scored."""
+bands, ramp weeks and win probability. A row that cannot be read says why in 'error'; the others are scored.
+An existing OUTPUT.csv is replaced only with --overwrite (keeping its permissions), and only once every row
+is written; '-', a device or a FIFO is written straight."""
 
 
 def _add_batch(sub: argparse._SubParsersAction) -> None:
@@ -577,7 +615,14 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
         "input", metavar="INPUT.csv", help="lead list: a CSV file with a header row ('-' reads stdin)"
     )
     bat.add_argument(
-        "-o", "--output", required=True, metavar="OUTPUT.csv", help="where to write the list with results"
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT.csv",
+        help="where to write the list with results ('-' writes standard output)",
+    )
+    bat.add_argument(
+        "--overwrite", action="store_true", help="replace OUTPUT.csv if it exists (it keeps its permissions)"
     )
     bat.add_argument(
         "--as-of",
@@ -606,7 +651,8 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
         default=batch.default_workers(),
         metavar="N",
         help=f"worker processes sharing the scoring; same output for any N (default {batch.default_workers()}: "
-        "this machine's cores, at most 4)",
+        f"this machine's cores, at most 4; never more than {batch.max_workers()}: its cores, at most "
+        f"{batch.MAX_WORKERS})",
     )
     bat.add_argument(
         "--progress",
@@ -644,22 +690,52 @@ class _ProgressBar:
 
 
 def _run_batch(args: argparse.Namespace) -> int:
+    from engine import safe_io
+    from engine.i18n import t
+
     target = Path(args.output)
-    if target.is_dir():
-        raise UserError(f"-o {args.output}: is a directory; give the output file's name")
-    if not target.parent.is_dir():
-        raise UserError(f"-o {args.output}: the directory {target.parent} does not exist")
+    if args.output != "-":
+        if target.is_dir():
+            raise UserError(f"-o {args.output}: is a directory; give the output file's name")
+        if not target.parent.is_dir():
+            raise UserError(f"-o {args.output}: the directory {target.parent} does not exist")
     source: Path | bytes = Path(args.input)
-    if args.input != "-" and source.exists() and target.exists() and os.path.samefile(source, target):
+    if (
+        args.input != "-"
+        and args.output != "-"
+        and source.exists()
+        and target.exists()
+        and os.path.samefile(source, target)
+    ):
         raise UserError(f"-o {args.output}: is the input file; write the results to another file")
+    try:  # refused before any work (and checked again when the file is put in place)
+        safe_io.plan(args.output, overwrite=args.overwrite)
+    except safe_io.OutputError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"-o {args.output}: cannot be written ({exc.strerror or exc})") from None
     opts = batch.options(as_of=args.as_of, draws=args.draws, seed=args.seed, assumptions=args.assumptions)
+    workers = args.workers
+    if isinstance(workers, int) and workers > batch.max_workers():
+        cap = batch.max_workers()
+        print(
+            "wxplan: " + t("batch.workers_capped", "en", asked=workers, cap=cap, max=batch.MAX_WORKERS),
+            file=sys.stderr,
+        )
+        workers = cap
     if args.input == "-":
         source = sys.stdin.buffer.read()  # read twice (encoding and row count, then rows): kept in memory
     bar = _ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
-        summary = leads.run_to_file(source, target, opts, lang=args.lang, progress=bar, workers=args.workers)
+        summary = leads.run_to_file(
+            source, args.output, opts, lang=args.lang, progress=bar, workers=workers, overwrite=args.overwrite
+        )
     except leads.LeadFileError as exc:
         raise UserError(f"{args.input}: {exc}") from None
+    except safe_io.OutputError as exc:
+        raise UserError(str(exc)) from None
+    except BrokenPipeError:
+        raise  # the reader of '-o -' stopped reading: not an error (main returns 0)
     except OSError as exc:
         raise UserError(f"-o {args.output}: cannot be written ({exc.strerror or exc})") from None
     finally:
@@ -675,7 +751,45 @@ def _run_batch(args: argparse.Namespace) -> int:
 # --- end of batch ----------------------------------------------------------------------------------
 
 
+class Stopped(BaseException):
+    """SIGTERM (or SIGHUP) arrived: unwinds like Ctrl-C's KeyboardInterrupt, so that temporary files are
+    removed and workers stopped, without being caught by ``except Exception``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> NoReturn:
+    raise Stopped(signum)
+
+
+def _stopped(name: str, status: int) -> int:
+    from engine.i18n import t
+
+    try:
+        sys.stderr.write(f"wxplan: {t('cli.stopped', 'en', signal=name)}\n")
+        sys.stderr.flush()
+    except Exception:  # stderr gone too: the status still says it
+        pass
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) == signal.SIG_DFL:
+            signal.signal(getattr(signal, name), _stop)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return _stopped("SIGINT (Ctrl-C)", 130)
+    except Stopped as exc:
+        return _stopped(signal.Signals(exc.signum).name, 128 + exc.signum)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

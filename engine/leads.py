@@ -31,13 +31,11 @@ import codecs
 import csv
 import io
 import math
-import os
 import re
-import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -45,7 +43,7 @@ from typing import IO, TextIO, get_args
 
 from pydantic import ValidationError
 
-from engine import batch
+from engine import batch, safe_io
 from engine.errors import profile_problems
 from engine.i18n import LANGS, Lang, t
 from engine.plans import plan_label
@@ -69,6 +67,11 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "first_year_cny_p10",
     "first_year_cny_p50",
     "first_year_cny_p90",
+    "net_first_year_cny_p10",
+    "net_first_year_cny_p50",
+    "net_first_year_cny_p90",
+    "payback_months_p50",
+    "payback_probability",
     "operational_weeks_p50",
     "steady_state_weeks_p50",
     "win_probability",
@@ -95,13 +98,32 @@ NUMBER_FIELDS: dict[str, type] = {
     n: kind for n, f in MerchantProfile.model_fields.items() if (kind := _numeric(f.annotation)) is not None
 }
 NAME_MAX = 120
-_SHOWN = 60  # characters of a bad cell quoted back in an error message
-_FIELD_LIMIT = 16 * 1024 * 1024  # largest cell read (characters); a larger one is a row error
+_SHOWN = 80  # characters of a bad cell (or column name) quoted back in an error message
+_LINE_LIMIT = 1 << 20
+"""Longest line read, and longest record (a quoted cell may span lines), in characters. A longer line is
+a row error keeping the cells before the limit (an ``id`` first stays); memory per line stays bounded
+(a line of commas is a list of that many cells)."""
+_PROBLEMS_PER_FIELD = 3  # problems of one field listed in a row's error; the rest are counted
 _CHUNK = 1 << 16
 
 
 class LeadFileError(ValueError):
-    """A problem with the lead file as a whole: the message says what is wrong and what is expected."""
+    """A problem with the lead file as a whole: the message says what is wrong and what is expected.
+
+    A message from the catalogs also has its ``key`` and ``values`` (:meth:`text` gives it in a
+    language); ``str()`` is the English one."""
+
+    def __init__(self, message: str, key: str | None = None, values: dict[str, object] | None = None):
+        super().__init__(message)
+        self.key = key
+        self.values = values or {}
+
+    def text(self, lang: Lang) -> str:
+        return t(self.key, lang, **self.values) if self.key else str(self)
+
+
+def _file_error(key: str, **values: object) -> LeadFileError:
+    return LeadFileError(t(key, "en", **values), key, values)
 
 
 @dataclass(frozen=True)
@@ -120,12 +142,19 @@ class Summary:
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_BLANK_LEAD = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters a spreadsheet may skip, besides spaces
 
 
 def neutralise(cell: str) -> str:
     """Prefix ``'`` to a cell a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
-    ``@``, tab or CR and is not a plain number), as OWASP advises against CSV injection."""
+    ``@``, tab or CR, also after leading spaces, line feeds, no-break or invisible spaces, and is not a
+    plain number), as OWASP advises against CSV injection."""
     if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    bare = cell.lstrip()
+    while bare[:1] and bare[0] in _BLANK_LEAD:
+        bare = bare[1:].lstrip()
+    if bare.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(bare):
         return "'" + cell
     return cell
 
@@ -135,9 +164,13 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def clip(text: str, limit: int = _SHOWN) -> str:
+    """``text`` as quoted back in a message: at most ``limit`` characters, then how long it was."""
+    return text if len(text) <= limit else text[:limit] + t("batch.clipped", "en", count=f"{len(text):,}")
+
+
 def _shown(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+    return clip(text.strip())
 
 
 def _forms(label: str) -> set[str]:
@@ -207,7 +240,8 @@ def _list(name: str, text: str) -> tuple[object, ...]:
     parts = [p for p in re.split(r"[;,、]", unicodedata.normalize("NFKC", text)) if p.strip()]
     if len(parts) == 1 and _norm(parts[0]) in _NOTHING:
         return ()
-    return tuple(_enum(name, p) for p in parts)
+    # Repeats mean nothing more (the profile drops them); a cell of a million items is not a million errors.
+    return tuple(dict.fromkeys(_enum(name, p) for p in dict.fromkeys(p.strip() for p in parts)))
 
 
 def _value(name: str, text: str) -> object:
@@ -262,15 +296,16 @@ def _layout(raw: Sequence[str]) -> _Layout:
         if not name:
             continue  # unnamed columns are passed through
         if name in first:
-            duplicates.append(f"column '{name}' appears twice (columns {first[name] + 1} and {i + 1})")
+            duplicates.append(f"column '{clip(name)}' appears twice (columns {first[name] + 1} and {i + 1})")
         else:
             first[name] = i
     if duplicates:
-        raise LeadFileError("; ".join(duplicates) + "; column names must be unique")
+        shown = duplicates[:5] + ([f"and {len(duplicates) - 5:,} more"] if len(duplicates) > 5 else [])
+        raise LeadFileError("; ".join(shown) + "; column names must be unique")
     taken = [name for name in header if name in OUTPUT_COLUMNS]
     if taken:
         raise LeadFileError(
-            f"input column(s) {', '.join(repr(n) for n in taken)} have the name of an output column; "
+            f"input column(s) {', '.join(repr(clip(n)) for n in taken)} have the name of an output column; "
             f"rename them (output columns: {', '.join(OUTPUT_COLUMNS)})"
         )
     missing = [name for name in REQUIRED if name not in first]
@@ -281,7 +316,7 @@ def _layout(raw: Sequence[str]) -> _Layout:
         }  # a column titled with a field's label instead of its name
         for cell in header:
             if labels.get(_norm(cell)) in missing:
-                hints.append(f"rename '{cell}' to '{labels[_norm(cell)]}'")
+                hints.append(f"rename '{clip(cell)}' to '{labels[_norm(cell)]}'")
         if len(header) == 1 and (";" in header[0] or "|" in header[0]):
             hints.append("the columns seem separated by ';' or '|': save the file comma-separated")
         raise LeadFileError(
@@ -296,9 +331,11 @@ def _layout(raw: Sequence[str]) -> _Layout:
 
 @dataclass(frozen=True)
 class _Broken:
-    """A record the CSV reader could not read (its cells are lost)."""
+    """A record the CSV reader could not read whole: why, and the cells it could read (those before a
+    line's length limit; the row's first cells, often its ``id``)."""
 
     reason: str
+    cells: tuple[str, ...] = ()
 
 
 def _parse(cells: Sequence[str], layout: _Layout, replaced: str | None = None) -> MerchantProfile | str:
@@ -341,9 +378,31 @@ def _parse(cells: Sequence[str], layout: _Layout, replaced: str | None = None) -
                 message += " (or the Chinese or English label)"
             problems.append((name, message))
     if problems:
-        return "; ".join(f"{where}: {message}" for where, message in problems)
+        return _problems_text(problems)
     assert profile is not None
     return profile
+
+
+def _problems_text(problems: list[tuple[str, str]]) -> str:
+    """``field: reason; ...``, at most :data:`_PROBLEMS_PER_FIELD` per field (a list cell of a million
+    wrong items is one line of error, not a million)."""
+    seen: Counter[str] = Counter(where for where, _ in problems)
+    listed: Counter[str] = Counter()
+    out = []
+    for where, message in problems:
+        listed[where] += 1
+        if listed[where] <= _PROBLEMS_PER_FIELD:
+            out.append(f"{where}: {message}")
+        elif listed[where] == _PROBLEMS_PER_FIELD + 1:
+            out.append(
+                t(
+                    "batch.row.more_problems",
+                    "en",
+                    field=where,
+                    count=f"{seen[where] - _PROBLEMS_PER_FIELD:,}",
+                )
+            )
+    return "; ".join(out)
 
 
 def parse_row(cells: Sequence[str], header: Sequence[str]) -> MerchantProfile | str:
@@ -356,7 +415,14 @@ def parse_row(cells: Sequence[str], header: Sequence[str]) -> MerchantProfile | 
 
 # --- reading ---------------------------------------------------------------------------------------
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HEAD = 4096  # bytes looked at to tell UTF-16 or UTF-32 without a byte-order mark
 
 
 @dataclass(frozen=True)
@@ -371,6 +437,10 @@ class _Source:
             raise LeadFileError(f"cannot be read ({exc.strerror or exc})") from None
         with stream:
             yield stream
+
+    def head(self) -> bytes:
+        with self.open() as stream:
+            return stream.read(_HEAD)
 
 
 def _source(source: Path | str | bytes) -> _Source:
@@ -410,14 +480,31 @@ def _clean_until(src: _Source, encoding: str) -> int | None:
     return None
 
 
+def _wide(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 without a byte-order mark, told by where the NUL bytes fall: the header's column
+    names are ASCII, one byte of text then three (or one) NUL bytes each, or the other way round."""
+    for size in (4, 2):
+        units = [head[i : i + size] for i in range(0, len(head) - size + 1, size)]
+        if len(units) < 4:
+            continue
+        little = sum(u[0] != 0 and not any(u[1:]) for u in units)
+        big = sum(u[-1] != 0 and not any(u[:-1]) for u in units)
+        if max(little, big) * 2 >= len(units):
+            return f"utf-{size * 8}-{'le' if little >= big else 'be'}"
+    return None
+
+
 def _encoding(src: _Source) -> tuple[str, str]:
-    """(encoding, error handler): a byte-order mark decides; else UTF-8, else GB18030. Text that decodes in
-    neither is read in the one that goes further, undecodable bytes replaced (those rows get an error)."""
-    with src.open() as stream:
-        head = stream.read(4)
+    """(encoding, error handler): a byte-order mark decides; else the NUL bytes of UTF-16 or UTF-32; else
+    UTF-8, else GB18030. Text that decodes in neither is read in the one that goes further, undecodable
+    bytes replaced (those rows get an error)."""
+    head = src.head()
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding, "strict" if _clean_until(src, encoding) is None else "replace"
+    wide = _wide(head)
+    if wide is not None:
+        return wide, "strict" if _clean_until(src, wide) is None else "replace"
     reached = {}
     for encoding in ("utf-8", "gb18030"):
         until = _clean_until(src, encoding)
@@ -430,11 +517,124 @@ def _encoding(src: _Source) -> tuple[str, str]:
 @contextmanager
 def _field_limit() -> Iterator[None]:
     old = csv.field_size_limit()
-    csv.field_size_limit(max(old, _FIELD_LIMIT))
+    csv.field_size_limit(max(old, _LINE_LIMIT + 2))  # a record never gets there: _Lines stops it first
     try:
         yield
     finally:
         csv.field_size_limit(old)
+
+
+class _LongLine(Exception):
+    """A physical line longer than the limit (the rest of it has been skipped)."""
+
+    def __init__(self, line: int, size: int, prefix: str, inside: bool):
+        super().__init__(line)
+        self.line, self.size, self.prefix, self.inside = line, size, prefix, inside
+
+
+class _LongRecord(Exception):
+    """A record (a quoted cell over several lines) longer than the limit."""
+
+
+class _Lines:
+    """The physical lines of a text, for the CSV reader: counted, the current record's kept (to say
+    where a quote opened), and never more than ``limit`` characters of one line or record in memory."""
+
+    def __init__(self, text: TextIO, limit: int):
+        self.text = text
+        self.limit = limit
+        self.number = 0  # lines read
+        self.record: list[str] = []  # lines of the record being read
+        self.size = 0
+        self.first = 1  # the line number of the record's first line
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def start(self) -> None:
+        """A new record begins with the next line."""
+        self.record = []
+        self.size = 0
+        self.first = self.number + 1
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit + 2)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > self.limit and len(line.rstrip("\r\n")) > self.limit:
+            prefix, size = line[: self.limit], len(line)
+            while not line.endswith(("\n", "\r")):
+                line = self.text.readline(_CHUNK)
+                if not line:
+                    break
+                size += len(line)
+            raise _LongLine(self.number, size, prefix, inside=bool(self.record))
+        self.record.append(line)
+        self.size += len(line)
+        if len(self.record) > 1 and self.size > self.limit:
+            raise _LongRecord()
+        return line
+
+
+def _quote_opened(lines: Sequence[str], delimiter: str) -> int:
+    """Which of a record's ``lines`` opened the quoted cell that the first line break inside quotes is in
+    (the CSV reader's rules: a quote opens a cell only at its start; ``""`` inside is a quote)."""
+    quoted, at_start, opened = False, True, 0
+    for i, line in enumerate(lines):
+        j, n = 0, len(line)
+        while j < n:
+            ch = line[j]
+            if quoted:
+                if ch == '"':
+                    if j + 1 < n and line[j + 1] == '"':
+                        j += 2
+                        continue
+                    quoted = False
+            elif ch == '"' and at_start:
+                quoted, opened = True, i
+            elif ch == delimiter:
+                at_start = True
+                j += 1
+                continue
+            at_start = False
+            j += 1
+        if quoted:
+            return opened
+        at_start = True
+    return max(len(lines) - 2, 0)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _swallows(row: Sequence[str], width: int, delimiter: str) -> bool:
+    """Whether a record read over several lines looks like rows swallowed by a stray quote (whose cell
+    then closed, by chance, before a delimiter): a cell holds a later line that is a whole row of cells,
+    or the record has not the header's number of cells and a cell holds a line with many delimiters (the
+    rest of the row the quote opened in). A quoted cell with line breaks in a well-formed file has
+    neither."""
+    if width < 3:
+        return False
+    whole, many = width - 1, max(2, (width - 1) // 2)
+    off = len(row) < width or any(c.strip() for c in row[width:])
+    for cell in row:
+        if "\n" in cell or "\r" in cell:
+            parts = _LINE_BREAK.split(cell)
+            if any(p.count(delimiter) >= whole for p in parts[1:]):
+                return True
+            if off and any(p.count(delimiter) >= many for p in parts):
+                return True
+    return False
+
+
+def _leading_cells(prefix: str, delimiter: str) -> tuple[str, ...]:
+    """The whole cells at the start of a line cut at the limit (the last one is cut, so left out)."""
+    try:
+        cells = next(csv.reader([prefix], delimiter=delimiter), [])
+    except csv.Error:
+        return ()
+    return tuple(cells[:-1])
 
 
 @dataclass(frozen=True)
@@ -455,33 +655,59 @@ class _Reader:
     def delimiter(self) -> str:
         """Tab when the first line with content has a tab and no comma, else comma."""
         with self.text() as text:
-            for line in text:
+            while line := text.readline(_LINE_LIMIT):
                 if line.strip():
                     return "\t" if "\t" in line and "," not in line else ","
         return ","
 
     def records(self, delimiter: str) -> Iterator[list[str] | _Broken]:
-        """Every record with some content, in order (the header first)."""
+        """Every record with some content, in order (the header first).
+
+        A line over :data:`_LINE_LIMIT` characters is a :class:`_Broken` record with the cells before the
+        limit. A quote that runs a cell over several lines where it should have closed (it would swallow
+        those lines' rows) raises :class:`LeadFileError` saying on which line it opened."""
         with self.text() as text, _field_limit():
-            reader = csv.reader(text, delimiter=delimiter)
-            last_line = -1
+            lines = _Lines(text, _LINE_LIMIT)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            width = 0  # the header's cells, once read
             while True:
+                lines.start()
                 try:
                     row = next(reader)
                 except StopIteration:
                     return
-                except csv.Error as exc:
-                    if reader.line_num == last_line:
-                        return  # the reader is stuck; nothing more can be read
-                    last_line = reader.line_num
-                    yield _Broken(f"line {reader.line_num} cannot be read as CSV ({exc})")
+                except _LongLine as exc:
+                    if exc.inside:
+                        raise self._unclosed(lines, delimiter, "batch.error.quoted_too_long") from None
+                    reader = csv.reader(lines, delimiter=delimiter, strict=True)  # afresh on the next line
+                    reason = t(
+                        "batch.row.line_too_long", "en",
+                        line=exc.line, size=f"{exc.size:,}", limit=f"{_LINE_LIMIT:,}",
+                    )  # fmt: skip
+                    yield _Broken(reason, _leading_cells(exc.prefix, delimiter))
                     continue
+                except _LongRecord:
+                    raise self._unclosed(lines, delimiter, "batch.error.quoted_too_long") from None
+                except csv.Error:
+                    if len(lines.record) > 1:
+                        raise self._unclosed(lines, delimiter) from None
+                    # A problem within one line (text after a closing quote): read it as it stands.
+                    row = next(csv.reader(lines.record, delimiter=delimiter), [])
                 except UnicodeDecodeError:
                     raise LeadFileError("changed while being read; run again") from None
                 except OSError as exc:
                     raise LeadFileError(f"cannot be read ({exc.strerror or exc})") from None
+                if len(lines.record) > 1 and width and _swallows(row, width, delimiter):
+                    raise self._unclosed(lines, delimiter)
                 if any(cell.strip() for cell in row):
+                    width = width or len(row)
                     yield row
+
+    @staticmethod
+    def _unclosed(lines: _Lines, delimiter: str, key: str = "batch.error.unclosed_quote") -> LeadFileError:
+        opened = lines.first + _quote_opened(lines.record, delimiter)
+        last = lines.number
+        return _file_error(key, line=opened, count=max(last - opened, 1), last=last, limit=f"{_LINE_LIMIT:,}")
 
 
 @dataclass(frozen=True)
@@ -525,7 +751,13 @@ def open_leads(source: Path | str | bytes) -> LeadFile:
         )
     if isinstance(first, _Broken):
         raise LeadFileError(f"the header {first.reason}")
-    layout = _layout(first)
+    try:
+        layout = _layout(first)
+    except LeadFileError:
+        head = src.head()
+        if len(head) >= 8 and head.count(0) * 8 >= len(head):
+            raise _file_error("batch.error.nul_bytes", encoding=encoding) from None
+        raise
     rows = sum(1 for _ in records)
     return LeadFile(reader, delimiter, layout, rows)
 
@@ -549,6 +781,12 @@ def _result_cells(outcome: batch.Outcome, lang: Lang, opts: batch.Options) -> li
         plan_label(outcome.plan, outcome.kept, lang, opts.as_of),
         *(outcome.verdicts[m] for m in MODULES),
         *(_num(v) for band in bands for v in (band.p10, band.p50, band.p90)),
+        *(
+            _num(v)
+            for v in (outcome.net_first_year.p10, outcome.net_first_year.p50, outcome.net_first_year.p90)
+        ),
+        _num(outcome.payback_months.p50),
+        _num(outcome.p_payback_within_horizon),
         _num(outcome.operational_p50),
         _num(outcome.steady_state_p50),
         _num(outcome.win_probability),
@@ -595,7 +833,7 @@ class _Ticker:
 
 
 def run(
-    source: Path | str | bytes,
+    source: Path | str | bytes | LeadFile,
     sink: TextIO,
     opts: batch.Options,
     *,
@@ -604,7 +842,8 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
 ) -> Summary:
-    """Score every lead of ``source`` (a CSV path, or its bytes) and write the list with results to ``sink``.
+    """Score every lead of ``source`` (a CSV path, its bytes, or what :func:`open_leads` made of one) and
+    write the list with results to ``sink``.
 
     ``sink`` receives CSV text (open it with ``newline=""``); rows end with CRLF. Rows are read, scored and
     written ``block`` at a time, so memory stays flat however long the list. ``progress(done, total)`` is
@@ -616,7 +855,7 @@ def run(
         raise InputError("lang", f"'{lang}' is not one of {', '.join(LANGS)}")
     if not isinstance(block, int) or block < 1:
         raise InputError("block", f"must be a positive integer, got {block!r}")
-    leads = open_leads(source)
+    leads = source if isinstance(source, LeadFile) else open_leads(source)
     replaced = leads.encoding if leads.reader.errors == "replace" else None
     with batch.Scorer(opts, workers=workers) as scorer:
         writer = csv.writer(sink, lineterminator="\r\n")
@@ -630,7 +869,10 @@ def run(
             chunk = [r for _, r in zip(range(block), records, strict=False)]
             if not chunk:
                 break
-            cells = [[""] * n if isinstance(r, _Broken) else [*r[:n], *[""] * (n - len(r))] for r in chunk]
+            cells = [
+                [*c[:n], *[""] * (n - len(c))]
+                for c in (r.cells if isinstance(r, _Broken) else r for r in chunk)
+            ]
             parsed = [
                 f"row: {r.reason}" if isinstance(r, _Broken) else _parse(r, leads.layout, replaced)
                 for r in chunk
@@ -662,23 +904,18 @@ def run_to_file(
     block: int = 2048,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    overwrite: bool = False,
 ) -> Summary:
-    """:func:`run` into the file ``target``, written as UTF-8 with a byte-order mark so that Excel on
-    Chinese Windows opens it correctly.
+    """:func:`run` into ``target``, written as UTF-8 with a byte-order mark so that Excel on Chinese
+    Windows opens it correctly.
 
-    The rows go to a temporary file beside ``target``, renamed over it only when every row is written: a
-    failed run leaves no half-written file (and an existing ``target`` untouched). Raises
-    :class:`LeadFileError` for the input, ``OSError`` if ``target`` cannot be written.
+    The input is checked first, so a file-level problem writes nothing. A regular file is written through
+    a temporary file beside it, renamed over it only when every row is written: a failed or interrupted
+    run leaves no half-written file. An existing file is replaced only with ``overwrite`` (keeping its
+    permissions); ``-``, ``/dev/stdout``, a device or a FIFO is written straight, never replaced (see
+    :mod:`engine.safe_io`). Raises :class:`LeadFileError` for the input, :class:`engine.safe_io.OutputError`
+    for a target that must not be written, ``OSError`` if it cannot be.
     """
-    target = Path(target)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual permissions (umask)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as sink:
-            summary = run(source, sink, opts, lang=lang, block=block, progress=progress, workers=workers)
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
-    return summary
+    leads = open_leads(source)
+    with safe_io.open_output(target, overwrite=overwrite, encoding="utf-8-sig", newline="") as sink:
+        return run(leads, sink, opts, lang=lang, block=block, progress=progress, workers=workers)

@@ -19,7 +19,6 @@ Every array is shaped (profiles, draws): a single profile is a cohort of one.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -56,18 +55,7 @@ def plan_mask(plan: Plan) -> int:
     return mask_of([m for phase in plan for m in phase])
 
 
-class Derived:
-    """Figures computed from a set of draws alone (no profile), built on first use and kept: cohorts scored on
-    the same draws share them."""
-
-    def derived(self, key: object, build: Callable[[], object]) -> object:
-        cache = self.__dict__.setdefault("_derived", {})
-        if key not in cache:
-            cache[key] = build()
-        return cache[key]
-
-
-class Draws(Derived):
+class Draws:
     """``n`` draws of every assumption parameter, keyed by its dotted path, drawn on first use.
 
     Each parameter has its own random stream, derived from one root seed and a stable hash of its
@@ -366,7 +354,9 @@ def set_returns(
     if not has["shop"]:  # Channels sells through a mall: some buyers are lost on the way
         public = public * d.via_mall
 
-    def gross(gmv: np.ndarray, returns: np.ndarray, fee: np.ndarray, commissioned: object = 0.0) -> np.ndarray:
+    def gross(
+        gmv: np.ndarray, returns: np.ndarray, fee: np.ndarray, commissioned: object = 0.0
+    ) -> np.ndarray:
         return gmv * (1.0 - returns) * (d.margin - fee) - d.commission * commissioned
 
     if new & bit("channels"):
@@ -387,7 +377,9 @@ def set_returns(
     if new & bit("miniprogram"):
         members = d.reach + (captured if d.linked else 0.0)
         lift = sims["miniprogram"].reach * fitmult["miniprogram"]
-        shared = 1.0 - d.overlap if has["shop"] else 1.0  # contacts the shop already serves; migrated members are the mall's own
+        shared = (
+            1.0 - d.overlap if has["shop"] else 1.0
+        )  # contacts the shop already serves; migrated members are the mall's own
         gmv = (members * d.mall_orders * d.uplift * shared + d.migration) * lift
         out["miniprogram"] = (gmv, gross(gmv, d.return_private, d.fee["miniprogram"]), gmv)
     if new & bit("wecom"):
@@ -421,7 +413,11 @@ def _level_sim(
         reuse_setup = reuse
         reuse_staff = {"host": reuse, "live_ops": reuse, "content": reuse}
     elif module in ("wecom", "miniprogram"):
-        reuse_staff = {"private_domain_ops": pick(draws, "adjustments.wecom_reuse_by_private_domain", cohort.private_domain)}
+        reuse_staff = {
+            "private_domain_ops": pick(
+                draws, "adjustments.wecom_reuse_by_private_domain", cohort.private_domain
+            )
+        }
     setup = {}
     for k, param in a.setup.items():
         scale = 1.0 if _is_fixed(param) else spend * reuse_setup
@@ -436,7 +432,8 @@ def _level_sim(
         else:
             monthly[k] = zero + draws[f"{p}.monthly.{k}"] * (1.0 if _is_fixed(param) else spend)
     fte_by_role = {
-        role: zero + draws[f"{p}.staffing.{role}"] * staff_mult * reuse_staff.get(role, 1.0) for role in a.staffing
+        role: zero + draws[f"{p}.staffing.{role}"] * staff_mult * reuse_staff.get(role, 1.0)
+        for role in a.staffing
     }
     fte = sum(fte_by_role.values(), zero)
     seats = np.maximum(fte, 1.0)
@@ -474,10 +471,9 @@ def promotion_spend(assumptions: AssumptionSet, cohort: Cohort, level: Level, as
         cohort.margin - sum(p.mode_at(as_of) for p in assumptions.modules["shop"].gmv_share.values())
     )
     best = np.maximum(sat * (roas * keep - 1.0), 0.0)
-    usual = (
-        assumptions.modules["channels"].monthly["promotion"].mode_at(as_of)
-        * assumptions.modules["channels"].levels[level].spend.mode_at(as_of)
-    )
+    usual = assumptions.modules["channels"].monthly["promotion"].mode_at(as_of) * assumptions.modules[
+        "channels"
+    ].levels[level].spend.mode_at(as_of)
     cap = r.promotion_budget_share.mode_at(as_of) * cohort.budget_monthly
     return np.minimum(best, np.minimum(usual, cap))
 
@@ -521,8 +517,14 @@ def cohort_sims(
             _, gp, served = set_returns(bit(m), kept | helper, d, trial, fitmult)[m]
             fte = sim.fte + served / cohort.aov[:, None] / per_order  # service grows with orders
             hires = np.maximum(fte - available, 0.0)
-            wage = sum((sim.fte_by_role[r] * pay[r] for r in sim.fte_by_role), 0.0) / np.maximum(sim.fte, 1e-9)
-            earning = np.clip(horizon_months - (sim.operational_weeks + sim.steady_state_weeks) / 2 / WEEKS_PER_MONTH, 0, None)
+            wage = sum((sim.fte_by_role[r] * pay[r] for r in sim.fte_by_role), 0.0) / np.maximum(
+                sim.fte, 1e-9
+            )
+            earning = np.clip(
+                horizon_months - (sim.operational_weeks + sim.steady_state_weeks) / 2 / WEEKS_PER_MONTH,
+                0,
+                None,
+            )
             net = gp * earning - (sim.monthly_fixed + hires * wage) * horizon_months - sim.setup
             scores.append(net.mean(axis=1))
         best = np.argmax(np.stack(scores), axis=0)
@@ -859,10 +861,14 @@ def timeline(
         prev = prefix
     if ends:
         ends[-1] = np.full(shape, np.inf)
-    return Timeline(tuple(starts), tuple(ends), tuple(prefixes), module_op, module_steady, operational, steady)
+    return Timeline(
+        tuple(starts), tuple(ends), tuple(prefixes), module_op, module_steady, operational, steady
+    )
 
 
-def money(plan: Plan, tl: Timeline, table: SetTable, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def money(
+    plan: Plan, tl: Timeline, table: SetTable, t: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cost, gross profit and the pay of the missing work accrued by week ``t`` (a scalar, or an array that
     broadcasts against (size, n) such as (weeks, 1, 1))."""
     full = plan_mask(plan)

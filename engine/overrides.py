@@ -1,4 +1,5 @@
-"""User overrides of the key assumptions: multipliers on salary level, SaaS/development prices and promotion spend.
+"""User overrides of the key assumptions: multipliers on salary level, SaaS/development prices, promotion spend and
+the sales potential of the modules (returns).
 
 Overrides make a new assumption set (``Param.scaled`` copies); the shared set is never changed.
 """
@@ -24,6 +25,17 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "modules.shop.monthly.promotion",
         "modules.miniprogram.monthly.member_incentives",
     ),
+    "returns": (
+        "returns.channels_share_of_current_gmv",
+        "returns.channels_base_gmv_cny",
+        "returns.channels_contact_orders",
+        "returns.agent_monthly_gmv",
+        "returns.shop_organic_share",
+        "returns.shop_contact_orders",
+        "returns.shelf_migration_share",
+        "returns.mall_contact_orders",
+        "returns.wecom_contact_orders",
+    ),
 }
 
 
@@ -37,6 +49,9 @@ class Overrides(BaseModel):
         1.0, gt=0.1, le=10, description="multiplier on SaaS subscriptions, mall builds and SCRM"
     )
     promotion: float = Field(1.0, ge=0, le=10, description="multiplier on promotion spend and member perks")
+    returns: float = Field(
+        1.0, ge=0, le=4, description="multiplier on every module's sales potential (the GMV it can bring)"
+    )
 
     def active(self) -> dict[str, float]:
         return {k: v for k, v in self.model_dump().items() if v != 1.0}

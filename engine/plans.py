@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import combinations
 
+from engine.events import LINK_REORG, SHOP_RENAME
 from engine.i18n import Lang, t
 from engine.profile import MODULES, Module
-from engine.events import LINK_REORG, SHOP_RENAME
 
 Plan = tuple[tuple[Module, ...], ...]
 

@@ -314,7 +314,7 @@ class Economics:
 
 
 def economics(r: Ranking, plan: Plan) -> Economics:
-    horizon = int(round(r.objective.horizon_months))
+    horizon = round(r.objective.horizon_months)
     cost, profit = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, max(12, horizon))
     return Economics(horizon, cost[:, 0], profit[:, 0])
 
@@ -403,7 +403,11 @@ def _items(r: Ranking, sim: model.PlanSim, lang: Lang) -> list[Item]:
         )
 
     new = model.modules_of(sim.mask)
-    sections = (("setup", "setup", "CNY"), ("monthly", "monthly", "CNY/month"), ("seat", "per_seat", "CNY/month"))
+    sections = (
+        ("setup", "setup", "CNY"),
+        ("monthly", "monthly", "CNY/month"),
+        ("seat", "per_seat", "CNY/month"),
+    )
     for m in new:
         a, s = r.assumptions.modules[m], r.sims[m]
         for kind, section, unit in sections:
@@ -600,7 +604,9 @@ def win_shares(scores: np.ndarray, plans: list[Plan]) -> tuple[np.ndarray, np.nd
     return np.array([set_win[int(m)] for m in masks]), phasing
 
 
-def _alternatives(r: Ranking, set_win: np.ndarray, phasing: np.ndarray, lang: Lang, limit: int = 5) -> list[Alternative]:
+def _alternatives(
+    r: Ranking, set_win: np.ndarray, phasing: np.ndarray, lang: Lang, limit: int = 5
+) -> list[Alternative]:
     """The best phasing of each other module set, best first."""
     order = np.argsort(-r.mean, kind="stable")
     masks = set_masks(r.plans)
@@ -772,7 +778,9 @@ def check_horizon(months: int | None) -> int | None:
     if months is None:
         return None
     if isinstance(months, bool) or months not in HORIZONS:
-        raise InputError("horizon_months", f"{months!r} is not allowed; allowed: {', '.join(map(str, HORIZONS))}")
+        raise InputError(
+            "horizon_months", f"{months!r} is not allowed; allowed: {', '.join(map(str, HORIZONS))}"
+        )
     return int(months)
 
 
@@ -846,10 +854,7 @@ def recommend(
     win = float(set_win[r.chosen])
 
     verdicts = _verdicts(chosen_plan, p.existing_modules)
-    gmv_by_module = {
-        m: _band(_module_gmv(r, sim.mask, m))
-        for m in model.modules_of(sim.mask)
-    }
+    gmv_by_module = {m: _band(_module_gmv(r, sim.mask, m)) for m in model.modules_of(sim.mask)}
     modules = {
         m: ModuleResult(
             module=m,

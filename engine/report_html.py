@@ -458,6 +458,93 @@ a[href^="http"]::after{content:" (" attr(href) ")"}
 """
 
 
+def _value_html(rec: Recommendation) -> str:
+    """What the plan earns back: net, payback and its probability first, then the month-by-month cash flow."""
+    from engine.report import _payback
+
+    lang = rec.lang
+    L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    v = rec.value
+    h = v.horizon_months
+    cny, cny_month = L("unit.CNY"), L("unit.CNY/month")
+    head = [("", ""), ("P50", "num"), ("P10–P90", "num"), (e(L("report.unit")), "")]
+    rows = [
+        [
+            (e(L("report.net_first_year")), "lead"),
+            *_band_cells(v.net_cny.first_year, lang),
+            (_unit(cny), "nw"),
+        ],
+    ]
+    if h != 12:
+        rows.append(
+            [
+                (e(L("report.net_horizon", months=h)), "lead"),
+                *_band_cells(v.net_cny.horizon, lang),
+                (_unit(cny), "nw"),
+            ]
+        )
+    pb = _payback(v.payback_months, h, lang)
+    rows += [
+        [(e(L("report.payback")), "lead"), (e(pb), "num"), ("", "num"), ("", "nw")],
+        [
+            (e(L("report.p_payback", months=h)), "lead"),
+            (f"{v.p_payback_within_horizon:.0%}", "num"),
+            ("", "num"),
+            ("", "nw"),
+        ],
+        [(e(L("report.roi")), "lead"), *_band_cells(v.roi_first_year, lang, 2), ("", "nw")],
+        [
+            (e(L("report.gmv_steady")), "lead"),
+            *_band_cells(v.gmv_monthly_steady_cny, lang),
+            (_unit(cny_month), "nw"),
+        ],
+        [
+            (e(L("report.gross_profit")), "lead"),
+            *_band_cells(v.gross_profit_cny.first_year, lang),
+            (_unit(cny), "nw"),
+        ],
+        [
+            (e(L("report.cost_first_year")), "lead"),
+            *_band_cells(v.cost_cny.first_year, lang),
+            (_unit(cny), "nw"),
+        ],
+    ]
+    sc = rec.scale
+    inferred = L("report.inferred")
+    scale = L(
+        "report.scale_line",
+        gmv=f"{sc.current_monthly_gmv_cny:,.0f}",
+        gmv_note=inferred if sc.gmv_inferred else "",
+        reach=f"{sc.reachable_customers:,.0f}",
+        reach_note=inferred if sc.reach_inferred else "",
+    )
+    flow_head = [
+        (e(L("report.month")), "num"),
+        (e(L("report.month_cost")), "num"),
+        (e(L("report.month_profit")), "num"),
+        (e(L("report.cumulative")), "num"),
+        ("P10–P90", "num"),
+    ]
+    flow = [
+        [
+            (str(c.month), "num"),
+            (_num(c.cost.p50, lang), "num"),
+            (_num(c.gross_profit.p50, lang), "num"),
+            (_num(c.cumulative_net.p50, lang), "num"),
+            (f"{_num(c.cumulative_net.p10, lang)} – {_num(c.cumulative_net.p90, lang)}", "num"),
+        ]
+        for c in v.cashflow
+    ]
+    return _section(
+        "value",
+        L("report.value"),
+        _table(head, rows, "compact"),
+        f'<p class="note">{e(scale)}</p>',
+        f'<p class="note">{e(L("report.estimates_note"))}</p>',
+        f"<h3>{e(L('report.cashflow'))}</h3>" + _table(flow_head, flow, "compact") if flow else "",
+    )
+
+
 def to_html(rec: Recommendation) -> str:
     """The report as one self-contained HTML page (UTF-8, inline CSS and SVG, no script)."""
     lang = rec.lang
@@ -481,7 +568,12 @@ def to_html(rec: Recommendation) -> str:
     ]
 
     # table of contents (screen only)
-    toc = [("cost", "report.cost"), ("ramp", "report.ramp"), ("staffing", "report.staffing")]
+    toc = [
+        ("value", "report.value"),
+        ("cost", "report.cost"),
+        ("ramp", "report.ramp"),
+        ("staffing", "report.staffing"),
+    ]
     if rec.warnings:
         toc.append(("warnings", "report.warnings"))
     toc.append(("modules", "report.modules"))
@@ -519,6 +611,8 @@ def to_html(rec: Recommendation) -> str:
             f"<strong>{e(rec.win_probability_text)}</strong></span></div>",
         )
     )
+
+    out.append(_value_html(rec))
 
     # cost
     c = rec.cost_cny

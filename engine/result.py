@@ -43,7 +43,9 @@ class ModuleResult(_Out):
     decision: str
     reasons: list[Reason]
     operating_level: OperatingLevel  # the level the module runs (or would run) at for this merchant
-    gmv_monthly_steady_cny: Band | None = None  # the module's own incremental GMV at steady state; None unless adopted
+    gmv_monthly_steady_cny: Band | None = (
+        None  # the module's own incremental GMV at steady state; None unless adopted
+    )
     start_week: Band | None = None  # weeks from the plan's start; None unless adopted
     operational_week: Band | None = None
     steady_state_week: Band | None = None

@@ -17,20 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.events import DAIHUOREN, GIFTING, GROWTH_GRADES, LINK_REORG, SHIPPING_INSURANCE, SHOP_RENAME
 from engine.i18n import Lang
 from engine.profile import MODULES, MerchantProfile, Module
 from engine.sources import SOURCES, parse_cite
 
 Predicate = Callable[[MerchantProfile], bool]
-
-from engine.events import (  # noqa: F401  (re-exported for the rules' users)
-    DAIHUOREN,
-    GIFTING,
-    GROWTH_GRADES,
-    LINK_REORG,
-    SHIPPING_INSURANCE,
-    SHOP_RENAME,
-)
 
 
 @dataclass(frozen=True)
@@ -333,7 +325,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="large_brand_patience",
-        label={"zh": "大商家有耐心和资源探索私域", "en": "Large merchants can afford to explore private domain"},
+        label={
+            "zh": "大商家有耐心和资源探索私域",
+            "en": "Large merchants can afford to explore private domain",
+        },
         rationale={
             "zh": "对资源充足的大品牌或大商家，多布局一个渠道并不难，也更有耐心摸索自己的私域模式。",
             "en": "For a large, well-resourced brand or merchant, one more channel is no great burden, and it has the patience to work out its own private-domain model.",
@@ -476,7 +471,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="diversion_crackdown",
-        label={"zh": "把视频号用户导去小程序成交要走官方链路", "en": "Channels buyers reach a mall through the official links"},
+        label={
+            "zh": "把视频号用户导去小程序成交要走官方链路",
+            "en": "Channels buyers reach a mall through the official links",
+        },
         rationale={
             "zh": "平台打通视频号与小程序的内部链路，同时打击劣质商家把用户引流到小程序交易的乱象；视频号流量进入商城应走官方链路，而不是私下导流。",
             "en": "The platform opened internal links between Channels and mini-programs and at the same time cracked down on low-quality merchants diverting users into mini-program checkouts; Channels traffic should reach a mall through the official links, not side channels.",

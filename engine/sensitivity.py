@@ -4,7 +4,8 @@ For a plan (the recommended one, or one the user names):
 
 - **Tornado** (one at a time): every uncertain assumption the plan's figures depend on is held at its
   central value (``Param.mode_at``: the PERT mode, the median of a 90 % interval) and swung alone to its
-  P10 and its P90; the first-year cost and the weeks to steady state are recomputed at each setting.
+  P10 and its P90; the first-year net (gross profit less cost) and the weeks to steady state are recomputed
+  at each setting.
 - **Sobol indices** (first-order and total) of the same two figures, with
   :func:`scipy.stats.sobol_indices` over the same assumptions' distributions.
 
@@ -39,7 +40,7 @@ from engine.i18n import Lang, t
 from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
-from engine.recommend import InputError, Ranking, prepare, rank
+from engine.recommend import Fit, InputError, Ranking, fit_arrays, prepare, rank
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
@@ -65,9 +66,9 @@ class Tornado(_Out):
     """The plan's figures with one assumption at its P10 (``*_low``) and at its P90 (``*_high``), every other
     assumption at its central value; ``*_swing`` is the absolute difference."""
 
-    cost_low: float
-    cost_high: float
-    cost_swing: float
+    net_low: float
+    net_high: float
+    net_swing: float
     steady_low: float
     steady_high: float
     steady_swing: float
@@ -82,7 +83,7 @@ class SensitivityRow(_Out):
     value_central: float
     value_p90: float
     tornado: Tornado
-    sobol_first: float  # of first-year cost
+    sobol_first: float  # of first-year net
     sobol_total: float
     sobol_first_ci: tuple[float, float] | None  # bootstrap interval (CONFIDENCE), None if not computed
     sobol_total_ci: tuple[float, float] | None
@@ -128,9 +129,9 @@ class Sensitivity(_Out):
     lang: Lang
     assumptions: str
     overrides: dict[str, float]
-    central_cost: float  # the plan's figures with every assumption at its central value
+    central_net: float  # the plan's figures with every assumption at its central value
     central_steady: float
-    p50_cost: float  # Monte Carlo medians over the draws, for comparison
+    p50_net: float  # Monte Carlo medians over the draws, for comparison
     p50_steady: float
     sobol_n: int
     sobol_evaluations: int
@@ -144,7 +145,7 @@ class Sensitivity(_Out):
 # --- settings: a Draws stand-in with chosen values ---------------------------------------------
 
 
-class Settings(model.Derived):
+class Settings:
     """``n`` chosen settings of the assumptions, read by the model exactly like :class:`model.Draws`.
 
     ``columns`` gives the values of the assumptions that vary; every other assumption sits at its central
@@ -201,30 +202,41 @@ def frozen(param: Param, as_of: date):
 
 @dataclass(frozen=True)
 class Context:
-    """What the model needs besides the assumptions' values: one plan for one profile."""
+    """What the model needs besides the assumptions' values: one plan for one profile, at the operating levels
+    and over the horizon the recommendation used."""
 
     assumptions: AssumptionSet
     profile: MerchantProfile
     as_of: date
     plan: Plan
-    valuation: model.Valuation
-    objective: model.Objective
+    fit: Fit
+    levels: dict
+    horizon_months: int
 
     @classmethod
     def of(cls, r: Ranking, plan: Plan) -> Context:
-        return cls(r.assumptions, r.profile, r.as_of, plan, r.valuation, r.objective)
+        return cls(
+            r.assumptions, r.profile, r.as_of, plan, r.fit, r.levels(), int(r.objective.horizon_months)
+        )
 
     def settings(self, columns: dict[str, np.ndarray], n: int) -> Settings:
         return Settings(self.assumptions.param_map, self.as_of, n, columns)
 
     def figures(self, settings: Settings | model.Draws) -> np.ndarray:
-        """First-year cost and weeks to steady state, shape (2, n)."""
-        sims = model.module_sims(self.assumptions, self.profile, settings)  # type: ignore[arg-type]
-        table = model.set_table(sims, self.profile, settings, self.as_of)  # type: ignore[arg-type]
-        sim = model.evaluate_plan(
-            self.plan, sims, table, self.valuation, self.objective, model.effective_staff(self.profile)
-        )
-        return np.stack([sim.first_year, sim.steady_state])
+        """First-year net (gross profit less cost, months 1-12) and weeks to steady state, shape (2, n)."""
+        a = self.assumptions
+        cohort = model.Cohort.of([self.profile], a, self.as_of, [self.levels])
+        fit, defer = fit_arrays([self.fit])
+        objective = model.Objective.for_cohort(a, cohort, settings, self.horizon_months)  # type: ignore[arg-type]
+        sims = model.cohort_sims(a, cohort, settings, fit, self.horizon_months)  # type: ignore[arg-type]
+        masks, prefix = [0], 0
+        for phase in self.plan:
+            prefix |= model.mask_of(phase)
+            masks += [prefix, model.mask_of(phase)]
+        table = model.cohort_table(a, sims, cohort, settings, fit, sorted(set(masks)))  # type: ignore[arg-type]
+        cost, profit = model.cashflow(self.plan, sims, table, objective, defer, 12)
+        steady = model.evaluate_plan(self.plan, sims, table, objective, defer, fit).steady_state
+        return np.stack([(profit - cost).sum(axis=0)[0], np.broadcast_to(steady[0], (settings.n,))])
 
     def evaluate(self, paths: list[str], x: np.ndarray) -> np.ndarray:
         """Figures for settings ``x`` of shape (len(paths), n): row i holds the values of ``paths[i]``."""
@@ -386,9 +398,11 @@ class _Lever:
 def _levers(r: Ranking, draws: model.Draws, lang: Lang) -> list[_Lever]:
     p, a, day = r.profile, r.assumptions, r.as_of
 
+    horizon = int(r.objective.horizon_months)
+
     def best(profile: MerchantProfile, aset: AssumptionSet = a) -> Callable[[], Plan]:
         def run() -> Plan:
-            rr = rank(profile, aset, day, draws)
+            rr = rank(profile, aset, day, draws, horizon_months=horizon)
             return rr.plans[rr.chosen]
 
         return run
@@ -518,7 +532,7 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
     s = sobol(ctx, inputs, sobol_n, rng)
     out: list[SensitivityRow] = []
     for i, inp in enumerate(inputs):
-        cost_low, cost_high = float(low[0, i]), float(high[0, i])
+        net_low, net_high = float(low[0, i]), float(high[0, i])
         steady_low, steady_high = float(low[1, i]), float(high[1, i])
         out.append(
             SensitivityRow(
@@ -530,9 +544,9 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                 value_central=_r(central(inp.param, ctx.as_of)),
                 value_p90=_r(inp.dist.ppf(0.9)),  # type: ignore[attr-defined]
                 tornado=Tornado(
-                    cost_low=round(cost_low, 2),
-                    cost_high=round(cost_high, 2),
-                    cost_swing=round(abs(cost_high - cost_low), 2),
+                    net_low=round(net_low, 2),
+                    net_high=round(net_high, 2),
+                    net_swing=round(abs(net_high - net_low), 2),
                     steady_low=round(steady_low, 3),
                     steady_high=round(steady_high, 3),
                     steady_swing=round(abs(steady_high - steady_low), 3),
@@ -547,7 +561,7 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                 sobol_total_steady_ci=_ci(s.total_ci, 1, i),
             )
         )
-    out.sort(key=lambda row: (-row.sobol_total, -row.tornado.cost_swing, row.parameter))
+    out.sort(key=lambda row: (-row.sobol_total, -row.tornado.net_swing, row.parameter))
     return out, centre, s.evaluations
 
 
@@ -590,9 +604,9 @@ def analyse(
         lang=lang,
         assumptions=r.assumptions.source,
         overrides=overrides or {},
-        central_cost=round(float(centre[0]), 2),
+        central_net=round(float(centre[0]), 2),
         central_steady=round(float(centre[1]), 3),
-        p50_cost=round(float(np.median(mc[0])), 2),
+        p50_net=round(float(np.median(mc[0])), 2),
         p50_steady=round(float(np.median(mc[1])), 3),
         sobol_n=sobol_n if inputs else 0,
         sobol_evaluations=evaluations,
@@ -679,9 +693,9 @@ def to_markdown(s: Sensitivity) -> str:
     out.append(
         L(
             "sensitivity.central",
-            cost=_num(s.central_cost),
+            cost=_num(s.central_net),
             weeks=_num(s.central_steady, 1),
-            p50_cost=_num(s.p50_cost),
+            p50_net=_num(s.p50_net),
             p50_weeks=_num(s.p50_steady, 1),
         )
     )
@@ -693,21 +707,19 @@ def to_markdown(s: Sensitivity) -> str:
         cols = [
             L("sensitivity.col.parameter"),
             L("sensitivity.col.range"),
-            L("sensitivity.col.cost_low"),
-            L("sensitivity.col.cost_high"),
-            L("sensitivity.col.cost_swing"),
+            L("sensitivity.col.net_low"),
+            L("sensitivity.col.net_high"),
+            L("sensitivity.col.net_swing"),
             L("sensitivity.col.steady_low"),
             L("sensitivity.col.steady_high"),
             L("sensitivity.col.steady_swing"),
         ]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for row in sorted(
-            s.rows, key=lambda r: (-r.tornado.cost_swing, -r.tornado.steady_swing, r.parameter)
-        ):
+        for row in sorted(s.rows, key=lambda r: (-r.tornado.net_swing, -r.tornado.steady_swing, r.parameter)):
             tw = row.tornado
             out.append(
                 f"| {row.label} (`{row.parameter}`) | {row.value_p10:g} – {row.value_p90:g} {row.unit} "
-                f"| {_num(tw.cost_low)} | {_num(tw.cost_high)} | {_num(tw.cost_swing)} "
+                f"| {_num(tw.net_low)} | {_num(tw.net_high)} | {_num(tw.net_swing)} "
                 f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} |"
             )
         out.append("")

@@ -52,47 +52,137 @@ def test_head_is_a_prefix_of_the_full_draws():
     np.testing.assert_array_equal(h[path], d[path][:100])
 
 
+def _ranking(as_of: date = AS_OF, draws: int = 800, forced=None, levels=None, **changes):
+    profile = MerchantProfile.model_validate(make_profile(**changes))
+    aset = load()
+    d = model.draw(aset, as_of, draws, np.random.default_rng(5))
+    return rank(profile, aset, as_of, d, forced=forced, levels=levels)
+
+
 @pytest.mark.parametrize(
     "changes",
     [
         {},
         {"business_type": "individual", "staff_fte": 1, "budget_monthly_cny": 8000},
         {"existing_modules": ["wecom"], "private_domain": "advanced", "staff_fte": 2},
-        {"shelf_platforms": ["taobao"], "goal": "repeat", "monthly_gmv_cny": 200000},
+        {"shelf_platforms": ["taobao"], "goal": "repeat", "current_monthly_gmv_cny": 200000},
         {"gross_margin": 0.01},
     ],
 )
-def test_lean_scoring_equals_full_evaluation(changes):
-    profile = MerchantProfile.model_validate(make_profile(**changes))
-    aset = load()
-    d = model.draw(aset, AS_OF, 800, np.random.default_rng(5))
-    r = rank(profile, aset, AS_OF, d)
-    full = np.stack([r.simulate(i).score for i in range(len(r.plans))])
-    np.testing.assert_allclose(r.scores, full, rtol=1e-12, atol=1e-12)
+def test_the_score_is_the_objective_written_out(changes):
+    """The score of every plan equals the objective's formula worked by hand from its money over the horizon."""
+    r = _ranking(**changes)
+    o = r.objective
+    for i, plan in enumerate(r.plans[:40]):
+        sim = r.simulate(i)
+        net = sim.gross_profit - sim.cost
+        np.testing.assert_allclose(net, sim.net)
+        tl = model.timeline(plan, r.sims, r.table, o, r.defer) if plan else None
+        lack = model.money(plan, tl, r.table, o.horizon_weeks)[2] if plan else 0.0
+        expected = (
+            net
+            - o.w_downside * np.maximum(-net, 0)
+            - o.w_budget * np.maximum(sim.cost - o.budget, 0)
+            - o.w_staff * lack
+        ) / o.cost_scale
+        np.testing.assert_allclose(r.scores[i], expected[0], rtol=1e-12, atol=1e-12)
+
+
+def test_monthly_cash_flow_adds_up_to_the_horizon_totals():
+    r = _ranking()
+    for i in (1, len(r.plans) // 2, len(r.plans) - 1):
+        plan, sim = r.plans[i], r.simulate(i)
+        cost, profit = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, 12)
+        np.testing.assert_allclose(cost.sum(axis=0), sim.cost, rtol=1e-9)
+        np.testing.assert_allclose(profit.sum(axis=0), sim.gross_profit, rtol=1e-9)
+        assert np.all(profit >= -1e-9) or np.any(r.table.gross_profit < 0)
+
+
+def test_ramp_area_is_nothing_then_a_ramp_then_full():
+    op, ss = np.array([4.0]), np.array([12.0])
+    assert model.ramp_area(op, ss, 4.0)[0] == 0
+    assert model.ramp_area(op, ss, 8.0)[0] == pytest.approx(4 * 4 / (2 * 8))
+    assert model.ramp_area(op, ss, 12.0)[0] == pytest.approx(4.0)
+    assert model.ramp_area(op, ss, 20.0)[0] == pytest.approx(12.0)
+
+
+def test_the_budget_hires_and_only_the_rest_is_shortfall():
+    plan = (("channels", "shop"),)
+    funded = _ranking(forced=(("channels", "shop"), plan), staff_fte=0.5, budget_monthly_cny=80_000)
+    unfunded = _ranking(forced=(("channels", "shop"), plan), staff_fte=0.5, budget_monthly_cny=0)
+    a, b = funded.simulate(funded.chosen), unfunded.simulate(unfunded.chosen)
+    assert np.median(a.hired_fte) > 0.3 and np.median(a.shortfall_fte) < 0.05
+    assert np.median(b.hired_fte) == 0 and np.median(b.shortfall_fte) > 0.3
+    # only the work nobody can do stretches the ramp
+    assert np.median(b.operational) > np.median(a.operational)
 
 
 def test_staff_shortfall_stretches_ramp():
-    aset = load()
-    d = model.draw(aset, AS_OF, 800, np.random.default_rng(5))
     plan = (("channels", "shop"),)
     ops = []
     for staff in (0.5, 2.0, 20.0):
-        profile = MerchantProfile.model_validate(make_profile(staff_fte=staff))
-        r = rank(profile, aset, AS_OF, d, forced=(("channels", "shop"), plan))
+        r = _ranking(forced=(("channels", "shop"), plan), staff_fte=staff, budget_monthly_cny=0)
         ops.append(float(np.median(r.simulate(r.chosen).operational)))
     assert ops[0] > ops[1] >= ops[2]
 
 
-def test_figures_derived_from_draws_are_built_once_and_read_only():
-    """Cohorts scored on the same draws share the per-set staffing built from them (``Draws.derived``)."""
-    m = model
-    draws = m.draw(load(), date(2026, 11, 21), 50, np.random.default_rng(1))
-    built = []
-    first = draws.derived("k", lambda: built.append(1) or np.ones(3))
-    assert draws.derived("k", lambda: built.append(1) or np.zeros(3)) is first and built == [1]
-    profiles = [MerchantProfile.model_validate(make_profile(staff_fte=s)) for s in (1.0, 4.0)]
-    sims = m.cohort_sims(load(), m.Cohort.of(profiles), draws)
-    one = m.cohort_table(sims, m.Cohort.of(profiles), draws)
-    again = m.cohort_table(sims, m.Cohort.of(profiles[::-1]), draws)
-    assert one.base_roles is again.base_roles and not one.base_roles.flags.writeable
-    np.testing.assert_array_equal(one.required_fte[3][0], again.required_fte[3][1])
+def test_levels_fit_the_merchant_and_can_be_forced():
+    small = _ranking(business_type="individual", staff_fte=1, budget_setup_cny=5000, budget_monthly_cny=3000)
+    large = _ranking(staff_fte=30, budget_monthly_cny=300_000, current_monthly_gmv_cny=3_000_000)
+    assert small.level("channels") == "lean"
+    assert large.level("channels") in ("standard", "scaled")
+    forced = _ranking(levels={"channels": "scaled"}, business_type="individual", staff_fte=1)
+    assert forced.level("channels") == "scaled"
+
+
+def test_customer_service_grows_with_orders():
+    plan = (("channels", "shop"),)
+    cs = []
+    for gmv in (100_000, 1_000_000, 10_000_000):
+        r = _ranking(forced=(("channels", "shop"), plan), levels={"channels": "standard", "shop": "standard"},
+                     current_monthly_gmv_cny=gmv)  # fmt: skip
+        cs.append(float(np.median(r.table.roles(r.simulate(r.chosen).mask)["customer_service"])))
+    assert cs[0] < cs[1] < cs[2]
+
+
+def _module_gp(r, new: tuple, module: str) -> float:
+    d = model.demand(r.assumptions, r.cohort, r.draws)
+    fm = model.fit_multiplier(r.assumptions, r.fit_array, r.as_of)
+    return float(np.mean(model.set_returns(model.mask_of(new), r.table.kept, d, r.sims, fm)[module][1]))
+
+
+def test_a_shelf_with_no_traffic_earns_less_than_with_channels():
+    r = _ranking(private_domain="basic")
+    assert _module_gp(r, ("miniprogram",), "miniprogram") < _module_gp(
+        r, ("channels", "miniprogram"), "miniprogram"
+    )
+    assert _module_gp(r, ("wecom",), "wecom") < _module_gp(r, ("channels", "wecom"), "wecom")
+
+
+def test_two_shelves_overlap():
+    r = _ranking(private_domain="established")
+    assert _module_gp(r, ("shop", "miniprogram"), "miniprogram") < _module_gp(
+        r, ("miniprogram",), "miniprogram"
+    )
+
+
+def test_before_the_rename_the_shop_sells_only_through_channels():
+    r = _ranking(as_of=date(2024, 3, 1))
+    assert _module_gp(r, ("shop",), "shop") == 0
+    assert _module_gp(r, ("channels", "shop"), "channels") > 0
+
+
+def test_agents_sell_through_channels_without_payroll():
+    std = {"channels": "standard"}
+    plain, network = _ranking(levels=std), _ranking(distributors=2000, levels=std)
+    assert _module_gp(network, ("channels", "shop"), "channels") > 2 * _module_gp(
+        plain, ("channels", "shop"), "channels"
+    )
+    assert network.sims["channels"].fte.mean() == pytest.approx(plain.sims["channels"].fte.mean())
+
+
+def test_douyin_experience_lowers_channels_setup_and_staffing():
+    a = _ranking(douyin_presence="none", levels={"channels": "standard"})
+    b = _ranking(douyin_presence="leading", levels={"channels": "standard"})
+    assert b.sims["channels"].setup.mean() < a.sims["channels"].setup.mean()
+    assert b.sims["channels"].fte.mean() < a.sims["channels"].fte.mean()

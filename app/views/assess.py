@@ -108,7 +108,12 @@ with st.form("profile"):
     with c2:
         number("avg_order_value_cny", 10.0, "%.0f")
         number("gross_margin", 0.05, "%.2f")
-        number("monthly_gmv_cny", 10000.0, "%.0f", placeholder=t("ui.gmv_placeholder", lang))
+    st.subheader(t("ui.section.scale", lang))
+    c1, c2 = st.columns(2)
+    with c1:
+        number("current_monthly_gmv_cny", 10000.0, "%.0f", placeholder=t("ui.estimated_placeholder", lang))
+    with c2:
+        number("reachable_customers", 500, "%d", placeholder=t("ui.estimated_placeholder", lang))
     st.subheader(t("ui.section.goal", lang))
     c1, c2 = st.columns(2)
     with c1:
@@ -129,8 +134,7 @@ with st.form("profile"):
             st.number_input(
                 t("ui.seed", lang), key="o_seed", step=1, min_value=0, help=t("ui.seed_help", lang)
             )
-        c1, c2, c3 = st.columns(3)
-        for column, key in zip((c1, c2, c3), state.OVERRIDE_KEYS, strict=True):
+        for column, key in zip(st.columns(len(state.OVERRIDE_KEYS)), state.OVERRIDE_KEYS, strict=True):
             with column:
                 st.number_input(
                     t(f"ui.override.{key}", lang), key=f"o_{key}", step=0.1, format="%.2f",
@@ -142,16 +146,33 @@ with st.form("profile"):
 rec = cache.recommendation(active)
 profile: MerchantProfile = rec.profile
 
-# --- headline ------------------------------------------------------------------------------------
+# --- headline: the money first ------------------------------------------------------------------
 st.divider()
 st.subheader(f"{t('ui.headline.plan', lang)}: {state.safe_text(rec.plan.label, 200)}")
+v = rec.value
+c1, c2, c3 = st.columns(3)
+net = v.net_cny.first_year
+c1.metric(t("ui.headline.net", lang), f"¥{fmt(net.p50)}")
+c1.caption(t("ui.headline.money_range", lang, p10=fmt(net.p10), p90=fmt(net.p90)))
+pb = v.payback_months
+beyond = t("report.beyond_horizon", lang, months=v.horizon_months)
+c2.metric(
+    t("ui.headline.payback", lang),
+    t("ui.headline.month", lang, month=fmt(pb.p50)) if pb.p50 is not None else beyond,
+)
+c2.caption(
+    t(
+        "ui.headline.payback_range",
+        lang,
+        p10=fmt(pb.p10) if pb.p10 is not None else beyond,
+        p90=fmt(pb.p90) if pb.p90 is not None else beyond,
+    )
+)
+c3.metric(t("ui.headline.p_payback", lang, months=v.horizon_months), f"{v.p_payback_within_horizon:.0%}")
+c3.caption(t("ui.headline.gmv", lang, gmv=fmt(v.gmv_monthly_steady_cny.p50)))
 c1, c2, c3 = st.columns(3)
 fy, op = rec.cost_cny.first_year, rec.ramp_weeks.operational
-c1.metric(
-    t("ui.headline.first_year", lang),
-    f"¥{fmt(fy.p50)}",
-    help=t("ui.headline.first_year_range", lang, p10=fmt(fy.p10), p90=fmt(fy.p90)),
-)
+c1.metric(t("ui.headline.first_year", lang), f"¥{fmt(fy.p50)}")
 c1.caption(t("ui.headline.first_year_range", lang, p10=fmt(fy.p10), p90=fmt(fy.p90)))
 c2.metric(t("ui.headline.operational", lang), t("ui.headline.weeks", lang, p50=fmt(op.p50, 1)))
 c2.caption(t("ui.headline.weeks_range", lang, p10=fmt(op.p10, 1), p90=fmt(op.p90, 1)))
@@ -159,13 +180,31 @@ c3.metric(t("ui.headline.win", lang), f"{rec.win_probability:.0%}")
 c3.caption(rec.win_probability_text)
 m, s = rec.cost_cny.monthly, rec.cost_cny.setup
 st.write(t("ui.headline.monthly", lang, p50=fmt(m.p50), p10=fmt(m.p10), p90=fmt(m.p90), setup=fmt(s.p50)))
-if rec.plan.phases:
+sc = rec.scale
+st.caption(
+    t(
+        "ui.headline.scale",
+        lang,
+        gmv=fmt(sc.current_monthly_gmv_cny),
+        gmv_note=t("ui.estimated", lang) if sc.gmv_inferred else "",
+        reach=fmt(sc.reachable_customers),
+        reach_note=t("ui.estimated", lang) if sc.reach_inferred else "",
+    )
+)
+st.caption(t("report.estimates_note", lang))
+fan = charts.cashflow(rec)
+if fan is not None:
+    vega = charts.spec(fan)
+    st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
+if rec.staffing.hires_fte > 0 or rec.staffing.shortfall_fte > 0:
     st.write(
         t(
-            "ui.headline.break_even",
+            "ui.headline.staffing",
             lang,
-            gmv=fmt(rec.break_even_gmv_cny.p50),
-            orders=fmt(rec.break_even_orders_per_month.p50),
+            required=fmt(rec.staffing.required_fte, 1),
+            available=fmt(rec.staffing.available_fte, 1),
+            hires=fmt(rec.staffing.hires_fte, 1),
+            shortfall=fmt(rec.staffing.shortfall_fte, 1),
         )
     )
 
@@ -179,12 +218,19 @@ st.subheader(t("ui.modules", lang))
 columns = st.columns(2)
 for i, module in enumerate(rec.modules.values()):
     with columns[i % 2], st.container(border=True):
-        phase = f" · {t('report.phase', lang, phase=module.phase)}" if module.phase else ""
+        phase = (
+            f" · {t('report.phase', lang, phase=module.phase)} · {t('report.level', lang, level=t('level.' + module.operating_level, lang))}"
+            if module.phase
+            else ""
+        )
         colour = {"keep": "blue", "adopt_now": "green", "adopt_later": "orange", "not_recommended": "gray"}
         st.markdown(f"#### {module.name}")
         st.badge(t(f"verdict.{module.verdict}", lang) + phase, color=colour[module.verdict])
         st.progress(module.fit, text=t("ui.fit", lang, fit=f"{module.fit:.2f}"))
         st.write(module.decision)
+        if module.gmv_monthly_steady_cny is not None:
+            g = module.gmv_monthly_steady_cny
+            st.caption(t("ui.module_gmv", lang, p50=fmt(g.p50), p10=fmt(g.p10), p90=fmt(g.p90)))
         if module.operational_week is not None and module.start_week is not None:
             ow = module.operational_week
             st.caption(
@@ -209,6 +255,10 @@ if rec.alternatives:
         [
             {
                 t("ui.alt.plan", lang): a.plan.label,
+                t("ui.alt.net", lang): fmt(a.net_cny_first_year.p50),
+                t("ui.alt.payback", lang): fmt(a.payback_months.p50)
+                if a.payback_months.p50 is not None
+                else "—",
                 t("ui.alt.first_year", lang): fmt(a.cost_cny.first_year.p50),
                 t("ui.alt.operational", lang): fmt(a.ramp_weeks.operational.p50, 1),
                 t("ui.alt.shortfall", lang): f"{a.shortfall_fte:.1f}",

@@ -27,6 +27,8 @@ NUMBER_FORMATS = {c: "{:,.0f}" for c in OUTPUT_COLUMNS if "_cny_" in c} | {
     "operational_weeks_p50": "{:.1f}",
     "steady_state_weeks_p50": "{:.1f}",
     "win_probability": "{:.1%}",
+    "payback_months_p50": "{:.0f}",
+    "payback_probability": "{:.1%}",
 }
 
 ss = st.session_state
@@ -170,6 +172,7 @@ def column_config(frame, wide_errors: bool) -> dict:
     number = st.column_config.NumberColumn
     formats = {
         "win_probability": number(format="percent"),
+        "payback_probability": number(format="percent"),
         "error": st.column_config.TextColumn(width="large" if wide_errors else "small"),
     }
     config = {}
