@@ -21,6 +21,7 @@ from conftest import AS_OF, BASE_PROFILE, ROOT
 
 from engine.assumptions import (
     DEFAULT_DIR,
+    LEVELS,
     AssumptionError,
     Param,
     Unit,
@@ -47,9 +48,14 @@ def test_bundled_set_checks_clean():
 
 def test_params_cover_every_file():
     roots = {path.split(".")[0] for path, _ in PARAMS}
-    assert roots == {"modules", "salaries", "adjustments", "objective"}
+    assert roots == {"modules", "salaries", "adjustments", "returns", "scale", "objective"}
     modules = {path.split(".")[1] for path, _ in PARAMS if path.startswith("modules.")}
     assert modules == {"channels", "shop", "miniprogram", "wecom"}
+    # every module has every operating level, each with its four factors
+    for m in modules:
+        for level in LEVELS:
+            for factor in ("spend", "staffing", "reach", "ramp"):
+                assert f"modules.{m}.levels.{level}.{factor}" in dict(PARAMS), (m, level, factor)
 
 
 @pytest.mark.parametrize(("path", "param"), PARAMS, ids=[p for p, _ in PARAMS])
@@ -437,8 +443,23 @@ def richer_salaries(tmp_path: Path) -> Path:
     return root
 
 
+# Only hires are paid (the team the merchant has is a sunk cost), so salaries show in the cost of a merchant
+# who must hire and whose budget pays every hire (else the budget caps the cost); the levels are forced so
+# that the level search cannot absorb the change.
+SHORT_STAFFED = {**BASE_PROFILE, "staff_fte": 1, "budget_monthly_cny": 200_000}
+LEVELS_FIXED = {"channels": "standard", "shop": "standard", "wecom": "standard"}
+
+
 def _monthly_p50(**kwargs) -> float:
-    rec = recommend(BASE_PROFILE, as_of=AS_OF, draws=500, plan=PLAN, with_counterfactuals=False, **kwargs)
+    rec = recommend(
+        SHORT_STAFFED,
+        as_of=AS_OF,
+        draws=500,
+        plan=PLAN,
+        levels=LEVELS_FIXED,
+        with_counterfactuals=False,
+        **kwargs,
+    )
     assert rec.plan.code == PLAN
     return rec.cost_cny.monthly.p50
 
@@ -447,17 +468,36 @@ def test_recommend_uses_the_given_assumptions(richer_salaries):
     base = _monthly_p50()
     richer = _monthly_p50(assumptions=richer_salaries)
     assert richer > base * 1.2
-    rec = recommend(BASE_PROFILE, as_of=AS_OF, draws=500, plan=PLAN, assumptions=str(richer_salaries))
+    rec = recommend(
+        SHORT_STAFFED,
+        as_of=AS_OF,
+        draws=500,
+        plan=PLAN,
+        levels=LEVELS_FIXED,
+        assumptions=str(richer_salaries),
+    )
     assert Path(rec.assumptions).resolve() == richer_salaries.resolve()
     assert rec.cost_cny.monthly.p50 == richer
     staff = [i for i in rec.items if i.kind == "staff"]
-    assert staff
+    assert staff and sum(i.p50 for i in staff) > 0
 
 
 def test_cli_assumptions_option_is_used(richer_salaries, wxplan_cmd, tmp_path):
     profile = tmp_path / "profile.json"
-    profile.write_text(json.dumps(BASE_PROFILE, ensure_ascii=False), encoding="utf-8")
-    args = [*wxplan_cmd, "evaluate", str(profile), "--draws", "500", "--as-of", AS_OF, "--plan", PLAN]
+    profile.write_text(json.dumps(SHORT_STAFFED, ensure_ascii=False), encoding="utf-8")
+    levels = [arg for m, level in LEVELS_FIXED.items() for arg in ("--level", f"{m}={level}")]
+    args = [
+        *wxplan_cmd,
+        "evaluate",
+        str(profile),
+        "--draws",
+        "500",
+        "--as-of",
+        AS_OF,
+        "--plan",
+        PLAN,
+        *levels,
+    ]
 
     def monthly(*extra: str) -> tuple[float, str]:
         res = subprocess.run([*args, *extra], capture_output=True, encoding="utf-8", cwd=ROOT, timeout=120)
