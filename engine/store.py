@@ -30,7 +30,6 @@ Profile and overrides are stored as JSON text, so the same schema works on both 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sqlite3
@@ -56,6 +55,12 @@ from engine.profile import MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS, recommend
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
+from engine.text import ECHO_MAX as ECHO_MAX  # re-exported: the helpers moved to engine.text, shared
+from engine.text import JSON_INT_DIGITS as JSON_INT_DIGITS
+from engine.text import InvalidJSON as InvalidJSON
+from engine.text import clip, code_point
+from engine.text import invisible as _invisible
+from engine.text import parse_json as parse_json
 
 ENV_URL = "WXPLAN_DATABASE_URL"
 EXPORT_FORMAT = "wxplan-scenario"
@@ -63,54 +68,9 @@ EXPORT_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 NAME_MAX = 120
 NOTES_MAX = 100_000
-ECHO_MAX = 80  # characters of a user's value echoed in a message; the rest is counted, not shown
-JSON_INT_DIGITS = 100  # digits of the longest integer an export may hold (seeds have at most 19)
 # Timestamps a scenario can carry: any of them stays a valid date in every time zone of either database.
 TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-
-
-# --- echoing user values -----------------------------------------------------------------------
-
-# Characters that are invisible, reorder the text around them or control the terminal: Cc (C0 and C1
-# controls), Cf (format: bidi overrides, zero-width characters, BOM), Cs (lone surrogates) and the
-# line and paragraph separators.
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-def _invisible(ch: str) -> bool:
-    return unicodedata.category(ch) in _INVISIBLE
-
-
-# Control characters have no Unicode name, only aliases; the ones a user meets most.
-_CONTROL_NAMES = {
-    "\x00": "NUL",
-    "\t": "TAB",
-    "\n": "LINE FEED",
-    "\r": "CARRIAGE RETURN",
-    "\x1b": "ESCAPE",
-    "\x7f": "DELETE",
-    "\x85": "NEXT LINE",
-    "\x9b": "CONTROL SEQUENCE INTRODUCER",
-}
-
-
-def code_point(ch: str) -> str:
-    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: how a message names a character."""
-    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "")
-    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
-
-
-def clip(value: object, limit: int = ECHO_MAX) -> str:
-    """A user's value as a message echoes it: invisible characters as ``\\uXXXX`` escapes, at most
-    ``limit`` characters, then how long the value really is: ``'xxx…(100000 characters)'``."""
-    text = value if isinstance(value, str) else repr(value)
-    shown = text[:limit]
-    out = "".join(
-        ch if not _invisible(ch) else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        for ch in shown
-    )
-    return out if len(text) <= limit else f"{out}…({len(text)} characters)"
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -1004,55 +964,3 @@ def parse_export(data: Any) -> Scenario:
         return Scenario.model_validate(data["scenario"])
     except ValidationError as err:
         raise InvalidScenario(scenario_problems(err)) from None
-
-
-class InvalidJSON(ValueError):
-    """Text that is not JSON wxplan reads: malformed, a key twice in one object, a number out of range,
-    or nested too deeply."""
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise InvalidJSON(f"duplicate key '{clip(key)}': an object names it twice")
-        out[key] = value
-    return out
-
-
-def _int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > JSON_INT_DIGITS:
-        raise InvalidJSON(f"an integer of {digits} digits is too large (at most {JSON_INT_DIGITS} digits)")
-    return int(text)
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidJSON(f"the number {clip(text)} is out of range")
-    return value
-
-
-def _constant(name: str) -> Any:
-    raise InvalidJSON(f"{name} is not a JSON number")
-
-
-def parse_json(text: str) -> Any:
-    """Parse JSON strictly (see :class:`InvalidJSON`): a key given twice is an error, not last-wins."""
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_int=_int,
-            parse_float=_float,
-            parse_constant=_constant,
-        )
-    except json.JSONDecodeError as err:
-        raise InvalidJSON(f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
-    except RecursionError:
-        raise InvalidJSON("nested too deeply (arrays or objects more than about 1000 levels deep)") from None
-    except InvalidJSON:
-        raise
-    except ValueError as err:  # anything else the decoder refuses
-        raise InvalidJSON(f"not valid JSON: {clip(str(err), 200)}") from None
