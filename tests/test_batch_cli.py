@@ -144,10 +144,12 @@ def test_progress_bar_on_a_terminal(wxplan_cmd, tmp_path):
     assert b"100%  30/30 rows" in seen and b"30 rows: 30 scored" in seen
 
 
-def test_overwrites_an_existing_output(wxplan_cmd, tmp_path):
+def test_overwrites_an_existing_output_only_with_overwrite(wxplan_cmd, tmp_path):
     out = tmp_path / "o.csv"
     out.write_text("old", encoding="utf-8")
-    assert_ok(batch(wxplan_cmd, str(EXAMPLE), "-o", str(out), *FAST))
+    assert_user_error(batch(wxplan_cmd, str(EXAMPLE), "-o", str(out), *FAST), "already exists", "--overwrite")
+    assert out.read_text(encoding="utf-8") == "old"
+    assert_ok(batch(wxplan_cmd, str(EXAMPLE), "-o", str(out), *FAST, "--overwrite"))
     assert len(read_output(out)) == 30
 
 
@@ -170,7 +172,10 @@ ROW = "测试,brand,food,none,,basic,,0,4,60000,50000,2,150,0.45,both,mixed,"
     ("content", "needles"),
     [
         (b"", ["empty", "business_type", "monthly_gmv_cny"]),
-        (f"{HEADER},id,id\n{ROW},1,2\n", ["'id' appears twice", "columns 18 and 19"]),
+        (
+            f"{HEADER},id,id\n{ROW},1,2\n",
+            ["'id' appears twice", f"columns {len(FIELDS) + 1} and {len(FIELDS) + 2}"],
+        ),
         ("name,category\n测试,food\n", ["missing required column(s): business_type", "staff_fte"]),
         (f"{HEADER},plan\n{ROW},x\n", ["'plan'", "output column", "rename"]),
         (bytes(range(256)), ["not a header", "CSV"]),
@@ -190,7 +195,7 @@ def test_a_failed_run_keeps_the_old_output(wxplan_cmd, tmp_path):
     source = _write(tmp_path, "a,a\n")
     out = tmp_path / "out.csv"
     out.write_text("old", encoding="utf-8")
-    assert_user_error(batch(wxplan_cmd, str(source), "-o", str(out), *FAST), "appears twice")
+    assert_user_error(batch(wxplan_cmd, str(source), "-o", str(out), *FAST, "--overwrite"), "appears twice")
     assert out.read_text(encoding="utf-8") == "old"
 
 
