@@ -32,6 +32,7 @@ ROLES: tuple[Role, ...] = Role.__args__
 SHELVES: tuple[Module, ...] = ("shop", "miniprogram")
 WEEKS_PER_MONTH = 52 / 12
 MIN_STAFF_FTE = 0.05
+MIN_ORDER_VALUE_CNY = 1.0  # order counts are GMV / order value: below a yuan an order is, in effect, a yuan
 
 Plan = tuple[tuple[Module, ...], ...]  # phases, each a tuple of new modules
 
@@ -184,7 +185,7 @@ class Cohort:
             kept=col([mask_of(p.existing_modules) for p in profiles], np.int64),
             staff=col([effective_staff(p) for p in profiles], float),
             margin=col([p.gross_margin for p in profiles], float),
-            aov=col([p.avg_order_value_cny for p in profiles], float),
+            aov=col([max(p.avg_order_value_cny, MIN_ORDER_VALUE_CNY) for p in profiles], float),
             gmv=col([s.current_monthly_gmv_cny for s in scales], float),
             reach=col([s.reachable_customers for s in scales], float),
             agents=col([float(p.distributors) for p in profiles], float),
@@ -580,6 +581,7 @@ class SetTable:
     monthly: np.ndarray  # every monthly cost of the set, CNY/month
     setup: np.ndarray
     stretch: np.ndarray  # ramp multiplier from the staff shortfall when these modules (plus kept) run
+    stretch_unhired: np.ndarray  # the same if nobody were hired
     gmv: np.ndarray  # steady-state incremental GMV, CNY/month
     gross_profit: np.ndarray  # (16, modules, size, n): each new module's steady monthly gross profit
     role_fte: np.ndarray  # (16, roles, size, n): combined need per role, kept modules included
@@ -619,6 +621,7 @@ _TABLE_ARRAYS = (
     "monthly",
     "setup",
     "stretch",
+    "stretch_unhired",
     "gmv",
 )
 
@@ -669,8 +672,8 @@ def cohort_table(
     kept_roles = roles_of(kept)
     base = np.maximum(available, kept_roles.sum(axis=0))
     shape = (16, size, n)
-    required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, gmv, be = (
-        np.zeros(shape) for _ in range(10)
+    required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, alone, gmv, be = (
+        np.zeros(shape) for _ in range(11)
     )
     gross_profit = np.zeros((16, len(MODULES), size, n))
     role_fte = np.zeros((16, len(ROLES), size, n))
@@ -695,10 +698,9 @@ def cohort_table(
         staff_cost[mask] = take * wage
         monthly[mask] = fixed + take * wage
         setup[mask] = sum((sims[m].setup for m in modules_of(mask)), zero)
-        ratio = req / (base + take)
-        out = stretch[mask]
-        out.fill(1.0)
-        np.power(ratio, elasticity, out=out, where=ratio > 1.0)
+        for ratio, out in ((req / (base + take), stretch[mask]), (req / base, alone[mask])):
+            out.fill(1.0)
+            np.power(ratio, elasticity, out=out, where=ratio > 1.0)
         gmv[mask] = new_gmv
         for m, (_, gp, _) in returns.items():
             gross_profit[mask, MODULES.index(m)] = gp
@@ -717,6 +719,7 @@ def cohort_table(
         monthly,
         setup,
         stretch,
+        alone,
         gmv,
         gross_profit,
         role_fte,
@@ -841,14 +844,28 @@ def timeline(
     for k, phase in enumerate(plan):
         prefix = prev | mask_of(phase)
         stretch = table.stretch[prefix]
-        begin = start + table.hiring_lag * np.clip(table.hired_fte[prefix] - table.hired_fte[prev], 0.0, 1.0)
-        length = np.zeros(shape)
         weight = {m: sims[m].concurrent_weight for m in phase}
+        factor: dict[Module, np.ndarray] = {}
         for m in phase:
             others = sum((w for o, w in weight.items() if o != m), 0.0)
-            f = stretch * (1.0 + objective.drag * others)
+            factor[m] = 1.0 + objective.drag * others
             if k == 0:
-                f = f * np.where(defer[:, MODULES.index(m), None], objective.defer_stretch, 1.0)
+                factor[m] = factor[m] * np.where(
+                    defer[:, MODULES.index(m), None], objective.defer_stretch, 1.0
+                )
+        # A phase that hires waits for its hires, but never longer than going ahead short-handed would lose.
+        wait = table.hiring_lag * np.clip(table.hired_fte[prefix] - table.hired_fte[prev], 0.0, 1.0)
+        saved = np.max(
+            [
+                sims[m].steady_state_weeks * factor[m] * (table.stretch_unhired[prefix] - stretch)
+                for m in phase
+            ],
+            axis=0,
+        )
+        begin = start + np.minimum(wait, saved)
+        length = np.zeros(shape)
+        for m in phase:
+            f = stretch * factor[m]
             module_op[m] = begin + sims[m].operational_weeks * f
             module_steady[m] = begin + sims[m].steady_state_weeks * f
             operational = np.maximum(operational, module_op[m])

@@ -14,6 +14,12 @@ A case file::
       fired_rules: [rule id]
       not_fired_rules: [rule id]
       warnings: [code]                     # warning codes that must be present
+      levels: {module: [level]}            # operating levels allowed for an adopted module
+      value:                               # the money, sized to this merchant
+        p_payback_at_least: 0.6            # P(payback within the horizon)
+        net_first_year_p50_at_least: 0     # CNY
+        first_year_cost_within_budget: true  # P50 first-year cost <= one-time + 12 x monthly budget
+        hires_at_most: 0.5                 # FTE hired with the budget (P50)
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import pytest
 import yaml
 from conftest import make_profile
 
+from engine.assumptions import LEVELS
 from engine.profile import MODULES
 from engine.recommend import recommend
 from engine.rules import RULES_BY_ID
@@ -40,6 +47,14 @@ EXPECTED_KEYS = {
     "fired_rules",
     "not_fired_rules",
     "warnings",
+    "levels",
+    "value",
+}
+VALUE_KEYS = {
+    "p_payback_at_least",
+    "net_first_year_p50_at_least",
+    "first_year_cost_within_budget",
+    "hires_at_most",
 }
 
 
@@ -73,6 +88,9 @@ def test_cases_are_well_formed():
             assert m in MODULES, (file, m)
         for rule in exp.get("fired_rules", []) + exp.get("not_fired_rules", []):
             assert rule in RULES_BY_ID, (file, rule)
+        for m, levels in exp.get("levels", {}).items():
+            assert m in MODULES and set(levels) <= set(LEVELS), (file, m, levels)
+        assert set(exp.get("value", {})) <= VALUE_KEYS, (file, set(exp.get("value", {})) - VALUE_KEYS)
 
 
 @pytest.mark.parametrize("case", [c for _, c in CASES], ids=[c["name"] for _, c in CASES])
@@ -107,4 +125,26 @@ def test_case(case):
     for code in exp.get("warnings", []):
         if code not in codes:
             problems.append(f"warning {code} missing (got {sorted(codes)})")
+    for m, levels in exp.get("levels", {}).items():
+        if rec.modules[m].operating_level not in levels:
+            problems.append(f"{m}: level {rec.modules[m].operating_level}, expected one of {levels}")
+    v, want = rec.value, exp.get("value", {})
+    if "p_payback_at_least" in want and v.p_payback_within_horizon < want["p_payback_at_least"]:
+        problems.append(f"P(payback) {v.p_payback_within_horizon:.2f} < {want['p_payback_at_least']}")
+    if (
+        "net_first_year_p50_at_least" in want
+        and v.net_cny.first_year.p50 < want["net_first_year_p50_at_least"]
+    ):
+        problems.append(
+            f"first-year net P50 {v.net_cny.first_year.p50:,.0f} < {want['net_first_year_p50_at_least']:,}"
+        )
+    if want.get("first_year_cost_within_budget"):
+        p = rec.profile
+        budget = p.budget_setup_cny + 12 * p.budget_monthly_cny
+        if rec.cost_cny.first_year.p50 > budget:
+            problems.append(
+                f"first-year cost {rec.cost_cny.first_year.p50:,.0f} over the budget {budget:,.0f}"
+            )
+    if "hires_at_most" in want and rec.staffing.hires_fte > want["hires_at_most"]:
+        problems.append(f"hires {rec.staffing.hires_fte} > {want['hires_at_most']}")
     assert not problems, f"plan {rec.plan.code!r}: " + "; ".join(problems)

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from conftest import BASE_PROFILE, make_profile
 
-from engine.profile import MODULES, MerchantProfile
-from engine.recommend import recommend
+from engine.assumptions import load
+from engine.profile import DOUYIN_LEVELS, MODULES, MerchantProfile
+from engine.recommend import assess_fit, recommend
 from engine.rules import RULES, RULES_BY_ID, fire
 from engine.sources import SOURCES, parse_cite
 
@@ -23,7 +24,7 @@ BEFORE_LINK = "2023-06-01"  # inside the windows of rules that ended with the 20
 RULE_TABLE: dict[str, tuple[dict, dict | None, str]] = {
     "channels_public_entry": ({}, None, NOW),
     "shop_official_shelf": ({}, None, NOW),
-    "miniprogram_mature_shelf": ({}, None, NOW),
+    "miniprogram_mature_shelf": ({}, {"as_of": "2024-06-01"}, NOW),  # the evidence is from late 2024
     "wecom_official_contact": ({}, None, NOW),
     "keep_running": ({"existing_modules": ["wecom"]}, {"existing_modules": []}, NOW),
     "douyin_native_easy_channels": (
@@ -49,14 +50,14 @@ RULE_TABLE: dict[str, tuple[dict, dict | None, str]] = {
     ),
     "people_not_fees": ({"staff_fte": 2}, {"staff_fte": 3}, NOW),
     "long_break_in": ({"private_domain": "none"}, {"private_domain": "established"}, NOW),
-    "self_exploration_without_benchmarks": (
-        {"business_type": "individual", "private_domain": "none"},
+    "self_exploration_without_benchmarks": (  # by size, whatever the business type (001:24-25)
         {"business_type": "brand", "private_domain": "none"},
+        {"business_type": "individual", "private_domain": "none", "current_monthly_gmv_cny": 2_000_000},
         NOW,
     ),
     "large_brand_patience": (
-        {"business_type": "brand", "staff_fte": 5, "budget_monthly_cny": 50_000},
-        {"business_type": "brand", "staff_fte": 4.9, "budget_monthly_cny": 50_000},
+        {"business_type": "chain_store", "staff_fte": 10, "budget_monthly_cny": 50_000},
+        {"business_type": "brand", "staff_fte": 9.5, "budget_monthly_cny": 99_000},
         NOW,
     ),
     "individual_channels_fit": ({"business_type": "individual"}, {"business_type": "chain_store"}, NOW),
@@ -81,7 +82,7 @@ RULE_TABLE: dict[str, tuple[dict, dict | None, str]] = {
     "repeat_goal_private_chain": ({"goal": "repeat"}, {"goal": "acquisition"}, NOW),
     "acquisition_goal_public": ({"goal": "acquisition"}, {"goal": "both"}, NOW),
     "mall_needs_traffic": ({"private_domain": "basic"}, {"shelf_platforms": ["taobao"]}, NOW),
-    "diversion_crackdown": ({"goal": "acquisition"}, {"goal": "repeat"}, NOW),
+    "diversion_crackdown": ({"goal": "repeat"}, {"as_of": "2024-05-27"}, NOW),
     "live_after_sales_load": ({"existing_modules": []}, {"existing_modules": ["channels"]}, NOW),
     "limited_paid_traffic": ({"douyin_presence": "established"}, {"douyin_presence": "starting"}, NOW),
     "older_audience": ({"audience_age": "older"}, {"audience_age": "mixed"}, NOW),
@@ -302,3 +303,42 @@ def test_rule_text_and_citations(rule):
             assert cite.holds_from < cite.holds_until, cite
     assert rule.effects, rule.id
     assert {e.module for e in rule.effects} <= set(MODULES)
+
+
+@pytest.mark.parametrize(
+    "day", ["2021-06-01", "2022-09-01", "2023-09-01", "2024-06-01", "2024-11-01", "2026-11-21"]
+)
+def test_douyin_experience_never_lowers_the_channels_fit(day):
+    """Experience on Douyin can only help on Channels (001:11); its limits are warnings and economics."""
+    aset = load()
+    fits = [
+        assess_fit(
+            MerchantProfile.model_validate(make_profile(douyin_presence=level)), aset, date.fromisoformat(day)
+        ).fit["channels"]
+        for level in DOUYIN_LEVELS
+    ]
+    assert fits == sorted(fits), (day, fits)
+
+
+def test_gifting_is_for_gift_categories_not_food():
+    """004:51 names gold jewellery growing with gifting; food is a core light-decision category, not a gift."""
+    assert "gifting_category_fit" in _fired({"category": "jewelry"}, NOW)
+    assert "gifting_category_fit" not in _fired({"category": "food"}, NOW)
+
+
+def test_individuals_get_no_penalty_on_the_mall_or_wecom():
+    """002:76-81 support Channels for individuals; they say nothing against a mall or WeCom."""
+    (firing,) = [f for f in fire(MerchantProfile.model_validate(make_profile(business_type="individual")), date(2026, 11, 21))
+                 if f.rule.id == "individual_channels_fit"]  # fmt: skip
+    assert all(e.fit >= 0 for e in firing.effects)
+
+
+def test_rule_citations_say_what_the_rule_says():
+    """Lines that were cited for something they do not say stay out of those rules."""
+    refs = {r.id: {c.ref.split("_")[0] + ":" + c.ref.rsplit(":", 1)[1] for c in r.sources} for r in RULES}
+    assert "002:19" not in refs["miniprogram_mature_shelf"]
+    assert "002:91" not in refs["keep_running"]
+    assert "001:14" not in refs["acquisition_goal_public"]
+    assert {"003:10", "003:11"} <= refs["growth_grades"]
+    early = {c.ref.rsplit(":", 1)[1]: c.holds_from for c in RULES_BY_ID["growth_grades"].sources}
+    assert early["10"] == date(2023, 6, 1) and early["11"] == date(2024, 5, 29)
