@@ -56,6 +56,7 @@ Unit = Literal[
     "share",
     "score",
     "fit",
+    "fit_change",
     "months",
     "customers",
     "customers/seat",
@@ -144,7 +145,7 @@ class Param(_Strict):
                 raise ValueError(f"values[{i}]: need {' <= '.join(need)}, got {', '.join(map(str, numbers))}")
             if self.unit in ("share_of_gmv", "share") and not all(0 <= x <= 1 for x in numbers):
                 raise ValueError(f"values[{i}]: a {self.unit} must lie between 0 and 1")
-            if self.unit not in ("score",) and any(x < 0 for x in numbers):
+            if self.unit not in ("score", "fit_change") and any(x < 0 for x in numbers):
                 raise ValueError(f"values[{i}]: a {self.unit} cannot be negative")
         dates = [v.from_ for v in self.values]
         if dates != sorted(set(dates)):
@@ -347,6 +348,13 @@ class Objective(_Section):
     weights: dict[Weight, _unit("score")]
 
 
+class RuleEffects(_Section):
+    """How much each rule moves a module's fit: ``effects[rule id][module]`` (the rules in engine/rules.py
+    say which modules they move and in which direction; the size is data)."""
+
+    effects: dict[str, dict[Module, _unit("fit_change")]]
+
+
 class AssumptionSet(_Strict):
     modules: dict[Module, ModuleAssumptions]
     salaries: Salaries
@@ -354,7 +362,12 @@ class AssumptionSet(_Strict):
     returns: Returns
     scale: Scale
     objective: Objective
+    rules: RuleEffects
     source: str = "default"
+
+    def effect(self, rule: str, module: str) -> Param:
+        """The fit change of ``rule`` on ``module`` (a missing one is an error in the set, see check_rules)."""
+        return self.rules.effects[rule][module]  # type: ignore[index]
 
     @cached_property
     def param_map(self) -> dict[str, Param]:
@@ -429,6 +442,7 @@ _LAYOUT: dict[str, tuple[str, type[BaseModel]]] = {
     "returns.yaml": ("returns", Returns),
     "scale.yaml": ("scale", Scale),
     "objective.yaml": ("objective", Objective),
+    "rules.yaml": ("rules", RuleEffects),
 }
 
 
@@ -502,6 +516,7 @@ def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int], ...])
         returns=parts["returns"],  # type: ignore[arg-type]
         scale=parts["scale"],  # type: ignore[arg-type]
         objective=parts["objective"],  # type: ignore[arg-type]
+        rules=parts["rules"],  # type: ignore[arg-type]
         source=label,
     )
 

@@ -220,7 +220,7 @@ class Scorer:
     ) -> list[Outcome]:
         opts, draws = self.opts, self.draws
         cohort = model.Cohort.of(profiles, opts.assumptions, opts.as_of)
-        fit, defer = fit_arrays(values)
+        fit, defer = fit_arrays(values, opts.assumptions, draws)
         objective = model.Objective.for_cohort(opts.assumptions, cohort, draws)
         sims = model.cohort_sims(opts.assumptions, cohort, draws, fit, objective.horizon_months)
         candidates = {m for plan in plans for phase in plan for m in phase}

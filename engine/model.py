@@ -319,10 +319,11 @@ def demand(assumptions: AssumptionSet, cohort: Cohort, draws: Draws) -> Demand:
 
 
 def fit_multiplier(assumptions: AssumptionSet, fit: np.ndarray, as_of: date) -> dict[Module, np.ndarray]:
-    """How the rules' fit moves each module's GMV potential: (fit / neutral fit) ^ elasticity, (size, 1)."""
+    """How the rules' fit moves each module's GMV potential: (fit / neutral fit) ^ elasticity. ``fit`` is
+    (size, modules, n) - one value per draw, as the rules' effect sizes are uncertain - or (size, modules, 1)."""
     o = assumptions.objective
     neutral, power = o.neutral_fit.mode_at(as_of), o.fit_gmv_elasticity.mode_at(as_of)
-    return {m: (fit[:, i, None] / neutral) ** power for i, m in enumerate(MODULES)}
+    return {m: (fit[:, i] / neutral) ** power for i, m in enumerate(MODULES)}
 
 
 Returns = dict[Module, tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -488,7 +489,7 @@ def cohort_sims(
 ) -> dict[Module, ModuleSim]:
     """Each module at the operating level that earns most for each profile (or the forced one).
 
-    ``fit`` is (size, modules): the rules' fit, which multiplies a module's GMV potential (fit / neutral fit).
+    ``fit`` is (size, modules, n): the rules' fit per draw, which multiplies a module's GMV potential.
     A level is judged on the module alone (with the modules running today and, for Channels, a shop to sell
     through) over the horizon: gross profit from the middle of its ramp on, less monthly costs, the pay of any
     hires and the set-up, averaged over the draws.
@@ -957,7 +958,7 @@ def evaluate_plan(
         hired_fte=table.hired_fte[full],
         shortfall_fte=table.shortfall_fte[full],
         break_even_gmv=table.break_even_gmv[full],
-        fit=fit[:, idx].mean(axis=1) if idx else 0.0,
+        fit=fit[:, idx].mean(axis=(1, 2)) if idx else 0.0,
     )
 
 

@@ -95,27 +95,44 @@ def assumption_set(value: AssumptionSet | str | Path | None) -> AssumptionSet:
 
 @dataclass(frozen=True)
 class Fit:
+    """A profile's fit per module at the central sizes of the rules' effects, with what produced it."""
+
     fit: dict[Module, float]
     defer: frozenset[Module]
     needs_traffic: frozenset[Module]
     firings: tuple[Firing, ...]
+    moves: tuple[tuple[str, Module], ...] = ()  # (rule id, module) of every fit change that fired
 
 
 def assess_fit(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date) -> Fit:
-    """Base fit plus the fit changes of every rule that fires, clipped to [0, 1]."""
+    """Base fit plus the fit changes of every rule that fires (central sizes), clipped to [0, 1]."""
     firings = tuple(fire(profile, as_of))
     fit = {m: assumptions.objective.base_fit[m].mode_at(as_of) for m in MODULES}
     defer: set[Module] = set()
     needs_traffic: set[Module] = set()
+    moves: list[tuple[str, Module]] = []
     for f in firings:
         for e in f.effects:
-            fit[e.module] += e.fit
+            if e.fit:
+                fit[e.module] += assumptions.effect(f.rule.id, e.module).mode_at(as_of)
+                moves.append((f.rule.id, e.module))
             if e.defer:
                 defer.add(e.module)
             if e.needs_traffic:
                 needs_traffic.add(e.module)
     clipped = {m: round(min(max(v, 0.0), 1.0), 4) for m, v in fit.items()}
-    return Fit(clipped, frozenset(defer), frozenset(needs_traffic), firings)
+    return Fit(clipped, frozenset(defer), frozenset(needs_traffic), firings, tuple(moves))
+
+
+def fit_draws(fits: list[Fit], assumptions: AssumptionSet, draws: model.Draws) -> np.ndarray:
+    """Each profile's fit per module on every draw, (profiles, modules, n): the rules' effect sizes are
+    uncertain (``assumptions/rules.yaml``), so they are Monte Carlo inputs like every other assumption."""
+    base = np.array([assumptions.objective.base_fit[m].mode_at(draws.as_of) for m in MODULES])
+    out = np.broadcast_to(base[None, :, None], (len(fits), len(MODULES), draws.n)).copy()
+    for j, f in enumerate(fits):
+        for rule, module in f.moves:
+            out[j, MODULES.index(module)] += draws[f"rules.effects.{rule}.{module}"]
+    return np.clip(out, 0.0, 1.0)
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -164,11 +181,13 @@ def eligible(
     return below, tuple(m for m in MODULES if m not in kept and m not in below)
 
 
-def fit_arrays(fits: list[Fit]) -> tuple[np.ndarray, np.ndarray]:
-    """Fit and the rules' "belongs later" advice as (profiles, modules) arrays, for the model."""
-    fit = np.array([[f.fit[m] for m in MODULES] for f in fits], dtype=float)
+def fit_arrays(
+    fits: list[Fit], assumptions: AssumptionSet, draws: model.Draws
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit per draw (profiles, modules, n) and the rules' "belongs later" advice (profiles, modules), for the
+    model."""
     defer = np.array([[m in f.defer for m in MODULES] for f in fits], dtype=bool)
-    return fit, defer
+    return fit_draws(fits, assumptions, draws), defer
 
 
 def rank(
@@ -195,7 +214,7 @@ def rank(
             forced_plans = [p for p in options if shelf_ready(p, kept, as_of)] or options
         plans += [p for p in forced_plans if p not in plans]
     cohort = model.Cohort.of([profile], assumptions, as_of, [levels])
-    fit_array, defer = fit_arrays([fit])
+    fit_array, defer = fit_arrays([fit], assumptions, draws)
     objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
     sims = model.cohort_sims(assumptions, cohort, draws, fit_array, objective.horizon_months)
     table = model.cohort_table(assumptions, sims, cohort, draws, fit_array)
@@ -357,17 +376,26 @@ def _ramp(sim: model.PlanSim) -> RampOut:
     return RampOut(operational=_band(sim.operational[0], 1), steady_state=_band(sim.steady_state[0], 1))
 
 
-def _effect_text(firing: Firing, module: Module, lang: Lang) -> str:
-    return "; ".join(part for e in firing.effects if e.module == module for part in describe_effect(e, lang))
+def _effect_text(firing: Firing, module: Module, lang: Lang, assumptions: AssumptionSet, as_of: date) -> str:
+    return "; ".join(
+        part
+        for e in firing.effects
+        if e.module == module
+        for part in describe_effect(e, lang, _delta(firing, e, assumptions, as_of))
+    )
 
 
-def _reasons(fit: Fit, module: Module, lang: Lang) -> list[Reason]:
+def _delta(firing: Firing, effect, assumptions: AssumptionSet, as_of: date) -> float | None:
+    return assumptions.effect(firing.rule.id, effect.module).mode_at(as_of) if effect.fit else None
+
+
+def _reasons(fit: Fit, module: Module, lang: Lang, assumptions: AssumptionSet, as_of: date) -> list[Reason]:
     return [
         Reason(
             rule=f.rule.id,
             label=f.rule.label[lang],
             text=f.rule.text(lang),
-            effect=_effect_text(f, module, lang),
+            effect=_effect_text(f, module, lang, assumptions, as_of),
             sources=list(f.sources),
         )
         for f in fit.firings
@@ -864,7 +892,7 @@ def recommend(
             fit=r.fit.fit[m],
             defer=m in r.fit.defer,
             decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
-            reasons=_reasons(r.fit, m, lang),
+            reasons=_reasons(r.fit, m, lang, r.assumptions, r.as_of),
             operating_level=r.level(m),
             gmv_monthly_steady_cny=gmv_by_module.get(m),
             **_module_timing(m, chosen_plan, sim),

@@ -39,25 +39,30 @@ class Cite:
 
 @dataclass(frozen=True)
 class Effect:
+    """What a rule does to one module. ``fit``: it moves the module's fit, by the size in
+    ``assumptions/rules.yaml`` (``rules.effects.<rule id>.<module>``) - the direction is the evidence's, the
+    size an estimate."""
+
     module: Module
-    fit: float = 0.0
+    fit: bool = False
     defer: bool = False
     note: bool = False
     keep: bool = False
     needs_traffic: bool = False  # worth less in a plan without Channels to bring customers
 
 
-def describe_effect(effect: Effect, lang: Lang) -> list[str]:
-    """What one effect does, in words (e.g. ["fit +0.15", "better in a later phase"])."""
+def describe_effect(effect: Effect, lang: Lang, delta: float | None = None) -> list[str]:
+    """What one effect does, in words (e.g. ["fit +0.15", "better in a later phase"]); ``delta`` is the size
+    of its fit change (from the assumption set)."""
     from engine.i18n import t
 
     parts = []
     if effect.keep:
         parts.append(t("effect.keep", lang))
-    if effect.fit > 0:
-        parts.append(t("effect.fit_up", lang, delta=f"{effect.fit:.2f}"))
-    if effect.fit < 0:
-        parts.append(t("effect.fit_down", lang, delta=f"{-effect.fit:.2f}"))
+    if effect.fit and delta is not None and delta > 0:
+        parts.append(t("effect.fit_up", lang, delta=f"{delta:.2f}"))
+    if effect.fit and delta is not None and delta < 0:
+        parts.append(t("effect.fit_down", lang, delta=f"{-delta:.2f}"))
     if effect.defer:
         parts.append(t("effect.defer", lang))
     if effect.note:
@@ -216,7 +221,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Merchants who succeeded on Douyin treat Channels as a place to repeat that path; opening a shop there is an easy step.",
         },
         sources=C(*_s("001", 11, 15)),
-        effects=(Effect("channels", fit=0.15), Effect("shop", fit=0.10)),
+        effects=(Effect("channels", fit=True), Effect("shop", fit=True)),
         when=_douyin_native,
     ),
     Rule(
@@ -230,7 +235,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Merchants used to buying public traffic and new to private domain visibly cool when told to add a mini-program and WeCom as well; run Channels and the shop first and bring the private-domain modules in later.",
         },
         sources=C(*_s("001", 7, 15, 16)),
-        effects=(Effect("miniprogram", fit=-0.15, defer=True), Effect("wecom", fit=-0.10, defer=True)),
+        effects=(Effect("miniprogram", fit=True, defer=True), Effect("wecom", fit=True, defer=True)),
         when=lambda p: _douyin_native(p) and _young_private_domain(p),
     ),
     Rule(
@@ -244,7 +249,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Merchants who ran WeChat private domain before Channels sell products that convert again and again; adding Channels gives them public acquisition feeding repeated private conversion.",
         },
         sources=C(*_s("001", 12, 13, 14)),
-        effects=(Effect("channels", fit=0.15), Effect("wecom", fit=0.10), Effect("miniprogram", fit=0.10)),
+        effects=(Effect("channels", fit=True), Effect("wecom", fit=True), Effect("miniprogram", fit=True)),
         when=_mature_private_domain,
     ),
     Rule(
@@ -258,7 +263,7 @@ RULES: tuple[Rule, ...] = (
             "en": "The May 2024 re-organisation put the Channels shop and mini-programs on one level, so Channels traffic can flow into a merchant's existing mini-program chain.",
         },
         sources=C(*_s("003", 5, 17, 18), since=LINK_REORG),
-        effects=(Effect("miniprogram", fit=0.05), Effect("channels", fit=0.05)),
+        effects=(Effect("miniprogram", fit=True), Effect("channels", fit=True)),
         when=lambda p: (
             "miniprogram" in p.existing_modules or _mature_private_domain(p) or bool(p.shelf_platforms)
         ),
@@ -275,7 +280,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Before the re-organisation a Channels page could not link a mini-program, so live selling there meant leaving the mall's accumulated customers behind and starting over; Channels could only sell through its own shop.",
         },
         sources=C(*_s("003", 16), since=date(2021, 3, 25), until=LINK_REORG),
-        effects=(Effect("channels", fit=-0.10),),
+        effects=(Effect("channels", fit=True),),
         when=lambda p: "miniprogram" in p.existing_modules,
         valid_until=LINK_REORG,
     ),
@@ -320,7 +325,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Taobao, JD and Douyin run on their basic modules; WeChat private domain needs several modules working together, and benchmark cases for small and mid-sized merchants are scarce - even providers struggle to find one - so a smaller merchant without a private-domain base spends a long time exploring alone.",
         },
         sources=C(*_s("001", 22, 24, 25)),
-        effects=(Effect("miniprogram", fit=-0.10), Effect("wecom", fit=-0.05)),
+        effects=(Effect("miniprogram", fit=True), Effect("wecom", fit=True)),
         when=lambda p: not _large(p) and p.private_domain == "none",
     ),
     Rule(
@@ -334,7 +339,7 @@ RULES: tuple[Rule, ...] = (
             "en": "For a large, well-resourced brand or merchant, one more channel is no great burden, and it has the patience to work out its own private-domain model.",
         },
         sources=C(*_s("001", 24)),
-        effects=(Effect("miniprogram", fit=0.05), Effect("wecom", fit=0.05)),
+        effects=(Effect("miniprogram", fit=True), Effect("wecom", fit=True)),
         when=_large,
     ),
     # --- individuals and distributor networks ------------------------------------------------------------
@@ -346,7 +351,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Live selling on Channels is workable for an individual: payment and shop are in place, trust builds easily in small circles, and traffic comes from Moments, groups and official accounts.",
         },
         sources=C(*_s("002", 76, 77, 78, 79, 80, 81)),
-        effects=(Effect("channels", fit=0.20), Effect("shop", fit=0.10)),
+        effects=(Effect("channels", fit=True), Effect("shop", fit=True)),
         when=lambda p: p.business_type == "individual",
     ),
     Rule(
@@ -360,7 +365,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Individuals who have made money on Channels are mostly in education, beauty, apparel and home goods.",
         },
         sources=C(*_s("002", 82)),
-        effects=(Effect("channels", fit=0.05),),
+        effects=(Effect("channels", fit=True),),
         when=lambda p: (
             p.business_type == "individual" and p.category in ("education", "beauty", "apparel", "home")
         ),
@@ -373,7 +378,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Scale on Channels comes from matrix selling: the founder anchors and recruits agents, then hundreds or thousands of individual anchors sell the same items; 微商 brands, chains and social-commerce platforms already have the sellers.",
         },
         sources=C(*_s("002", 87, 88, 90, 91)),
-        effects=(Effect("channels", fit=0.15), Effect("shop", fit=0.05)),
+        effects=(Effect("channels", fit=True), Effect("shop", fit=True)),
         when=lambda p: p.business_type in ("social_commerce", "chain_store") or p.distributors >= 20,
     ),
     Rule(
@@ -384,7 +389,7 @@ RULES: tuple[Rule, ...] = (
             "en": "From 2025 Channels sellers can become WeChat Shop 带货人 and sell shop goods in groups, official and service accounts, so a merchant with distributors can have them sell straight from the shop.",
         },
         sources=C(*_s("004", 5, 28, 41)),
-        effects=(Effect("shop", fit=0.10),),
+        effects=(Effect("shop", fit=True),),
         when=lambda p: p.distributors > 0 or p.business_type == "social_commerce",
         valid_from=DAIHUOREN,
     ),
@@ -397,7 +402,7 @@ RULES: tuple[Rule, ...] = (
             "en": "WeChat Shop launched gifting (送礼) in December 2024, turning social ties straight into orders; categories such as gold jewellery grew fast on it.",
         },
         sources=C(*_s("004", 4, 27), since=GIFTING) + C(*_s("004", 51)),
-        effects=(Effect("shop", fit=0.10),),
+        effects=(Effect("shop", fit=True),),
         when=lambda p: p.category == "jewelry",
         valid_from=GIFTING,
     ),
@@ -409,7 +414,7 @@ RULES: tuple[Rule, ...] = (
             "en": "WeChat Shop's leading categories are still light-decision goods such as apparel and food.",
         },
         sources=C(*_s("004", 51)),
-        effects=(Effect("shop", fit=0.10),),
+        effects=(Effect("shop", fit=True),),
         when=lambda p: p.category in ("apparel", "food"),
     ),
     # --- goals and existing channels --------------------------------------------------------------------
@@ -424,7 +429,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Merchants who choose a mini-program mall usually already run a Taobao-style store and come to WeChat for private distribution and repeat conversion, which mall membership and WeCom are built for.",
         },
         sources=C(*_s("003", 15, 16)),
-        effects=(Effect("miniprogram", fit=0.20), Effect("wecom", fit=0.05)),
+        effects=(Effect("miniprogram", fit=True), Effect("wecom", fit=True)),
         when=lambda p: bool(p.shelf_platforms) and p.goal in ("repeat", "both"),
     ),
     Rule(
@@ -435,7 +440,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Private domain lets a merchant reach past buyers in chat, so repeat purchase costs almost nothing to acquire, with higher order values and fewer returns; WeCom plus mall membership carries that chain.",
         },
         sources=C(*_s("000", 21), *_s("003", 34, 35), *_s("001", 12)),
-        effects=(Effect("wecom", fit=0.15), Effect("miniprogram", fit=0.05)),
+        effects=(Effect("wecom", fit=True), Effect("miniprogram", fit=True)),
         when=lambda p: p.goal in ("repeat", "both"),
     ),
     Rule(
@@ -446,7 +451,7 @@ RULES: tuple[Rule, ...] = (
             "en": "When the goal is new customers, Channels is WeChat's public-domain entry, and its traffic is shifting from private to public domain.",
         },
         sources=C(*_s("004", 22, 24)),
-        effects=(Effect("channels", fit=0.10),),
+        effects=(Effect("channels", fit=True),),
         when=lambda p: p.goal == "acquisition",
     ),
     Rule(
@@ -522,7 +527,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Channels has many middle-aged and older users; merchants selling to that group find buyers there more easily, and the shop with it.",
         },
         sources=C(*_s("004", 49)),
-        effects=(Effect("channels", fit=0.10), Effect("shop", fit=0.05)),
+        effects=(Effect("channels", fit=True), Effect("shop", fit=True)),
         when=lambda p: p.audience_age == "older",
     ),
     Rule(
@@ -533,7 +538,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Reaching younger users is Channels' next push, which says they are under-represented today; merchants selling mostly to the young should expect Channels to build more slowly.",
         },
         sources=C(*_s("004", 49, 50)),
-        effects=(Effect("channels", fit=-0.05),),
+        effects=(Effect("channels", fit=True),),
         when=lambda p: p.audience_age == "young",
     ),
     Rule(
@@ -560,7 +565,7 @@ RULES: tuple[Rule, ...] = (
             "en": "Early Channels live selling had no shop grades and no commission-locked sharing; sharing happened after purchase and for single items, and live streams sat apart from the video feed, so buyers were slow to order on their own.",
         },
         sources=C(*_s("002", 40, 43, 49, 63), until=GROWTH_GRADES),
-        effects=(Effect("channels", fit=-0.10),),
+        effects=(Effect("channels", fit=True),),
         when=lambda p: True,
         valid_until=GROWTH_GRADES,
     ),
@@ -572,7 +577,7 @@ RULES: tuple[Rule, ...] = (
             "en": "From June 2023 Channels shops had shipping insurance, then invitations to sell and a creator marketplace; May 2024 brought virtual numbers and, at the end of the month, growth grades for creators' product windows, closing the early trust gap step by step.",
         },
         sources=C(*_s("003", 10), since=SHIPPING_INSURANCE) + C(*_s("003", 11), since=GROWTH_GRADES),
-        effects=(Effect("shop", fit=0.05),),
+        effects=(Effect("shop", fit=True),),
         when=lambda p: True,
         valid_from=GROWTH_GRADES,  # the last of the steps; early_trust_gaps holds until then
     ),
@@ -584,7 +589,7 @@ RULES: tuple[Rule, ...] = (
             "en": "In August 2024 the Channels shop was renamed WeChat Shop; its store and goods now run across official accounts, Channels, mini-programs, search, chats, groups and Moments rather than hanging on Channels alone.",
         },
         sources=C(*_s("001", 19), *_s("004", 4, 26), since=SHOP_RENAME),
-        effects=(Effect("shop", fit=0.05),),
+        effects=(Effect("shop", fit=True),),
         when=lambda p: True,
         valid_from=SHOP_RENAME,
     ),

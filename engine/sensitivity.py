@@ -41,6 +41,7 @@ from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
 from engine.recommend import Fit, InputError, Ranking, fit_arrays, prepare, rank
+from engine.text import markdown_text
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
@@ -226,7 +227,7 @@ class Context:
         """First-year net (gross profit less cost, months 1-12) and weeks to steady state, shape (2, n)."""
         a = self.assumptions
         cohort = model.Cohort.of([self.profile], a, self.as_of, [self.levels])
-        fit, defer = fit_arrays([self.fit])
+        fit, defer = fit_arrays([self.fit], a, settings)  # type: ignore[arg-type]
         objective = model.Objective.for_cohort(a, cohort, settings, self.horizon_months)  # type: ignore[arg-type]
         sims = model.cohort_sims(a, cohort, settings, fit, self.horizon_months)  # type: ignore[arg-type]
         masks, prefix = [0], 0
@@ -684,7 +685,7 @@ def to_markdown(s: Sensitivity) -> str:
             date=s.as_of.isoformat(),
             draws=s.draws,
             seed=s.seed,
-            source=s.assumptions,
+            source=markdown_text(s.assumptions),  # a path the user gave: inert in Markdown
         )
     )
     out.append("")

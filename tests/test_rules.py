@@ -342,3 +342,33 @@ def test_rule_citations_say_what_the_rule_says():
     assert {"003:10", "003:11"} <= refs["growth_grades"]
     early = {c.ref.rsplit(":", 1)[1]: c.holds_from for c in RULES_BY_ID["growth_grades"].sources}
     assert early["10"] == date(2023, 6, 1) and early["11"] == date(2024, 5, 29)
+
+
+def test_every_fit_effect_has_its_size_in_the_assumptions_and_no_size_is_orphaned():
+    """The rules say which modules they move; assumptions/rules.yaml says by how much, with a range."""
+    effects = load().rules.effects
+    moved = {(r.id, e.module) for r in RULES for e in r.effects if e.fit}
+    sized = {(rule, module) for rule, by in effects.items() for module in by}
+    assert moved == sized
+    for rule, module in moved:
+        p = effects[rule][module]
+        v = p.at(date(2026, 11, 21))
+        assert p.distribution == "pert" and v.low < v.high, (rule, module)
+        assert any(ref.seed for ref in p.references) and any(ref.estimate for ref in p.references)
+
+
+def test_the_rules_effect_sizes_are_monte_carlo_inputs():
+    """With a rule's effect size varied, the plan's draws vary with it (the sensitivity can see it)."""
+    import numpy as np
+
+    from engine import model
+    from engine.recommend import fit_draws
+
+    aset = load()
+    day = date(2026, 11, 21)
+    profile = MerchantProfile.model_validate(make_profile(business_type="individual", category="beauty"))
+    f = assess_fit(profile, aset, day)
+    fits = fit_draws([f], aset, model.draw(aset, day, 500, np.random.default_rng(1)))
+    channels = fits[0, MODULES.index("channels")]
+    assert channels.std() > 0.01
+    assert abs(np.median(channels) - f.fit["channels"]) < 0.05

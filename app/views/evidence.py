@@ -182,8 +182,9 @@ with tab_params:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def effect_text(e: Effect) -> str:
-    parts = describe_effect(e, lang)
+def effect_text(rule: Rule, e: Effect) -> str:
+    delta = assumptions().effect(rule.id, e.module).mode_at(today) if e.fit else None
+    parts = describe_effect(e, lang, delta)
     if not parts:
         parts.append(t("evidence.effect.describes", lang))
     module = t(f"module.{e.module}.name", lang)
@@ -249,7 +250,7 @@ with tab_rules:
                 t(
                     "evidence.col.rule", lang
                 ): f"**{rule.label[lang]}**{badge}  \n`{rule.id}`\n\n{rule.rationale[lang]}",
-                t("evidence.col.effects", lang): bullets([effect_text(e) for e in rule.effects]),
+                t("evidence.col.effects", lang): bullets([effect_text(rule, e) for e in rule.effects]),
                 t("evidence.col.holds", lang): holds_text(rule),
                 t("evidence.col.citations", lang): bullets([citation_text(c) for c in rule.sources]),
             }
