@@ -119,7 +119,12 @@ def cashflow(rec: Recommendation) -> alt.LayerChart | None:
             for c in flow
         ]
     )
-    x = alt.X("month:Q", title=t("chart.axis.month", lang), scale=alt.Scale(domain=[1, len(flow)]))
+    x = alt.X(
+        "month:Q",
+        title=t("chart.axis.month", lang),
+        scale=alt.Scale(domain=[1, len(flow)]),
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
     base = alt.Chart(data)
     fan = base.mark_area(opacity=0.25, color="#2e86ab").encode(
         x=x,
@@ -417,17 +422,17 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
 
 
 def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
-    """First-year cost with each assumption at its P10 and P90 (others central), largest swings first."""
+    """First-year net with each assumption at its P10 and P90 (others central), largest swings first."""
     lang = sens.lang
-    rows = sorted(sens.rows, key=lambda r: -r.tornado.cost_swing)[:top]
+    rows = sorted(sens.rows, key=lambda r: -r.tornado.net_swing)[:top]
     if not rows:
         return None
     data = [
         {
             "parameter": r.label,
-            "low": min(r.tornado.cost_low, r.tornado.cost_high),
-            "high": max(r.tornado.cost_low, r.tornado.cost_high),
-            "swing": r.tornado.cost_swing,
+            "low": min(r.tornado.net_low, r.tornado.net_high),
+            "high": max(r.tornado.net_low, r.tornado.net_high),
+            "swing": r.tornado.net_swing,
         }
         for r in rows
     ]
@@ -445,7 +450,7 @@ def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
         )
     )  # fmt: skip
     centre = (
-        alt.Chart(alt.Data(values=[{"c": sens.central_cost}]))
+        alt.Chart(alt.Data(values=[{"c": sens.central_net}]))
         .mark_rule(color="#c0392b")
         .encode(x=alt.X("c:Q"))
     )
@@ -453,7 +458,7 @@ def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
 
 
 def sobol(sens: Sensitivity, top: int = 12) -> alt.Chart | None:
-    """Sobol first-order and total indices of first-year cost, per assumption."""
+    """Sobol first-order and total indices of first-year net, per assumption."""
     lang = sens.lang
     rows = sorted(sens.rows, key=lambda r: -r.sobol_total)[:top]
     if not rows:

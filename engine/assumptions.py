@@ -234,6 +234,37 @@ class LevelFactors(_Section):
     ramp: _unit("multiplier")
 
 
+ProfileDriver = Literal["douyin_presence", "private_domain", "shelf_experience"]
+
+
+class Reuse(_Strict):
+    """What a merchant's existing operation lends a module: ``by`` the profile trait, lowering the module's
+    discretionary set-up (``setup``, or only ``setup_items``) and the staffing of ``roles``."""
+
+    by: Literal["douyin_presence", "private_domain", "shelf_platforms"]
+    setup: bool = False
+    setup_items: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+
+
+class Traits(_Strict):
+    """What a module is, as facts rather than branches: whether it is a shelf and from when Channels can sell
+    through it, whether it brings traffic, what speeds its ramp, what it reuses, what its seats count."""
+
+    shelf: bool
+    channels_shelf_from: date | None = None
+    brings_traffic: bool
+    ramp_driver: ProfileDriver
+    reuse: Reuse | None = None
+    seats_hold_contacts: bool = False
+
+    @model_validator(mode="after")
+    def _shelf_date(self) -> Self:
+        if self.channels_shelf_from is not None and not self.shelf:
+            raise ValueError("channels_shelf_from is only for a shelf")
+        return self
+
+
 class ModuleAssumptions(_Section):
     """Costs, staffing, ramp and operating levels of one module. Seat items are priced per seat (at least one
     per FTE working the module; WeCom also by the contacts it holds)."""
@@ -242,6 +273,7 @@ class ModuleAssumptions(_Section):
 
     module: Module
     description: Text
+    traits: Traits
     setup: dict[str, _unit("CNY")] = Field(default_factory=dict)
     monthly: dict[str, _unit("CNY/month")] = Field(default_factory=dict)
     per_seat: dict[str, _unit("CNY/month/seat")] = Field(default_factory=dict)

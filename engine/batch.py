@@ -179,7 +179,7 @@ class Scorer:
         for key, members in groups.items():
             plans = self._plans.get(key)
             if plans is None:
-                plans = self._plans[key] = candidate_plans(key[1], key[0], opts.as_of)
+                plans = self._plans[key] = candidate_plans(key[1], key[0], opts.as_of, opts.assumptions)
             for lo in range(0, len(members), self.chunk):
                 part = members[lo : lo + self.chunk]
                 tasks.append(([i for i, _ in part], [v for _, v in part], plans))

@@ -24,12 +24,12 @@ from datetime import date
 
 import numpy as np
 
-from engine.assumptions import LEVELS, AssumptionSet, Level, Param, Role
+from engine import catalog
+from engine.assumptions import LEVELS, AssumptionSet, Level, Param, Role, Traits
 from engine.events import DAIHUOREN, LINK_REORG
 from engine.profile import MODULES, MerchantProfile, Module
 
 ROLES: tuple[Role, ...] = Role.__args__
-SHELVES: tuple[Module, ...] = ("shop", "miniprogram")
 WEEKS_PER_MONTH = 52 / 12
 MIN_STAFF_FTE = 0.05
 MIN_ORDER_VALUE_CNY = 1.0  # order counts are GMV / order value: below a yuan an order is, in effect, a yuan
@@ -214,14 +214,24 @@ def salaries(cohort: Cohort, draws: Draws) -> dict[Role, np.ndarray]:
     return {role: draws[f"salaries.tier1_monthly.{role}"] * tier for role in ROLES}
 
 
-def ramp_multiplier(module: Module, cohort: Cohort, draws: Draws) -> np.ndarray:
-    """How each profile speeds up or slows down a module's ramp (before any staff shortfall)."""
-    if module == "channels":
+def ramp_multiplier(traits: Traits, cohort: Cohort, draws: Draws) -> np.ndarray:
+    """How each profile speeds up or slows down a module's ramp (before any staff shortfall), by the profile
+    trait the module's ramp depends on (its ``ramp_driver``)."""
+    if traits.ramp_driver == "douyin_presence":
         return pick(draws, "adjustments.channels_ramp_by_douyin", cohort.douyin_presence)
-    if module in ("wecom", "miniprogram"):
+    if traits.ramp_driver == "private_domain":
         return pick(draws, "adjustments.private_ramp_by_private_domain", cohort.private_domain)
     shelf = draws["adjustments.shop_ramp_with_shelf_experience"]
     return np.where(cohort.has_shelf[:, None], shelf[None, :], 1.0)
+
+
+def reuse_factor(by: str, cohort: Cohort, draws: Draws) -> np.ndarray:
+    """How much of a module's set-up or staffing a merchant's existing operation covers, by profile trait."""
+    if by == "douyin_presence":
+        return pick(draws, "adjustments.channels_reuse_by_douyin", cohort.douyin_presence)
+    if by == "private_domain":
+        return pick(draws, "adjustments.wecom_reuse_by_private_domain", cohort.private_domain)
+    return np.where(cohort.has_shelf[:, None], draws["adjustments.shop_content_reuse_with_shelf"], 1.0)
 
 
 # --- what each module costs, needs and brings, per operating level ------------------------------------
@@ -309,7 +319,7 @@ def demand(assumptions: AssumptionSet, cohort: Cohort, draws: Draws) -> Demand:
         overlap=draws[f"{r}.shelf_overlap"],
         via_mall=draws[f"{r}.mall_channels_conversion"],
         daihuoren_share=draws[f"{r}.daihuoren_share_of_agent_gmv"],
-        fee={m: fee(m) for m in SHELVES},
+        fee={m: fee(m) for m in catalog.shelves(assumptions)},
         reach=reach,
         aov=aov,
         margin=cohort.margin[:, None],
@@ -408,24 +418,14 @@ def _level_sim(
     pace = draws[f"{lv}.ramp"]
     size, n = cohort.size, draws.n
     zero = np.zeros((size, n))
-    reuse_setup: np.ndarray | float = 1.0
-    reuse_staff: dict[str, np.ndarray | float] = {}
-    if module == "channels":
-        reuse = pick(draws, "adjustments.channels_reuse_by_douyin", cohort.douyin_presence)
-        reuse_setup = reuse
-        reuse_staff = {"host": reuse, "live_ops": reuse, "content": reuse}
-    elif module in ("wecom", "miniprogram"):
-        reuse_staff = {
-            "private_domain_ops": pick(
-                draws, "adjustments.wecom_reuse_by_private_domain", cohort.private_domain
-            )
-        }
+    reuse = a.traits.reuse
+    lent = reuse_factor(reuse.by, cohort, draws) if reuse else 1.0
+    reuse_staff = {role: lent for role in reuse.roles} if reuse else {}
     setup = {}
     for k, param in a.setup.items():
-        scale = 1.0 if _is_fixed(param) else spend * reuse_setup
-        if module == "shop" and k == "listing_setup":
-            content = draws["adjustments.shop_content_reuse_with_shelf"]
-            scale = scale * np.where(cohort.has_shelf[:, None], content, 1.0)
+        scale = 1.0 if _is_fixed(param) else spend
+        if reuse and (reuse.setup or k in reuse.setup_items) and not _is_fixed(param):
+            scale = scale * lent
         setup[k] = zero + draws[f"{p}.setup.{k}"] * scale
     monthly = {}
     for k, param in a.monthly.items():
@@ -439,10 +439,10 @@ def _level_sim(
     }
     fte = sum(fte_by_role.values(), zero)
     seats = np.maximum(fte, 1.0)
-    if module == "wecom":
+    if a.traits.seats_hold_contacts:
         contacts = cohort.reach[:, None] / draws["returns.contacts_per_seat"]
         seats = np.maximum(seats, contacts + cohort.agents[:, None] * draws["returns.agent_seat_share"])
-    mult = ramp_multiplier(module, cohort, draws) * pace
+    mult = ramp_multiplier(a.traits, cohort, draws) * pace
     op = zero + draws[f"{p}.ramp.operational_weeks"] * mult
     bought = zero
     if module == "channels":

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import combinations
 
-from engine.events import LINK_REORG, SHOP_RENAME
+from engine import catalog
+from engine.assumptions import AssumptionSet
+from engine.events import SHOP_RENAME
 from engine.i18n import Lang, t
 from engine.profile import MODULES, Module
 
@@ -29,27 +31,38 @@ def ordered_partitions(items: tuple[Module, ...]) -> Iterator[Plan]:
                 yield (first, *tail)
 
 
-def shelf_ready(plan: Plan, kept: tuple[Module, ...], as_of: date) -> bool:
-    """Channels sells through a shelf running by its own phase: the shop, or a mini-program once linkable."""
-    shelves = {"shop"} | ({"miniprogram"} if as_of >= LINK_REORG else set())
-    if "channels" in kept:
-        phase_of_channels = 0
-    else:
-        found = [i for i, phase in enumerate(plan) if "channels" in phase]
-        if not found:
-            return True
-        phase_of_channels = found[0]
+def shelf_ready(
+    plan: Plan, kept: tuple[Module, ...], as_of: date, assumptions: AssumptionSet | None = None
+) -> bool:
+    """Every module that brings traffic (Channels) sells through a shelf running by its own phase: a shelf it
+    can sell through on ``as_of`` (the shop; a mini-program once linkable) - module facts from the catalog."""
+    shelves = catalog.channel_shelves(as_of, assumptions)
     if shelves & set(kept):
         return True
-    return any(shelves & set(phase) for phase in plan[: phase_of_channels + 1])
+    for module in catalog.traffic(assumptions):
+        if module in kept:
+            phase_of = 0
+        else:
+            found = [i for i, phase in enumerate(plan) if module in phase]
+            if not found:
+                continue
+            phase_of = found[0]
+        if not any(shelves & set(phase) for phase in plan[: phase_of + 1]):
+            return False
+    return True
 
 
-def candidate_plans(candidates: tuple[Module, ...], kept: tuple[Module, ...], as_of: date) -> list[Plan]:
+def candidate_plans(
+    candidates: tuple[Module, ...],
+    kept: tuple[Module, ...],
+    as_of: date,
+    assumptions: AssumptionSet | None = None,
+) -> list[Plan]:
     """All phased plans over subsets of ``candidates`` (the empty plan first), feasible ones only."""
     plans: list[Plan] = []
     for size in range(len(candidates) + 1):
         for subset in combinations(candidates, size):
-            plans.extend(p for p in ordered_partitions(subset) if shelf_ready(p, kept, as_of))
+            plans.extend(p for p in ordered_partitions(subset) if shelf_ready(p, kept, as_of, assumptions))
     return plans
 
 

@@ -203,7 +203,7 @@ def rank(
     fit = assess_fit(profile, assumptions, as_of)
     kept = profile.existing_modules
     below, candidates = eligible(profile, fit, assumptions, as_of)
-    plans = candidate_plans(candidates, kept, as_of)
+    plans = candidate_plans(candidates, kept, as_of, assumptions)
     forced_plans: list[Plan] = []
     if forced is not None:
         modules, phases = forced
@@ -211,7 +211,7 @@ def rank(
             forced_plans = [phases]
         else:
             options = list(ordered_partitions(modules))
-            forced_plans = [p for p in options if shelf_ready(p, kept, as_of)] or options
+            forced_plans = [p for p in options if shelf_ready(p, kept, as_of, assumptions)] or options
         plans += [p for p in forced_plans if p not in plans]
     cohort = model.Cohort.of([profile], assumptions, as_of, [levels])
     fit_array, defer = fit_arrays([fit], assumptions, draws)

@@ -10,15 +10,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = {
-    "README.md": ("en", "## Verdict per module"),
-    "README.zh.md": ("zh", "## 各模块结论"),
-}
+# Each README shows the report up to its cash-flow table: the plan, then what it earns back.
+EXAMPLES = {"README.md": "en", "README.zh.md": "zh"}
 START, END = "<!-- readme-example:start -->", "<!-- readme-example:end -->"
 
 
 def main() -> None:
-    for name, (lang, stop) in EXAMPLES.items():
+    from engine.i18n import t
+
+    for name, lang in EXAMPLES.items():
+        stop = f"### {t('report.cashflow', lang)}"
         args = [
             "recommend",
             "examples/douyin_native_brand.json",

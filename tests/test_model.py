@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,27 @@ def test_douyin_experience_lowers_channels_setup_and_staffing():
     b = _ranking(douyin_presence="leading", levels={"channels": "standard"})
     assert b.sims["channels"].setup.mean() < a.sims["channels"].setup.mean()
     assert b.sims["channels"].fte.mean() < a.sims["channels"].fte.mean()
+
+
+def test_module_facts_are_data_read_by_one_catalog(tmp_path):
+    """Which modules Channels can sell through, and from when, comes from the modules' YAML traits."""
+    import shutil
+
+    from engine import catalog
+    from engine.plans import shelf_ready
+
+    aset = load()
+    assert catalog.shelves(aset) == ("shop", "miniprogram")
+    assert catalog.channel_shelves(date(2024, 5, 27), aset) == {"shop"}
+    assert catalog.channel_shelves(date(2024, 5, 28), aset) == {"shop", "miniprogram"}
+    assert not shelf_ready((("channels", "wecom"),), (), AS_OF, aset)
+    pack = tmp_path / "pack"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "assumptions", pack)
+    wecom = pack / "modules" / "wecom.yaml"
+    text = wecom.read_text(encoding="utf-8").replace(
+        "  shelf: false\n", "  shelf: true\n  channels_shelf_from: 2020-01-01\n", 1
+    )
+    wecom.write_text(text, encoding="utf-8")
+    other = load(pack)
+    assert "wecom" in catalog.channel_shelves(AS_OF, other)
+    assert shelf_ready((("channels", "wecom"),), (), AS_OF, other)
