@@ -237,17 +237,20 @@ class Scorer:
         figures = np.empty((7, len(profiles), draws.n))
         for index in np.unique(chosen):
             plan = plans[index]
-            rows = chosen == index
-            sim = model.evaluate_plan(plan, sims, table, objective, defer, fit)
-            cost, profit = model.cashflow(plan, sims, table, objective, defer, max(12, horizon))
+            rows = np.flatnonzero(chosen == index)
+            # only the profiles that chose this plan
+            part = {m: sim.take(rows) for m, sim in sims.items()}
+            sub, obj, dfr = table.take(rows), objective.take(rows), defer[rows]
+            sim = model.evaluate_plan(plan, part, sub, obj, dfr, fit[rows])
+            cost, profit = model.cashflow(plan, part, sub, obj, dfr, max(12, horizon))
             econ = Economics(horizon, cost, profit)
-            figures[0, rows] = sim.setup[rows]
-            figures[1, rows] = sim.monthly[rows]
-            figures[2, rows] = econ.total(cost, 12)[rows]
-            figures[3, rows] = sim.operational[rows]
-            figures[4, rows] = sim.steady_state[rows]
-            figures[5, rows] = econ.total(profit - cost, 12)[rows]
-            figures[6, rows] = econ.payback[rows]
+            figures[0, rows] = sim.setup
+            figures[1, rows] = sim.monthly
+            figures[2, rows] = econ.total(cost, 12)
+            figures[3, rows] = sim.operational
+            figures[4, rows] = sim.steady_state
+            figures[5, rows] = econ.total(profit - cost, 12)
+            figures[6, rows] = econ.payback
         with np.errstate(invalid="ignore"):
             q = np.percentile(figures, [10, 50, 90], axis=2)  # (3, 7, size)
         paid_back = np.isfinite(figures[6]).mean(axis=1)

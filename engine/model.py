@@ -252,6 +252,25 @@ class ModuleSim:
     concurrent_weight: np.ndarray  # (n,) how much it slows modules started beside it
     level: np.ndarray  # (size,) index into LEVELS
 
+    def take(self, rows: np.ndarray) -> ModuleSim:
+        """The module for the profiles ``rows`` (an index array) only."""
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            return a if a.ndim < 2 or a.shape[0] == 1 else a[rows]
+
+        return ModuleSim(
+            setup_items={k: cut(v) for k, v in self.setup_items.items()},
+            monthly_items={k: cut(v) for k, v in self.monthly_items.items()},
+            seat_items={k: cut(v) for k, v in self.seat_items.items()},
+            fte_by_role={k: cut(v) for k, v in self.fte_by_role.items()},
+            operational_weeks=cut(self.operational_weeks),
+            steady_state_weeks=cut(self.steady_state_weeks),
+            reach=cut(self.reach),
+            bought_gmv=cut(self.bought_gmv),
+            concurrent_weight=self.concurrent_weight,
+            level=self.level[rows],
+        )
+
     @property
     def setup(self) -> np.ndarray:
         return sum(self.setup_items.values(), np.zeros_like(self.reach))
@@ -589,14 +608,13 @@ class SetTable:
     break_even_gmv: np.ndarray
     hiring_lag: np.ndarray  # (size|1, n) weeks
 
-    def row(self, i: int) -> SetTable:
-        """Profile ``i``'s table (arrays keep a profile axis of one)."""
-        sl = slice(i, i + 1)
+    def take(self, rows: np.ndarray) -> SetTable:
+        """The table of the profiles ``rows`` (an index array) only."""
 
         def cut(a: np.ndarray, axis: int) -> np.ndarray:
             if a.shape[axis] == 1:
                 return a
-            return a[(slice(None),) * axis + (sl,)]
+            return a[(slice(None),) * axis + (rows,)]
 
         return SetTable(
             self.kept,
@@ -604,7 +622,7 @@ class SetTable:
             cut(self.gross_profit, 2),
             cut(self.role_fte, 2),
             cut(self.break_even_gmv, 1),
-            cut(self.hiring_lag, 0),
+            self.hiring_lag,
         )
 
     def roles(self, mask: int, i: int = 0) -> dict[Role, np.ndarray]:
@@ -774,6 +792,10 @@ class Objective:
 
     def with_horizon(self, months: float) -> Objective:
         return replace(self, horizon_months=float(months))
+
+    def take(self, rows: np.ndarray) -> Objective:
+        """The objective of the profiles ``rows`` (an index array) only."""
+        return replace(self, cost_scale=self.cost_scale[rows], budget=self.budget[rows])
 
 
 def ramp_area(operational: np.ndarray, steady: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -962,6 +984,9 @@ def evaluate_plan(
     )
 
 
+KERNEL_MIN_ELEMENTS = 1 << 14  # profiles x draws from which the compiled kernel pays for its start-up
+
+
 def score_plans(
     plans: list[Plan],
     sims: dict[Module, ModuleSim],
@@ -970,11 +995,81 @@ def score_plans(
     defer: np.ndarray,
     fit: np.ndarray,
 ) -> np.ndarray:
-    """The objective of every plan on every draw, shape (plans, size, n): :func:`evaluate_plan`'s score."""
+    """The objective of every plan on every draw, shape (plans, size, n): :func:`evaluate_plan`'s score.
+
+    Two implementations give the same figures to the last bit (``tests/test_kernel.py``):
+    :func:`score_plans_arrays`, which calls the reference :func:`evaluate_plan` per plan, and
+    :func:`score_plans_compiled`, the compiled twin in ``engine/kernel.py``. Small problems (one profile) take the
+    first and never import the compiler; cohorts of at least ``KERNEL_MIN_ELEMENTS`` profile-draws the second."""
+    if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS:
+        return score_plans_compiled(plans, sims, table, objective, defer)
+    return score_plans_arrays(plans, sims, table, objective, defer, fit)
+
+
+def score_plans_arrays(
+    plans: list[Plan],
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    fit: np.ndarray,
+) -> np.ndarray:
+    """:func:`score_plans` in numpy: the reference objective, plan by plan."""
     shape = table.required_fte[0].shape
     out = np.empty((len(plans), *shape))
     for i, plan in enumerate(plans):
         out[i] = evaluate_plan(plan, sims, table, objective, defer, fit).score
+    return out
+
+
+def score_plans_compiled(
+    plans: list[Plan],
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+) -> np.ndarray:
+    """:func:`score_plans`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
+    from engine import kernel  # numba, imported only where the kernel runs
+
+    size, n = table.required_fte[0].shape
+
+    def per_module(name: str) -> np.ndarray:
+        return np.ascontiguousarray(
+            np.stack([np.broadcast_to(getattr(sims[m], name), (size, n)) for m in MODULES])
+        )
+
+    def column(value: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (size,)))
+
+    weight = np.stack([np.broadcast_to(sims[m].concurrent_weight, (n,)) for m in MODULES])
+    out = np.empty((len(plans), size, n))
+    kernel.run(
+        *kernel.compile_plans(tuple(plans)),
+        per_module("operational_weeks"),
+        per_module("steady_state_weeks"),
+        np.ascontiguousarray(weight),
+        np.ascontiguousarray(defer, dtype=float),
+        np.ascontiguousarray(np.broadcast_to(objective.defer_stretch, (n,))),
+        np.ascontiguousarray(np.broadcast_to(objective.drag, (n,))),
+        np.ascontiguousarray(np.broadcast_to(table.hiring_lag, (1, n))[0]),
+        table.stretch,
+        table.stretch_unhired,
+        table.hired_fte,
+        table.setup,
+        table.monthly,
+        table.shortfall_fte,
+        table.pay_per_fte,
+        table.gross_profit,
+        column(objective.budget),
+        column(objective.cost_scale),
+        float(objective.w_downside),
+        float(objective.w_budget),
+        float(objective.w_staff),
+        float(objective.horizon_weeks),
+        WEEKS_PER_MONTH,
+        out,
+    )
     return out
 
 

@@ -129,11 +129,13 @@ def test_a_cohort_must_share_its_kept_modules():
     profiles = [PROFILES[0], PROFILES[0].model_copy(update={"existing_modules": ("wecom",)})]
     if profiles[0].existing_modules == ("wecom",):
         profiles[1] = profiles[0].model_copy(update={"existing_modules": ()})
-    cohort = model.Cohort.of(profiles)
-    d = model.draw(batch.options().assumptions, date.fromisoformat(AS_OF), 100, np.random.default_rng(0))
-    sims = model.cohort_sims(batch.options().assumptions, cohort, d)
+    aset, day = batch.options().assumptions, date.fromisoformat(AS_OF)
+    cohort = model.Cohort.of(profiles, aset, day)
+    d = model.draw(aset, day, 100, np.random.default_rng(0))
+    fit = np.full((len(profiles), 4, 1), 0.5)
+    sims = model.cohort_sims(aset, cohort, d, fit, 12)
     with pytest.raises(ValueError, match="same modules"):
-        model.cohort_table(sims, cohort, d)
+        model.cohort_table(aset, sims, cohort, d, fit)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,97 @@
+"""The compiled plan-scoring kernel (engine/kernel.py) gives the reference objective's scores to the last bit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from engine import batch, model
+from engine.assumptions import load
+from engine.plans import candidate_plans
+from engine.profile import MerchantProfile
+from engine.recommend import assess_fit, eligible, fit_arrays
+from tests.conftest import make_profile
+
+AS_OF = date(2026, 11, 21)
+
+VARIED = [
+    {},
+    {"business_type": "individual", "staff_fte": 1, "budget_monthly_cny": 3000, "category": "beauty"},
+    {"douyin_presence": "leading", "staff_fte": 30, "current_monthly_gmv_cny": 3_000_000},
+    {"business_type": "social_commerce", "distributors": 5000, "private_domain": "established"},
+    {"staff_fte": 0.5, "budget_monthly_cny": 0, "goal": "repeat"},
+    {"douyin_presence": "established", "private_domain": "none", "goal": "acquisition"},
+    {"shelf_platforms": ["taobao"], "goal": "repeat", "reachable_customers": 40_000},
+]
+
+
+def _cohort(changes: list[dict], draws: int, as_of: date = AS_OF):
+    aset = load()
+    profiles = [MerchantProfile.model_validate(make_profile(**c)) for c in changes]
+    d = model.draw(aset, as_of, draws, np.random.default_rng(3))
+    fits = [assess_fit(p, aset, as_of) for p in profiles]
+    cohort = model.Cohort.of(profiles, aset, as_of)
+    fit, defer = fit_arrays(fits, aset, d)
+    objective = model.Objective.for_cohort(aset, cohort, d)
+    sims = model.cohort_sims(aset, cohort, d, fit, objective.horizon_months)
+    table = model.cohort_table(aset, sims, cohort, d, fit)
+    _, candidates = eligible(profiles[0], fits[0], aset, as_of)
+    plans = candidate_plans(("channels", "shop", "miniprogram", "wecom"), (), as_of, aset)
+    return plans, sims, table, objective, defer, fit
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2023, 9, 1)])
+def test_the_kernel_matches_the_reference_to_the_last_bit(as_of):
+    plans, sims, table, objective, defer, fit = _cohort(VARIED, 257, as_of)
+    reference = model.score_plans_arrays(plans, sims, table, objective, defer, fit)
+    compiled = model.score_plans_compiled(plans, sims, table, objective, defer)
+    assert reference.shape == compiled.shape == (len(plans), len(VARIED), 257)
+    np.testing.assert_array_equal(compiled, reference)
+
+
+def test_the_kernel_matches_for_one_profile_and_other_horizons():
+    plans, sims, table, objective, defer, fit = _cohort([VARIED[1]], 300)
+    for months in (12, 24, 36):
+        o = objective.with_horizon(months)
+        np.testing.assert_array_equal(
+            model.score_plans_compiled(plans, sims, table, o, defer),
+            model.score_plans_arrays(plans, sims, table, o, defer, fit),
+        )
+
+
+def test_a_deliberate_change_in_the_kernel_would_be_caught():
+    """The comparison is exact: one ulp on one score is a failure."""
+    plans, sims, table, objective, defer, fit = _cohort(VARIED[:2], 100)
+    compiled = model.score_plans_compiled(plans, sims, table, objective, defer)
+    nudged = compiled.copy()
+    nudged[5, 1, 7] = np.nextafter(nudged[5, 1, 7], np.inf)
+    with pytest.raises(AssertionError):
+        np.testing.assert_array_equal(
+            nudged, model.score_plans_arrays(plans, sims, table, objective, defer, fit)
+        )
+
+
+def test_the_batch_uses_the_kernel_and_still_equals_recommend(monkeypatch):
+    """Leads scored by the kernel give recommend's plan for each profile (which uses numpy)."""
+    from engine.recommend import recommend
+
+    calls = []
+    compiled = model.score_plans_compiled
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return compiled(*args, **kwargs)
+
+    monkeypatch.setattr(model, "score_plans_compiled", spy)
+    monkeypatch.setattr(model, "KERNEL_MIN_ELEMENTS", 1)
+    profiles = [MerchantProfile.model_validate(make_profile(**c)) for c in VARIED]
+    opts = batch.options(as_of=AS_OF, draws=200)
+    with batch.Scorer(opts) as s:
+        rows = s.score(profiles)
+    assert calls
+    monkeypatch.setattr(model, "KERNEL_MIN_ELEMENTS", 1 << 40)
+    for p, row in zip(profiles, rows, strict=True):
+        rec = recommend(p, as_of=AS_OF, draws=200, with_counterfactuals=False)
+        assert row.plan_code == rec.plan.code, p.name
