@@ -206,15 +206,19 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
 
 
 def staffing(rec: Recommendation) -> alt.LayerChart:
-    """Required FTE by role (stacked) beside the staff available, with the P10–P90 of the requirement."""
+    """Required FTE by role (stacked) beside the staff available plus the hires the budget pays for, with the
+    P10–P90 of the requirement."""
     lang = rec.lang
     req, avail = t("chart.staffing.required", lang), t("chart.staffing.available", lang)
     rows, x = [], 0.0
     for role, fte in rec.staffing.by_role.items():
         rows.append({"bar": req, "role": t(f"role.{role}", lang), "fte": fte, "x0": x, "x1": x + fte})
         x += fte
-    rows.append({"bar": avail, "role": avail, "fte": rec.staffing.available_fte, "x0": 0.0,
-                 "x1": rec.staffing.available_fte})  # fmt: skip
+    have, hires = rec.staffing.available_fte, rec.staffing.hires_fte
+    rows.append({"bar": avail, "role": avail, "fte": have, "x0": 0.0, "x1": have})
+    if hires > 0:
+        hired = t("chart.staffing.hires", lang)
+        rows.append({"bar": avail, "role": hired, "fte": hires, "x0": have, "x1": have + hires})
     y = alt.Y("bar:N", title=None, sort=[req, avail])
     bars = (
         alt.Chart(alt.Data(values=rows))

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.i18n import Lang, t
 from engine.profile import MODULES
 from engine.result import Band, Recommendation
+from engine.text import markdown_text
 
 MIN_ITEMS, MAX_ITEMS = 2, 6
 
@@ -119,7 +120,7 @@ def compare(items: list[tuple[str, Recommendation]], lang: Lang = "zh") -> Compa
 def to_markdown(comparison: Comparison) -> str:
     """A table, one column per item; rows that differ are marked and their values set in bold."""
     lang = comparison.lang
-    head = "| | " + " | ".join(comparison.labels) + " |"
+    head = "| | " + " | ".join(markdown_text(label) for label in comparison.labels) + " |"  # user text
     out = [f"# {t('compare.title', lang)}", "", head, "|---" * (len(comparison.labels) + 1) + "|"]
     for r in comparison.rows:
         cells = [f"**{v}**" if r.differs else v for v in r.values]

@@ -685,6 +685,7 @@ def to_html(rec: Recommendation) -> str:
             '<dl class="stats">'
             f"<div><dt>{e(L('report.required'))}</dt><dd>{e(_b(s.required_band, lang, 1))}</dd></div>"
             f"<div><dt>{e(L('report.available'))}</dt><dd>{s.available_fte:g}</dd></div>"
+            f"<div><dt>{e(L('report.hires'))}</dt><dd>{e(_b(s.hires_band, lang, 1))}</dd></div>"
             f"<div{short}><dt>{e(L('report.shortfall'))}</dt><dd>{s.shortfall_fte:.1f}</dd></div>"
             "</dl>",
         )
