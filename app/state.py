@@ -23,6 +23,7 @@ from engine.presets import DEFAULT_PRESET, preset
 from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.sources import EARLIEST_EVIDENCE
+from engine.text import clip
 
 PROFILE_KEYS: tuple[str, ...] = tuple(MerchantProfile.model_fields)
 LIST_KEYS = ("shelf_platforms", "existing_modules")
@@ -33,6 +34,7 @@ OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed")
 DEFAULT_DRAWS = 10_000
 MAX_PARAM_CHARS = 200
+MAX_INT_DIGITS = 20  # digits of the longest whole number a link may carry (a seed has at most 10)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,21 @@ def safe_text(value: object, limit: int = 60) -> str:
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", text)
 
 
-def _first(value: str | list[str]) -> str:
-    return value[-1] if isinstance(value, list) else value
+def _first(value: object) -> str:
+    """The value of a parameter given once or several times (the last wins); a parameter given without
+    any value is empty."""
+    if isinstance(value, list | tuple):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as a non-negative whole number written in ASCII digits, or None. ``str.isdigit`` also
+    accepts superscripts such as ``²`` (which ``int`` refuses), and a 5000-digit number is not a count."""
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= MAX_INT_DIGITS:
+        return int(text)
+    return None
 
 
 def _parse_value(key: str, raw: str) -> Any:
@@ -79,7 +94,8 @@ def _parse_value(key: str, raw: str) -> Any:
     if key in LIST_KEYS:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if key == "city_tier":
-        return int(raw) if raw.strip().isdigit() else raw
+        number = _whole_number(raw)
+        return raw if number is None else number
     if key in OPTIONAL_KEYS and raw.strip() == "":
         return None
     return raw
@@ -91,7 +107,7 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
     lang_raw = _first(params.get("lang", DEFAULT_LANG))
     lang: Lang = lang_raw if lang_raw in LANGS else DEFAULT_LANG  # type: ignore[assignment]
     if lang_raw not in LANGS:
-        problems.append(("lang", f"'{lang_raw}' is not one of {', '.join(LANGS)}"))
+        problems.append(("lang", f"'{clip(lang_raw)}' is not one of {', '.join(LANGS)}"))
 
     base = preset(DEFAULT_PRESET).model_dump()
     given: dict[str, Any] = {}
@@ -115,9 +131,12 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
         for name, message in profile_problems(exc):
             bad.add(name)
             problems.append((name, message))
-        profile = MerchantProfile.model_validate(
-            {k: v for k, v in values.items() if k not in bad} | {k: base[k] for k in bad if k in base}
-        )
+        try:
+            profile = MerchantProfile.model_validate(
+                {k: v for k, v in values.items() if k not in bad} | {k: base[k] for k in bad if k in base}
+            )
+        except ValidationError:  # a problem not tied to one field: the whole default profile
+            profile = MerchantProfile.model_validate(base)
 
     options, option_problems = _parse_options(params)
     overrides, override_problems = _parse_overrides(params)
@@ -144,7 +163,7 @@ def _parse_options(params: Mapping[str, str | list[str]]) -> tuple[Options, list
                 )
                 as_of = None
         except ValueError:
-            problems.append(("as_of", f"'{raw}' is not a date of the form YYYY-MM-DD; today is used"))
+            problems.append(("as_of", f"'{clip(raw)}' is not a date of the form YYYY-MM-DD; today is used"))
     draws = _int_param(params, "draws", DEFAULT_DRAWS, MIN_DRAWS, MAX_DRAWS, problems)
     seed = _int_param(params, "seed", 0, 0, 2**32 - 1, problems)
     return Options(as_of=as_of, draws=draws, seed=seed), problems
@@ -156,9 +175,10 @@ def _int_param(
     if key not in params:
         return default
     raw = _first(params[key]).strip()
-    if raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    problems.append((key, f"'{raw}' must be a whole number from {low} to {high}; {default} is used"))
+    number = _whole_number(raw)
+    if number is not None and low <= number <= high:
+        return number
+    problems.append((key, f"'{clip(raw)}' must be a whole number from {low} to {high}; {default} is used"))
     return default
 
 
@@ -174,7 +194,7 @@ def _parse_overrides(params: Mapping[str, str | list[str]]) -> tuple[Overrides, 
             Overrides.model_validate({key: values[key]})
         except (ValueError, ValidationError):
             values.pop(key, None)
-            problems.append((key, f"'{raw}' is not an allowed multiplier; 1 is used"))
+            problems.append((key, f"'{clip(raw)}' is not an allowed multiplier; 1 is used"))
     return Overrides.model_validate(values), problems
 
 

@@ -45,9 +45,21 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 
 
 def read_profile(path: str) -> dict:
-    """Read a profile JSON file (``-`` for stdin) into a dict, or raise :class:`UserError`."""
+    """Read a profile JSON file (``-`` for stdin) into a dict, or raise :class:`UserError`.
+
+    Strict (engine.text.parse_json): no key twice, no integer of more than 100 digits, no deep nesting, no
+    NaN. The fields are checked as JSON (``"0.5"`` and ``true`` are not numbers): a bad one raises
+    ``pydantic.ValidationError`` naming it."""
+    from engine.profile import STRICT_JSON
+    from engine.text import InvalidJSON, parse_json
+
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+        if path == "-":  # bytes, decoded here: a non-UTF-8 stdin is an error, not surrogate escapes
+            stdin = getattr(sys.stdin, "buffer", None)
+            raw = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+            text = raw.decode("utf-8-sig")
+        else:
+            text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -57,13 +69,12 @@ def read_profile(path: str) -> dict:
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        data = json.loads(text.removeprefix("\ufeff"))
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        data = parse_json(text.removeprefix("\ufeff"))
+    except InvalidJSON as exc:
+        raise UserError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a JSON object of profile fields, got {type(data).__name__}")
+    MerchantProfile.model_validate(data, context=STRICT_JSON)
     return data
 
 

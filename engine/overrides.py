@@ -6,7 +6,10 @@ Overrides make a new assumption set (``Param.scaled`` copies); the shared set is
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.assumptions import AssumptionSet, Param
 
@@ -52,6 +55,25 @@ class Overrides(BaseModel):
     returns: float = Field(
         1.0, ge=0, le=4, description="multiplier on every module's sales potential (the GMV it can bring)"
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _finite(cls, value: object, info: ValidationInfo) -> object:
+        """NaN and infinities are not multipliers: say so, rather than that they are out of range."""
+        if isinstance(value, float) and not math.isfinite(value):
+            field = cls.model_fields[info.field_name]
+            bounds = [
+                f"{sym} {getattr(m, attr):g}"
+                for m in field.metadata
+                for attr, sym in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
+                if getattr(m, attr, None) is not None
+            ]
+            raise PydanticCustomError(
+                "finite_number",
+                "{value} is not a finite number; allowed: a multiplier {bounds}",
+                {"value": str(value), "bounds": " and ".join(bounds)},
+            )
+        return value
 
     def active(self) -> dict[str, float]:
         return {k: v for k, v in self.model_dump().items() if v != 1.0}

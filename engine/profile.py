@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+import unicodedata
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from engine.i18n import LANGS, t
+from engine.text import code_point, first_invisible
 
 Module = Literal["channels", "shop", "miniprogram", "wecom"]
 MODULES: tuple[Module, ...] = get_args(Module)
@@ -41,6 +52,28 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
     return value
+
+
+# Validation context of a profile read from a JSON document (a profile file, stdin): numbers must be JSON
+# numbers there (``"0.5"`` is refused). Forms, share links and lead CSVs hand the model text and validate
+# without it. ``{"stored": True}`` (a scenario row read back, see engine.store) skips the name rules added
+# since, so an old row stays readable.
+STRICT_JSON: dict[str, Any] = {"strict_json": True}
+
+NUMBER_FIELDS: tuple[str, ...] = (
+    "distributors",
+    "staff_fte",
+    "budget_setup_cny",
+    "budget_monthly_cny",
+    "avg_order_value_cny",
+    "gross_margin",
+    "current_monthly_gmv_cny",
+    "reachable_customers",
+)
+
+
+def _context(info: ValidationInfo, key: str) -> bool:
+    return bool((info.context or {}).get(key))
 
 
 def _labels(name: str) -> dict[str, str]:
@@ -98,6 +131,48 @@ class MerchantProfile(BaseModel):
         if isinstance(data, dict) and "monthly_gmv_cny" in data:
             data = {k: v for k, v in data.items() if k != "monthly_gmv_cny"}
         return data
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _nfc(cls, value: object) -> object:
+        """Names are kept in Unicode NFC: "café" typed either way is one name."""
+        return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str, info: ValidationInfo) -> str:
+        """No control, invisible or text-direction characters: a name is printed in reports and terminals,
+        where a newline would add a heading and an escape would drive the terminal."""
+        bad = first_invisible(value)
+        if bad is not None and not _context(info, "stored"):
+            raise PydanticCustomError(
+                "name_character",
+                "must not contain {character} (at character {at}); a name is one line of text, without "
+                "control, invisible or text-direction characters",
+                {"character": code_point(bad), "at": value.index(bad) + 1},
+            )
+        return value
+
+    @field_validator(*NUMBER_FIELDS, mode="before")
+    @classmethod
+    def _number(cls, value: object, info: ValidationInfo) -> object:
+        """A number is a number: true/false never counts as 1 or 0, and in a JSON document a string such
+        as ``"0.5"`` is not read as one (forms, links and CSV cells are text, converted by the model)."""
+        if isinstance(value, bool):
+            raise PydanticCustomError("number_type", "true/false is not a number")
+        if isinstance(value, str) and _context(info, "strict_json"):
+            raise PydanticCustomError(
+                "number_type", "a string is not a number; write the number without quotes"
+            )
+        return value
+
+    @field_validator("city_tier", mode="before")
+    @classmethod
+    def _tier(cls, value: object) -> object:
+        """A city tier is the whole number 1, 2 or 3: not true, not 2.0."""
+        if isinstance(value, bool | float) or (not isinstance(value, int) and not isinstance(value, str)):
+            raise PydanticCustomError("literal_error", "Input should be 1, 2 or 3", {"expected": "1, 2 or 3"})
+        return value
 
     @field_validator("shelf_platforms", "existing_modules", mode="after")
     @classmethod

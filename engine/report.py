@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.i18n import t
 from engine.result import Band, Recommendation
 from engine.sources import parse_cite
+from engine.text import markdown_text
 
 
 def cite_label(cite: str) -> str:
@@ -23,7 +24,7 @@ def _b(band: Band, lang: str, digits: int = 0) -> str:
 def to_markdown(rec: Recommendation) -> str:
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    name = rec.profile.name or "—"
+    name = markdown_text(rec.profile.name) or "—"  # user text: inert (no heading, link, HTML or escape)
     out: list[str] = [f"# {L('report.title', name=name)}", ""]
     out.append(f"- {L('report.as_of')}: {rec.as_of.isoformat()}")
     out.append(f"- {L('report.plan')}: **{rec.plan.label}**")
@@ -120,7 +121,7 @@ def to_markdown(rec: Recommendation) -> str:
         out.append("")
     out.append(f"_{L('report.method', draws=rec.draws, seed=rec.seed)}_")
     out.append("")
-    source = rec.assumptions.replace("bundled", L("html.assumptions.bundled"), 1)
+    source = markdown_text(rec.assumptions).replace("bundled", L("html.assumptions.bundled"), 1)
     out.append(f"_{L('report.assumptions', source=source)}_")
     return "\n".join(out) + "\n"
 

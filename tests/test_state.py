@@ -89,7 +89,8 @@ def test_safe_text_neutralises_markdown_and_control_characters():
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["category", "staff_fte", "lang", "draws", "seed", "existing_modules",
-                                        "gross_margin", "city_tier", "salary", "as_of", "monthly_gmv_cny", "zzz"]),
+                                        "gross_margin", "city_tier", "salary", "as_of", "current_monthly_gmv_cny",
+                                        "reachable_customers", "zzz"]),
                        st.text(max_size=40)))  # fmt: skip
 def test_any_query_string_parses_without_exception(params):
     s = parse_query(params)
