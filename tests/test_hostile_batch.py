@@ -148,7 +148,10 @@ def test_a_fifo_is_streamed_not_replaced(tmp_path):
     assert got and len(rows_of(got[0])) == len(lines())
 
 
-@pytest.mark.parametrize("how", ["-", "/dev/stdout", "link"])
+# Not the real /dev/stdout: run against a wxplan with the bug, that would replace the system's link. A link
+# of our own to /proc/self/fd/1 takes the same path (test_plan_says_how_each_target_is_written checks
+# that /dev/stdout is recognised).
+@pytest.mark.parametrize("how", ["-", "link"])
 def test_standard_output_is_streamed(tmp_path, how):
     link = tmp_path / "out"
     link.symlink_to("/proc/self/fd/1")
