@@ -43,7 +43,7 @@ def _profiles() -> list[MerchantProfile]:
                     city_tier=choice("city_tier"),
                     gross_margin=round(float(rng.uniform(0.1, 0.7)), 2),
                     goal=choice("goal"),
-                    monthly_gmv_cny=None if i % 2 else float(rng.integers(1, 300)) * 10_000,
+                    current_monthly_gmv_cny=None if i % 2 else float(rng.integers(1, 300)) * 10_000,
                 )
             )
         )

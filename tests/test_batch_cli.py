@@ -171,7 +171,7 @@ ROW = "测试,brand,food,none,,basic,,0,4,60000,50000,2,150,0.45,both,mixed,"
 @pytest.mark.parametrize(
     ("content", "needles"),
     [
-        (b"", ["empty", "business_type", "monthly_gmv_cny"]),
+        (b"", ["empty", "business_type", "current_monthly_gmv_cny"]),
         (
             f"{HEADER},id,id\n{ROW},1,2\n",
             ["'id' appears twice", f"columns {len(FIELDS) + 1} and {len(FIELDS) + 2}"],

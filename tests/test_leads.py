@@ -117,7 +117,7 @@ def test_unnamed_columns_are_not_duplicates(opts):
 
 
 def test_missing_columns_are_all_named_with_the_field_names(opts):
-    keep = [f for f in FIELDS if f not in ("staff_fte", "gross_margin", "monthly_gmv_cny")]
+    keep = [f for f in FIELDS if f not in ("staff_fte", "gross_margin", "current_monthly_gmv_cny")]
     row = [cell(BASE_PROFILE.get(f, "")) for f in keep]
     message = file_error(csv_text([row], keep), opts)
     assert "missing required column(s): staff_fte, gross_margin" in message
@@ -247,7 +247,7 @@ def test_city_tier_spellings(text, value):
         ("gross_margin", "０.４５", 0.45),
         ("distributors", "1,200", 1200),
         ("distributors", "3.0", 3),
-        ("monthly_gmv_cny", "2,000,000", 2_000_000),
+        ("current_monthly_gmv_cny", "2,000,000", 2_000_000),
     ],
 )
 def test_numbers_with_separators_and_full_width_digits(field, text, value):
@@ -257,10 +257,10 @@ def test_numbers_with_separators_and_full_width_digits(field, text, value):
 
 
 def test_optional_cells_may_be_empty():
-    row = lead_row(name="", distributors="", shelf_platforms="", existing_modules="", monthly_gmv_cny="")
+    row = lead_row(name="", distributors="", shelf_platforms="", existing_modules="", current_monthly_gmv_cny="")
     profile = parse_row(row, FIELDS)
     assert isinstance(profile, MerchantProfile), profile
-    assert (profile.name, profile.distributors, profile.monthly_gmv_cny) == ("", 0, None)
+    assert (profile.name, profile.distributors, profile.current_monthly_gmv_cny) == ("", 0, None)
     assert profile.shelf_platforms == profile.existing_modules == ()
     assert parse_row(lead_row(existing_modules="无"), FIELDS) == profile.model_copy(
         update={"name": BASE_PROFILE["name"]}
@@ -269,7 +269,7 @@ def test_optional_cells_may_be_empty():
 
 def test_missing_cells_count_as_empty():
     header = [*FIELDS, "id"]
-    short = lead_row()[: FIELDS.index("monthly_gmv_cny")]  # no monthly_gmv_cny, no id
+    short = lead_row()[: FIELDS.index("current_monthly_gmv_cny")]  # no current_monthly_gmv_cny, no id
     assert isinstance(parse_row(short, header), MerchantProfile)
     error = parse_row(lead_row()[:3], header)
     assert isinstance(error, str)
@@ -524,7 +524,7 @@ def test_the_example_lead_list_is_valid_and_varied(opts):
     assert 25 <= len(got) <= 40
     assert {"id", "备注"} <= set(rows[0])
     assert len({r["id"] for r in got}) == len(got)
-    assert any(not r["monthly_gmv_cny"] for r in got) and any(r["monthly_gmv_cny"] for r in got)
+    assert any(not r["current_monthly_gmv_cny"] for r in got) and any(r["current_monthly_gmv_cny"] for r in got)
     assert any(r["business_type"] == "品牌商" for r in got) and any(
         r["business_type"] == "brand" for r in got
     )
@@ -561,7 +561,7 @@ PROFILES = [
     make_profile(
         business_type="individual", staff_fte=1, budget_setup_cny=5000, budget_monthly_cny=2000, city_tier=3
     ),
-    make_profile(douyin_presence="leading", shelf_platforms=["taobao", "jd"], monthly_gmv_cny=3_000_000),
+    make_profile(douyin_presence="leading", shelf_platforms=["taobao", "jd"], current_monthly_gmv_cny=3_000_000),
 ]
 
 

@@ -48,7 +48,8 @@ NUMBER_RANGES = {
     "budget_monthly_cny": (0, 500_000),
     "avg_order_value_cny": (1, 10_000),
     "gross_margin": (0.05, 0.9),
-    "monthly_gmv_cny": (0, 10_000_000),
+    "current_monthly_gmv_cny": (0, 10_000_000),
+    "reachable_customers": (0, 100_000),
 }
 
 
@@ -59,7 +60,7 @@ def _label(field: str, value: object, lang: str) -> str:
 @st.composite
 def _number_text(draw, field: str) -> str:
     lo, hi = NUMBER_RANGES[field]
-    if field == "distributors":
+    if field in ("distributors", "reachable_customers"):  # whole numbers
         value: float = draw(st.integers(lo, hi))
     else:
         value = draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
@@ -79,7 +80,7 @@ def _number_text(draw, field: str) -> str:
 def valid_cell(field: str) -> st.SearchStrategy[str]:
     """Cells that must be read as a valid value of ``field``."""
     if field == "name":
-        return st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=20)
+        return st.text(st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), max_size=20)
     if field in ("shelf_platforms", "existing_modules"):
         items = st.lists(
             st.sampled_from(FIELD_CHOICES[field]).flatmap(

@@ -120,7 +120,7 @@ def variants() -> list[tuple[str, Recommendation]]:
                     placeholder=t("comparepage.plan_placeholder", lang),
                     help=t("comparepage.plan_help", lang),
                 )
-                c1, c2, c3, c4 = st.columns(4)
+                c1, *rest = st.columns(1 + len(state.OVERRIDE_KEYS))
                 c1.date_input(
                     t("ui.as_of", lang),
                     key=f"cmp_v{i}_as_of",
@@ -128,7 +128,7 @@ def variants() -> list[tuple[str, Recommendation]]:
                     format="YYYY-MM-DD",
                     help=t("comparepage.as_of_help", lang),
                 )
-                for column, key in zip((c2, c3, c4), state.OVERRIDE_KEYS, strict=True):
+                for column, key in zip(rest, state.OVERRIDE_KEYS, strict=True):
                     column.number_input(t(f"ui.override.{key}", lang), key=f"cmp_v{i}_{key}", step=0.1,
                                         format="%.2f")  # fmt: skip
                 slots.append(st.container())
