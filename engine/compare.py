@@ -39,6 +39,15 @@ def _band(band: Band, digits: int = 0) -> str:
     return f"{f(band.p50)} ({f(band.p10)}–{f(band.p90)})"
 
 
+def _payback(band: Band, horizon: int, lang: Lang) -> str:
+    """Payback month as P50 (P10–P90); a percentile beyond the horizon says so."""
+
+    def f(v: float | None) -> str:
+        return t("report.beyond_horizon", lang, months=horizon) if v is None else f"{v:g}"
+
+    return f"{f(band.p50)} ({f(band.p10)}–{f(band.p90)})"
+
+
 def compare(items: list[tuple[str, Recommendation]], lang: Lang = "zh") -> Comparison:
     """Line up 2–6 results; rows whose values differ are flagged so a page or report can highlight them."""
     if not MIN_ITEMS <= len(items) <= MAX_ITEMS:
@@ -65,6 +74,37 @@ def compare(items: list[tuple[str, Recommendation]], lang: Lang = "zh") -> Compa
                 ],
             )
             for m in MODULES
+        ),
+        # the money first: what each plan earns back, and when
+        row(
+            "value.net_first_year",
+            f"{t('report.net_first_year', lang)} ({t('unit.CNY', lang)})",
+            [_band(r.value.net_cny.first_year) for r in recs],
+        ),
+        row(
+            "value.horizon",
+            f"{t('compare.horizon', lang)} ({t('unit.months', lang)})",
+            [str(r.value.horizon_months) for r in recs],
+        ),
+        row(
+            "value.net_horizon",
+            f"{t('compare.net_horizon', lang)} ({t('unit.CNY', lang)})",
+            [_band(r.value.net_cny.horizon) for r in recs],
+        ),
+        row(
+            "value.payback",
+            t("report.payback", lang),
+            [_payback(r.value.payback_months, r.value.horizon_months, lang) for r in recs],
+        ),
+        row(
+            "value.p_payback",
+            t("compare.p_payback", lang),
+            [f"{r.value.p_payback_within_horizon:.0%}" for r in recs],
+        ),
+        row(
+            "value.gmv_steady",
+            f"{t('report.gmv_steady', lang)} ({t('unit.CNY/month', lang)})",
+            [_band(r.value.gmv_monthly_steady_cny) for r in recs],
         ),
         row(
             "cost.setup",
@@ -100,6 +140,11 @@ def compare(items: list[tuple[str, Recommendation]], lang: Lang = "zh") -> Compa
             "staffing.available",
             f"{t('report.available', lang)} ({t('unit.FTE', lang)})",
             [f"{r.staffing.available_fte:g}" for r in recs],
+        ),
+        row(
+            "staffing.hires",
+            f"{t('report.hires', lang)} ({t('unit.FTE', lang)})",
+            [f"{r.staffing.hires_fte:.1f}" for r in recs],
         ),
         row(
             "staffing.shortfall",

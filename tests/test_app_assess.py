@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.state import DEFAULT_DRAWS
+from app.ui import fmt
 from engine.i18n import t
+from engine.presets import DEFAULT_PRESET, preset
+from engine.recommend import recommend
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app" / "views" / "assess.py")
@@ -30,13 +37,83 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def title_of(spec: dict) -> str:
+    title = spec.get("title", "")
+    return title.get("text", "") if isinstance(title, dict) else title
+
+
 def test_default_page_shows_a_recommendation_in_chinese():
     at = run()
     assert at.title[0].value == t("app.title", "zh")
     assert any(t("ui.headline.plan", "zh") in s.value for s in at.subheader)
-    assert len(at.get("vega_lite_chart")) == 6
+    # the cash-flow fan chart under the headline, then the six charts of the plan
+    assert len(at.get("vega_lite_chart")) == 7
+    assert title_of(specs(at)[0]) == t("chart.cashflow.title", "zh")
     assert len(at.get("download_button")) == 3
     assert len(badges(at)) == 4  # one verdict per module
+
+
+def test_the_headline_leads_with_the_money():
+    """Net, payback and the chance of paying back come first, as the recommendation computes them."""
+    at = run({"lang": "en"})
+    rec = recommend(preset(DEFAULT_PRESET), lang="en", draws=DEFAULT_DRAWS, seed=0)  # what the page ran
+    metrics = [(m.label, m.value) for m in at.metric]
+    v = rec.value
+    months = v.horizon_months
+    assert [label for label, _ in metrics[:3]] == [
+        t("ui.headline.net", "en"),
+        t("ui.headline.payback", "en"),
+        t("ui.headline.p_payback", "en", months=months),
+    ]
+    assert metrics[0][1] == f"¥{fmt(v.net_cny.first_year.p50)}"
+    payback = (
+        t("ui.headline.month", "en", month=fmt(v.payback_months.p50))
+        if v.payback_months.p50 is not None
+        else t("report.beyond_horizon", "en", months=months)
+    )
+    assert metrics[1][1] == payback
+    assert metrics[2][1] == f"{v.p_payback_within_horizon:.0%}"
+    # the cost and the win probability of the module set follow
+    labels = [label for label, _ in metrics]
+    assert labels.index(t("ui.headline.first_year", "en")) > 2
+    assert dict(metrics)[t("ui.headline.win", "en")] == f"{rec.win_probability:.0%}"
+    # the fan chart holds the cumulative net of every month of the horizon
+    rows = pa.ipc.open_stream(at.get("vega_lite_chart")[0].proto.data.data).read_all().to_pylist()
+    assert [r["month"] for r in rows] == list(range(1, months + 1))
+    assert [r["p50"] for r in rows] == [c.cumulative_net.p50 for c in v.cashflow]
+    # the scale used is shown, flagged as estimated when the profile leaves it empty
+    scale = t("ui.headline.scale", "en", gmv=fmt(rec.scale.current_monthly_gmv_cny),
+              gmv_note=t("ui.estimated", "en") if rec.scale.gmv_inferred else "",
+              reach=fmt(rec.scale.reachable_customers),
+              reach_note=t("ui.estimated", "en") if rec.scale.reach_inferred else "")  # fmt: skip
+    assert scale in texts(at)
+
+
+def test_current_gmv_and_reach_are_used_not_estimated():
+    at = run({"lang": "en"})
+    at.number_input(key="f_current_monthly_gmv_cny").set_value(2_000_000.0)
+    at.number_input(key="f_reachable_customers").set_value(30_000)
+    at.button(key="submit").click().run()
+    assert not at.exception
+    assert at.query_params["current_monthly_gmv_cny"] == "2000000"
+    assert at.query_params["reachable_customers"] == "30000"
+    expected = t("ui.headline.scale", "en", gmv=fmt(2_000_000), gmv_note="", reach=fmt(30_000), reach_note="")
+    assert expected in texts(at)
+
+
+def test_alternatives_show_net_and_payback():
+    at = run({"lang": "en"})
+    tables = [tb.value for tb in at.table if t("ui.alt.plan", "en") in tb.value.columns]
+    assert len(tables) == 1
+    columns = list(tables[0].columns)
+    assert columns[:3] == [t("ui.alt.plan", "en"), t("ui.alt.net", "en"), t("ui.alt.payback", "en")]
+    charted = [s for s in specs(at) if title_of(s) == t("chart.alternatives.title", "en")]
+    assert len(charted) == 1
+    assert t("chart.axis.net_first_year_cny", "en") in json.dumps(charted[0], ensure_ascii=False)
 
 
 def test_english_from_the_url():
@@ -131,8 +208,12 @@ def test_choices_keep_their_value_and_translate_after_switching_language():
 
 def test_what_drives_the_answer_on_request():
     at = run()
-    assert len(at.get("vega_lite_chart")) == 6  # nothing computed until asked
+    assert len(at.get("vega_lite_chart")) == 7  # nothing computed until asked
     at.button(key="drivers_run").click().run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 9  # tornado, Sobol bars, plan-win probabilities
+    assert len(at.get("vega_lite_chart")) == 10  # tornado, Sobol bars, plan-win probabilities
+    titles = [title_of(s) for s in specs(at)[-3:]]
+    assert titles == [t(f"drivers.{k}.title", "zh") for k in ("tornado", "sobol", "wins")]
+    tornado = json.dumps(specs(at)[-3], ensure_ascii=False)
+    assert t("drivers.axis.first_year", "zh") in tornado  # first-year net
     assert t("drivers.flips", "zh") in texts(at)

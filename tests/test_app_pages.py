@@ -156,6 +156,50 @@ def test_method_shows_the_objective_weights_from_the_data(lang):
     assert ("人手" in body) == (lang == "zh")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_method_describes_the_objective_in_money(lang):
+    """How a plan is chosen: net over the horizon less the downside, budget-overrun and unfillable-work terms,
+    fit multiplying GMV potential, operating levels and hires; none of the old objective's terms."""
+    at = run("method", lang)
+    body = "\n".join(md.value for md in at.markdown)
+    for key in (
+        "heading",
+        "sizing",
+        "term.net",
+        "term.downside",
+        "term.budget_overrun",
+        "term.staff_shortfall",
+        "weights",
+        "probabilities",
+    ):
+        assert t(f"method.objective.{key}", lang) in body, key
+    words = {
+        "zh": ("净收益", "亏损权重", "超预算", "无人可做的工作", "匹配度放大销售潜力", "运营档位", "招聘"),
+        "en": ("net over the horizon", "downside weight", "budget overrun", "unfillable work",
+               "Fit multiplies GMV potential", "operating level", "hires"),
+    }[lang]  # fmt: skip
+    for word in words:
+        assert word in body, word
+    # the section is written once: the old Markdown of that section (value, cost and "too early") is gone
+    assert body.count(t("method.objective.heading", lang)) == 1
+    for gone in ("value_without_acquisition", "weights.value", "weights.cost", "weights.defer"):
+        assert gone not in body
+    old = {"zh": "开通过早", "en": "minus *too early*"}[lang]
+    assert old not in body
+    # the weights table lists exactly the objective's weights today
+    rows = table(at, t("method.col.parameter", lang))
+    weights = {
+        row[t("method.col.path", lang)].strip("`")
+        for row in rows
+        if row[t("method.col.path", lang)].startswith("`objective.weights.")
+    }
+    assert weights == {f"objective.weights.{w}" for w in ("downside", "budget_overrun", "staff_shortfall")}
+    # the sections after the table are still the page's own
+    assert body.index(t("method.objective.probabilities", lang)) < body.index(
+        {"zh": "### 有多大把握", "en": "### How sure"}[lang]
+    )
+
+
 def test_method_texts_have_the_same_structure():
     zh, en = ((CONTENT / f"method.{lang}.md").read_text(encoding="utf-8") for lang in LANGS)
     heading = re.compile(r"^#+ ", re.M)

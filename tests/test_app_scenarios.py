@@ -232,6 +232,16 @@ def test_compare_two_saved_scenarios(store, lang):
     as_of = t("report.as_of", lang)
     assert rows[as_of][t("comparepage.col.row", lang)] == as_of  # same date: not highlighted
     assert list(rows[as_of])[1:] == ["甲", "乙"]
+    # the money is compared: first-year net and payback, ahead of what the plans cost (the plans differ, so
+    # their nets do too)
+    names = list(rows)
+    plain = [k.replace("\\", "") for k in names]  # the page escapes Markdown: "First\\-year"
+    (net,) = [k for k, p in zip(names, plain, strict=True) if t("report.net_first_year", lang) in p]
+    assert net.startswith("**◆ ") and t("unit.CNY", lang) in net
+    assert all(v.startswith(":orange-background[**") for k, v in rows[net].items() if k != row)
+    payback = next(k for k, p in zip(names, plain, strict=True) if t("report.payback", lang) in p)
+    first_year = next(k for k, p in zip(names, plain, strict=True) if t("report.first_year", lang) in p)
+    assert names.index(net) < names.index(payback) < names.index(first_year)
     assert len(at.get("vega_lite_chart")) == 2
     [download] = at.get("download_button")
     assert download.proto.label == t("comparepage.download", lang)
@@ -259,11 +269,13 @@ def test_compare_variants_of_the_current_assessment(store):
     at.text_input(key="cmp_v2_label").set_value("WeCom only")
     at.text_input(key="cmp_v2_plan").set_value("wecom")
     at.number_input(key="cmp_v2_salary").set_value(1.5)
+    at.number_input(key="cmp_v2_returns").set_value(0.5)  # every override has its input, returns too
     click(at, "cmp_submit")
     rows = table_rows(at, "en")
     assert list(rows[t("report.as_of", "en")])[1:] == ["A", "B", "WeCom only"]
     overrides = f"**◆ {t('compare.overrides', 'en')}**"
     assert "salary ×1\\.5" in rows[overrides]["WeCom only"]
+    assert "returns ×0\\.5" in rows[overrides]["WeCom only"]
     at.text_input(key="cmp_v2_plan").set_value("wecom>nosuch")
     at.text_input(key="cmp_v1_label").set_value("A")
     at.number_input(key="cmp_v0_saas").set_value(0.0)

@@ -54,8 +54,17 @@ def test_douyin_brand_in_chinese_then_english(page, app_url):
     assert "douyin_presence=leading" in page.url and "category=food" in page.url
     assert t("verdict.adopt_now", "zh") in page.content()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 6
+    page.locator('[data-testid="stVegaLiteChart"]').nth(6).wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 7  # the cash-flow fan and six more
     assert "视频号" in _headline(page, "zh")
+    # the headline leads with the money: net, payback, the chance of paying back
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    assert labels[:3] == [
+        t("ui.headline.net", "zh"),
+        t("ui.headline.payback", "zh"),
+        t("ui.headline.p_payback", "zh", months=12),
+    ]
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text().startswith("¥")
     _shot(page, "assess_zh")
 
     page.get_by_text("English", exact=True).click()
@@ -79,11 +88,23 @@ def test_share_link_opens_the_same_result_in_a_fresh_page(browser, app_url):
         page = context.new_page()
         _open(page, url)
         metrics = page.locator('[data-testid="stMetricValue"]')
-        metrics.nth(2).wait_for()
+        metrics.nth(5).wait_for()  # both rows of the headline: the money, then cost, ramp and certainty
+        _idle(page)
+        labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+        assert labels[0] == t("ui.headline.net", "en")
         results.append((_headline(page, "en"), tuple(metrics.all_inner_texts())))
         context.close()
     assert results[0] == results[1]
-    assert "Mini-program" in results[0][0]
+    # and it is the link's merchant, not the default one: the plan and the net recommend gives for it
+    from app.state import parse_query
+    from app.ui import fmt
+    from engine.recommend import recommend
+
+    state = parse_query(query)  # as the page reads the link
+    rec = recommend(state.profile, lang="en", draws=state.options.draws, seed=state.options.seed,
+                    with_counterfactuals=False)  # fmt: skip
+    assert results[0][0] == f"{t('ui.headline.plan', 'en')}: {rec.plan.label}"
+    assert results[0][1][0] == f"¥{fmt(rec.value.net_cny.first_year.p50)}"
 
 
 def test_html_report_download(page, app_url, tmp_path):

@@ -24,6 +24,7 @@ ALL = (
     charts.ramp_timeline,
     charts.staffing,
     charts.alternatives,
+    charts.cashflow,
 )
 
 
@@ -37,7 +38,8 @@ def test_chart_renders_with_labels_in_the_ui_language(recs, chart, lang):
         charts.first_year_distribution: "chart.axis.first_year_cny",
         charts.ramp_timeline: "chart.axis.weeks",
         charts.staffing: "chart.axis.fte",
-        charts.alternatives: "chart.axis.fit",
+        charts.alternatives: "chart.axis.net_first_year_cny",
+        charts.cashflow: "chart.axis.cumulative_net_cny",
     }
     assert t(titles[chart], lang) in spec
 
@@ -53,6 +55,48 @@ def test_alternatives_highlight_the_recommendation(recs):
     rec = recs["zh"]
     spec = json.dumps(charts.alternatives(rec).to_dict(), ensure_ascii=False)
     assert t("chart.alternatives.recommended", "zh") in spec and rec.plan.label in spec
+    assert t("chart.axis.fit", "zh") in spec
+
+
+def _values(chart) -> list[dict]:
+    """Every inline data row of a (layered) chart."""
+    spec = chart.to_dict()
+    layers = spec.get("layer", [spec])
+    return [
+        row for layer in layers for row in (layer.get("data") or spec.get("data") or {}).get("values", [])
+    ]
+
+
+def test_alternatives_plot_first_year_net(recs):
+    """Each plan sits at its first-year net (P50, with its P10-P90), not at its cost."""
+    rec = recs["en"]
+    rows = {row["plan"]: row for row in _values(charts.alternatives(rec))}
+    assert len(rows) == 1 + len(rec.alternatives) >= 2
+    net = rec.value.net_cny.first_year
+    assert (rows[rec.plan.label]["p10"], rows[rec.plan.label]["p50"], rows[rec.plan.label]["p90"]) == (
+        net.p10,
+        net.p50,
+        net.p90,
+    )
+    for alt in rec.alternatives:
+        assert rows[alt.plan.label]["p50"] == alt.net_cny_first_year.p50
+    assert rows[rec.plan.label]["p50"] != rec.cost_cny.first_year.p50
+
+
+def test_cashflow_fans_the_cumulative_net_month_by_month(recs):
+    rec = recs["en"]
+    rows = _values(charts.cashflow(rec))
+    months = list({r["month"]: r for r in rows if "month" in r}.values())  # the fan and the line share them
+    assert [r["month"] for r in months] == list(range(1, rec.value.horizon_months + 1))
+    for row, month in zip(months, rec.value.cashflow, strict=True):
+        band = month.cumulative_net
+        assert (row["p10"], row["p50"], row["p90"]) == (band.p10, band.p50, band.p90)
+        assert row["p10"] <= row["p50"] <= row["p90"]
+    assert {"y": 0} in rows  # the payback line
+    # the plan pays for its set-up first: the cumulative net starts below zero
+    assert months[0]["p50"] < 0
+    spec = json.dumps(charts.cashflow(recs["zh"]).to_dict(), ensure_ascii=False)
+    assert t("chart.cashflow.title", "zh") in spec and t("chart.axis.month", "zh") in spec
 
 
 def test_ramp_has_a_row_per_adopted_module(recs):
@@ -68,6 +112,7 @@ def test_nothing_new_to_adopt_still_charts():
     )
     assert charts.cost_breakdown(rec, "setup") is None and charts.cost_breakdown(rec) is None
     assert charts.ramp_timeline(rec) is None
+    assert charts.cashflow(rec) is None  # nothing spent, nothing earned: no fan to draw
     for chart in (charts.first_year_distribution, charts.staffing, charts.alternatives):
         chart(rec).to_dict()
 
@@ -85,3 +130,16 @@ def test_driver_charts_render_in_both_languages():
         ):
             spec = json.dumps(chart.to_dict(), ensure_ascii=False)  # validates against the Vega-Lite schema
             assert t(key, lang) in spec
+        # the tornado is of first-year net: the bars span each row's net at P10 and P90, the red line is the
+        # central net
+        bars = _values(charts.tornado(sens))
+        assert {"c": sens.central_net} in bars
+        top = max(sens.rows, key=lambda r: r.tornado.net_swing)
+        (row,) = [b for b in bars if b.get("parameter") == top.label]
+        assert (row["low"], row["high"]) == (
+            min(top.tornado.net_low, top.tornado.net_high),
+            max(top.tornado.net_low, top.tornado.net_high),
+        )
+        assert t("drivers.axis.first_year", lang) in json.dumps(
+            charts.tornado(sens).to_dict(), ensure_ascii=False
+        )

@@ -29,6 +29,57 @@ def test_rows_line_up_and_flag_differences(pair):
     assert {f"verdict.{m}" for m in ("channels", "shop", "miniprogram", "wecom")} <= set(rows)
 
 
+def test_money_is_compared_first(pair):
+    """A consultant compares what each plan earns back: first-year net, net over the horizon, payback."""
+    a, b = pair
+    c = compare([("A", a), ("B", b)], "en")
+    keys = [r.key for r in c.rows]
+    rows = {r.key: r for r in c.rows}
+    money = ["value.net_first_year", "value.horizon", "value.net_horizon", "value.payback", "value.p_payback"]
+    assert set(money) <= set(keys)
+    assert keys.index("value.net_first_year") < keys.index("cost.setup")  # before what it costs
+    for rec, net, payback, chance in zip(
+        (a, b),
+        rows["value.net_first_year"].values,
+        rows["value.payback"].values,
+        rows["value.p_payback"].values,
+        strict=True,
+    ):
+        band = rec.value.net_cny.first_year
+        assert net == f"{band.p50:,.0f} ({band.p10:,.0f}–{band.p90:,.0f})"
+        assert (
+            payback.startswith(f"{rec.value.payback_months.p50:g} ") if rec.value.payback_months.p50 else True
+        )
+        assert chance == f"{rec.value.p_payback_within_horizon:.0%}"
+    assert rows["value.horizon"].values == ["12", "12"] and not rows["value.horizon"].differs
+    assert rows["value.net_first_year"].differs == (a.value.net_cny.first_year != b.value.net_cny.first_year)
+    assert rows["staffing.hires"].values == [f"{a.staffing.hires_fte:.1f}", f"{b.staffing.hires_fte:.1f}"]
+    assert t("report.net_first_year", "en") in rows["value.net_first_year"].label
+    md = to_markdown(compare([("A", a), ("B", b)], "zh"))
+    assert f"| {t('report.net_first_year', 'zh')} ({t('unit.CNY', 'zh')})" in md
+    assert f"| {t('report.payback', 'zh')}" in md
+
+
+def test_a_longer_horizon_shows_in_the_comparison():
+    profile = make_profile(staff_fte=2)
+    short = recommend(profile, as_of=AS_OF, draws=500, with_counterfactuals=False)
+    long = recommend(profile, as_of=AS_OF, draws=500, with_counterfactuals=False, horizon_months=36)
+    rows = {r.key: r for r in compare([("12", short), ("36", long)], "en").rows}
+    assert rows["value.horizon"].values == ["12", "36"] and rows["value.horizon"].differs
+    assert rows["value.net_horizon"].differs
+    band = long.value.net_cny.horizon
+    assert rows["value.net_horizon"].values[1] == f"{band.p50:,.0f} ({band.p10:,.0f}–{band.p90:,.0f})"
+
+
+def test_payback_beyond_the_horizon_is_named():
+    """A plan that may not pay back within its horizon says so instead of showing a number or 'None'."""
+    from engine.compare import _payback
+    from engine.result import Band
+
+    text = _payback(Band(p10=4.0, p50=9.0, p90=None), 12, "en")
+    assert text == f"9 (4–{t('report.beyond_horizon', 'en', months=12)})" and "None" not in text
+
+
 def test_same_result_twice_differs_nowhere(pair):
     a, _ = pair
     c = compare([("x", a), ("y", a)], "zh")

@@ -1,7 +1,10 @@
 """方法 Method: how wxplan reaches a plan, in plain words (app/content/method.{zh,en}.md).
 
 The objective's weights and thresholds are read from the cached assumption set and shown as a table
-at the ``<!-- objective-table -->`` marker, so the page never disagrees with the data.
+at the ``<!-- objective-table -->`` marker, so the page never disagrees with the data. The section around
+the marker (how a plan is chosen) is written from the catalog's ``method.objective.*`` messages: the objective
+is money over the horizon (net, downside, budget overrun, unfillable work), and its words live beside the
+other messages so that both languages change together.
 """
 
 from __future__ import annotations
@@ -66,11 +69,39 @@ def objective_table() -> None:
     st.caption(t("method.table_caption", lang, source=assumptions().source, date=date.today().isoformat()))
 
 
-text = (CONTENT / f"method.{lang}.md").read_text(encoding="utf-8")
-before, marker, after = text.partition(MARKER)
-st.markdown(before)
-if marker:
+OBJECTIVE_TERMS = ("net", "downside", "budget_overrun", "staff_shortfall")
+
+
+def objective_section() -> None:
+    """How a plan is chosen: the objective in plain words, the table of weights, what the weights mean."""
+    st.markdown(
+        f"### {t('method.objective.heading', lang)}\n\n{t('method.objective.plans', lang)}\n\n"
+        f"{t('method.objective.sizing', lang)}"
+    )
+    bullets = "\n".join(f"- {t(f'method.objective.term.{term}', lang)}" for term in OBJECTIVE_TERMS)
+    st.markdown(
+        f"{t('method.objective.score', lang)}\n\n{bullets}\n\n{t('method.objective.table_intro', lang)}"
+    )
     objective_table()
+    st.markdown(f"{t('method.objective.weights', lang)}\n\n{t('method.objective.probabilities', lang)}")
+
+
+def split_objective(text: str) -> tuple[str, str]:
+    """The page's Markdown before and after the section that holds the objective table (that section, from its
+    ``###`` heading to the next one, is replaced by :func:`objective_section`)."""
+    before, marker, after = text.partition(MARKER)
+    if not marker:
+        return text, ""
+    head = before.rfind("\n### ")
+    tail = after.find("\n### ")
+    return before[: head + 1 if head >= 0 else len(before)], after[tail + 1 :] if tail >= 0 else ""
+
+
+text = (CONTENT / f"method.{lang}.md").read_text(encoding="utf-8")
+before, after = split_objective(text)
+st.markdown(before)
+objective_section()
+if after:
     st.markdown(after)
 
 # What drives the answer: when one-at-a-time swings and variance-based indices disagree.
