@@ -332,7 +332,7 @@ def sobol(
     rng: np.random.Generator,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> SobolOut:
-    """First-order and total Sobol indices of (first-year cost, weeks to steady state) over ``inputs``.
+    """First-order and total Sobol indices of (first-year net, weeks to steady state) over ``inputs``.
 
     ``scipy.stats.sobol_indices`` draws the scrambled Sobol' sample from ``rng`` and runs the model on
     n x (d + 2) settings. Confidence intervals: a percentile bootstrap over the same runs (resampling the
@@ -473,7 +473,7 @@ def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], 
     n = min(draws, r.draws.n)
     while True:
         sub = r.draws.head(n)
-        rr = rank(r.profile, r.assumptions, r.as_of, sub)
+        rr = rank(r.profile, r.assumptions, r.as_of, sub, horizon_months=round(r.objective.horizon_months))
         if rr.plans[rr.chosen] == base or n >= r.draws.n:
             break
         n = min(2 * n, r.draws.n)
@@ -640,7 +640,8 @@ def sensitivity(
     """What drives the answer for a merchant: the recommended plan (or ``plan``) and the recommendation.
 
     Inputs and errors as :func:`engine.recommend.recommend`; the draws are the same as its draws for the same
-    ``seed``, so the win probability of the recommended plan equals its ``win_probability``.
+    ``seed``, so the probabilities of the recommended set's phasings add up to its ``win_probability`` (which is
+    of the module set).
     """
     p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
     _check_sobol_n(sobol_n)
