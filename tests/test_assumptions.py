@@ -48,7 +48,7 @@ def test_bundled_set_checks_clean():
 
 def test_params_cover_every_file():
     roots = {path.split(".")[0] for path, _ in PARAMS}
-    assert roots == {"modules", "salaries", "adjustments", "returns", "scale", "objective"}
+    assert roots == {"modules", "salaries", "adjustments", "returns", "scale", "objective", "rules"}
     modules = {path.split(".")[1] for path, _ in PARAMS if path.startswith("modules.")}
     assert modules == {"channels", "shop", "miniprogram", "wecom"}
     # every module has every operating level, each with its four factors
