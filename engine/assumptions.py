@@ -11,7 +11,13 @@ a wrong unit for its section, a missing or unexpected file are all errors naming
 
 from __future__ import annotations
 
-from datetime import date
+import errno
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -21,6 +27,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -38,7 +45,7 @@ from engine.profile import (
     Module,
     PrivateDomain,
 )
-from engine.sources import parse_cite
+from engine.sources import EARLIEST_EVIDENCE, parse_cite
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "assumptions"
 
@@ -68,6 +75,84 @@ Level = Literal["lean", "standard", "scaled"]
 LEVELS: tuple[Level, ...] = Level.__args__
 
 
+# --- strict scalars ------------------------------------------------------------------------------
+
+MAX_MAGNITUDE = 1e12  # no assumption comes near; products of a few of them stay finite in float arithmetic
+MAX_MULTIPLIER = 1000.0  # every multiplier of the model is a factor near 1 (at most tens)
+MAX_ELASTICITY = 10.0  # exponents: a ratio to this power stays finite
+HORIZONS: tuple[int, ...] = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
+DIVIDES = " (the model divides by it)"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A YAML scalar that could not be read as what it looks like (a date such as ``2020-13-01``, an integer
+    of thousands of digits, a block nested too deep): kept in place so that validation reports it on its
+    field and goes on to the rest of the file."""
+
+    reason: str
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"text ({_clip(repr(value), 40)})"
+    if isinstance(value, (date, datetime)):
+        return f"a date ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _clip(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _number(value: Any) -> Any:
+    """A finite number (an int or a float in the YAML; a boolean or a text is not a number)."""
+    if value is None:
+        return None
+    if isinstance(value, Unreadable):
+        raise ValueError(value.reason)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, got {_kind(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"must lie within ±{MAX_MAGNITUDE:g}, got an integer of {len(str(abs(value)))} digits"
+        ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {value}")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError(f"must lie within ±{MAX_MAGNITUDE:g}, got {number:g}")
+    return number
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any) -> Any:
+    """A calendar date: a YAML date (``2024-08-01``) or such a text; not a number, a boolean or a time."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, Unreadable):
+        raise ValueError(value.reason)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"'{value.strip()}' is not a valid date ({exc})") from None
+    raise ValueError(f"must be a date of the form YYYY-MM-DD, got {_kind(value)}")
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+OptionalNumber = Annotated[float | None, BeforeValidator(_number)]
+Day = Annotated[date, BeforeValidator(_date)]
+OptionalDay = Annotated[date | None, BeforeValidator(_date)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -82,7 +167,7 @@ class Reference(_Strict):
 
     seed: str | None = None
     url: str | None = None
-    accessed: date | None = None
+    accessed: OptionalDay = None
     title: str | None = None
     estimate: str | None = None
     note: str | None = None
@@ -114,11 +199,11 @@ class DatedValue(_Strict):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    from_: date = Field(alias="from")
-    low: float | None = None
-    mode: float | None = None
-    high: float | None = None
-    value: float | None = None
+    from_: Day = Field(alias="from")
+    low: OptionalNumber = None
+    mode: OptionalNumber = None
+    high: OptionalNumber = None
+    value: OptionalNumber = None
 
 
 class Param(_Strict):
@@ -143,13 +228,20 @@ class Param(_Strict):
             numbers = [getattr(v, k) for k in need]
             if numbers != sorted(numbers):
                 raise ValueError(f"values[{i}]: need {' <= '.join(need)}, got {', '.join(map(str, numbers))}")
-            if self.unit in ("share_of_gmv", "share") and not all(0 <= x <= 1 for x in numbers):
+            if self.unit in ("share_of_gmv", "share", "fit") and not all(0 <= x <= 1 for x in numbers):
                 raise ValueError(f"values[{i}]: a {self.unit} must lie between 0 and 1")
             if self.unit not in ("score", "fit_change") and any(x < 0 for x in numbers):
                 raise ValueError(f"values[{i}]: a {self.unit} cannot be negative")
+            if self.unit == "multiplier" and any(x > MAX_MULTIPLIER for x in numbers):
+                raise ValueError(f"values[{i}]: a multiplier must be at most {MAX_MULTIPLIER:g}")
         dates = [v.from_ for v in self.values]
         if dates != sorted(set(dates)):
             raise ValueError("values: 'from' dates must be distinct and in increasing order")
+        if dates[0] > EARLIEST_EVIDENCE:
+            raise ValueError(
+                f"values[0]: the first value must be in force from {EARLIEST_EVIDENCE} (the earliest evidence, "
+                f"the first date a plan can be made for) or earlier, got from {dates[0]}"
+            )
         return self
 
     def at(self, as_of: date) -> DatedValue:
@@ -194,12 +286,36 @@ class Param(_Strict):
         return self.model_copy(update={"values": values, "note": note})
 
 
-def _unit(unit: str) -> Any:
-    """A Param that must be in ``unit`` (the error lands on the parameter's own path)."""
+def _unit(
+    unit: str,
+    *,
+    above: float | None = None,
+    at_most: float | None = None,
+    choices: tuple[float, ...] | None = None,
+    why: str = "",
+) -> Any:
+    """A Param that must be in ``unit`` (the error lands on the parameter's own path). Parameters with a
+    structural meaning also bound every number of every dated value: ``above`` (strictly: the model divides by
+    it, or takes its logarithm), ``at_most``, or one of ``choices`` (a fixed value); ``why`` says why."""
 
     def check(param: Param) -> Param:
         if param.unit != unit:
             raise ValueError(f"unit must be '{unit}', got '{param.unit}'")
+        if choices is not None and param.distribution != "fixed":
+            raise ValueError(f"must be a fixed value, one of {', '.join(f'{c:g}' for c in choices)}{why}")
+        for i, v in enumerate(param.values):
+            for key in ("low", "mode", "high", "value"):
+                x = getattr(v, key)
+                if x is None:
+                    continue
+                if above is not None and not x > above:
+                    raise ValueError(f"values[{i}].{key}: must be above {above:g}{why}, got {x:g}")
+                if at_most is not None and x > at_most:
+                    raise ValueError(f"values[{i}].{key}: must be at most {at_most:g}{why}, got {x:g}")
+                if choices is not None and x not in choices:
+                    raise ValueError(
+                        f"values[{i}].{key}: must be one of {', '.join(f'{c:g}' for c in choices)}{why}, got {x:g}"
+                    )
         return param
 
     return Annotated[Param, AfterValidator(check)]
@@ -252,7 +368,7 @@ class Traits(_Strict):
     through it, whether it brings traffic, what speeds its ramp, what it reuses, what its seats count."""
 
     shelf: bool
-    channels_shelf_from: date | None = None
+    channels_shelf_from: OptionalDay = None
     brings_traffic: bool
     ramp_driver: ProfileDriver
     reuse: Reuse | None = None
@@ -310,7 +426,7 @@ class Adjustments(_Section):
     private_ramp_by_private_domain: dict[PrivateDomain, _unit("multiplier")]
     shop_ramp_with_shelf_experience: _unit("multiplier")
     role_overlap: _unit("share")
-    shortfall_ramp_elasticity: _unit("multiplier")
+    shortfall_ramp_elasticity: _unit("multiplier", at_most=MAX_ELASTICITY, why=" (an exponent)")
     channels_reuse_by_douyin: dict[DouyinPresence, _unit("multiplier")]
     wecom_reuse_by_private_domain: dict[PrivateDomain, _unit("multiplier")]
     shop_content_reuse_with_shelf: _unit("multiplier")
@@ -327,7 +443,7 @@ class Returns(_Section):
     channels_contact_orders: _unit("orders/month/customer")
     mall_channels_conversion: _unit("share")
     promotion_roas: _unit("multiplier")
-    promotion_saturation_cny: _unit("CNY/month")
+    promotion_saturation_cny: _unit("CNY/month", above=0, why=DIVIDES)
     promotion_budget_share: _unit("share")
     agent_monthly_gmv: _unit("CNY/month/agent")
     agent_active_share: _unit("share")
@@ -344,8 +460,8 @@ class Returns(_Section):
     capture_rate: _unit("share")
     capture_months: _unit("months")
     shelf_overlap: _unit("share")
-    orders_per_service_fte: _unit("orders/month/FTE")
-    contacts_per_seat: _unit("customers/seat")
+    orders_per_service_fte: _unit("orders/month/FTE", above=0, why=DIVIDES)
+    contacts_per_seat: _unit("customers/seat", above=0, why=DIVIDES)
     agent_seat_share: _unit("share")
 
 
@@ -371,12 +487,13 @@ class Objective(_Section):
 
     REQUIRED_KEYS: ClassVar[dict[str, tuple[object, ...]]] = {"base_fit": MODULES, "weights": Weight.__args__}
 
-    horizon_months: _unit("months")
-    cost_scale_floor: _unit("CNY")
-    neutral_fit: _unit("fit")
-    fit_gmv_elasticity: _unit("multiplier")
+    horizon_months: _unit("months", choices=HORIZONS, why=" (the months a plan can be judged over)")
+    cost_scale_floor: _unit("CNY", above=0, why=DIVIDES)
+    neutral_fit: _unit("fit", above=0, why=DIVIDES)
+    fit_gmv_elasticity: _unit("multiplier", at_most=MAX_ELASTICITY, why=" (an exponent)")
     base_fit: dict[Module, _unit("fit")]
     min_fit: _unit("fit")
+    tie_margin: _unit("score")
     weights: dict[Weight, _unit("score")]
 
 
@@ -435,8 +552,70 @@ class AssumptionError(ValueError):
 # --- strict YAML -----------------------------------------------------------------------------
 
 
+MAX_DEPTH = 32  # the bundled files nest 6 levels deep
+MAX_INT_DIGITS = 100
+MAX_FILE_BYTES = 4 * 1024 * 1024
+_COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+class TooDeep(yaml.YAMLError):
+    """A block nested deeper than ``MAX_DEPTH``: the file is not read further (its field and line are kept)."""
+
+    def __init__(self, field: str, line: int) -> None:
+        self.field, self.line = field, line
+        super().__init__(f"{field}: nested more than {MAX_DEPTH} levels deep (line {line})")
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    pass
+    """A safe loader that refuses duplicate keys, aliases and blocks nested deeper than ``MAX_DEPTH`` (before
+    composing them, so neither recursion nor the scanner's cost grows with the nesting) and keeps a scalar it
+    cannot read (an invalid date, a huge integer) as :class:`Unreadable`, so that validation names its field."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._path: list[str] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed; write the value out",
+                event.start_mark,
+            )
+        if isinstance(index, yaml.ScalarNode):
+            part = index.value
+        elif isinstance(index, int) and not isinstance(index, bool):
+            part = str(index)
+        else:
+            part = "(key)" if parent is not None else ""
+        self._path.append(_clip(part, 40))
+        try:
+            if len(self._path) > MAX_DEPTH and self.check_event(*_COLLECTION_START):
+                field = ".".join(p for p in self._path[1:5] if p) + "…"
+                raise TooDeep(field, self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._path.pop()
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        return Unreadable(f"'{_clip(node.value, 40)}' is not a valid date ({exc})")
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > MAX_INT_DIGITS:
+        return Unreadable(
+            f"an integer of {len(node.value)} digits is out of range (at most ±{MAX_MAGNITUDE:g})"
+        )
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        return Unreadable(f"'{_clip(node.value, 40)}' is not a valid integer")
 
 
 def _mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -458,11 +637,90 @@ def _mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_no_duplicates)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _int)
+
+
+class FileProblem(ValueError):
+    """A path where an assumptions file belongs that is not a readable regular file (the message says what)."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "is a directory, not a file"),
+    (stat.S_ISFIFO, "is a FIFO (named pipe), not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+)
+
+
+def _link_note(path: Path) -> str:
+    try:
+        return f" (a symlink to {_clip(os.readlink(path), 120)})" if path.is_symlink() else ""
+    except OSError:
+        return ""
+
+
+def _stat(path: Path) -> os.stat_result:
+    """``os.stat`` of a path where an assumptions file belongs, or :class:`FileProblem` saying what is wrong."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise FileProblem(f"is a dangling symlink{_link_note(path)}: its target does not exist") from None
+        raise FileProblem("file is missing") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileProblem("is a symlink loop (a symlink that leads back to itself)") from None
+        if exc.errno == errno.ENOTDIR:
+            raise FileProblem("cannot be read: a folder on its path is a file") from None
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+
+
+def _regular(mode: int, path: Path) -> None:
+    for test, what in _KINDS:
+        if test(mode):
+            raise FileProblem(f"{what}{_link_note(path)}")
+    if not stat.S_ISREG(mode):
+        raise FileProblem(f"is not a regular file{_link_note(path)}")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file. A directory, FIFO, device or socket is a :class:`FileProblem` and is never
+    read: it is checked before it is opened, and opened non-blocking (so a FIFO swapped in meanwhile cannot
+    hang) and checked again."""
+    _regular(_stat(path).st_mode, path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        _regular(info.st_mode, path)
+        if info.st_size > MAX_FILE_BYTES:
+            raise FileProblem(f"is too large ({info.st_size} bytes; at most {MAX_FILE_BYTES} bytes)")
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(f"is too large (more than {MAX_FILE_BYTES} bytes)")
+    return data
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file, rejecting duplicate keys."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    """Parse one YAML file, rejecting duplicate keys, aliases and deep nesting (:class:`FileProblem` if it is
+    not a regular file)."""
+    loader = _UniqueKeyLoader(_read_bytes(path).decode("utf-8"))
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _one_line(text: str, size: int = 600) -> str:
+    """A problem as one printable line: control characters escaped, clipped."""
+    return _clip("".join(c if c.isprintable() else repr(c)[1:-1] for c in text), size)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -483,12 +741,23 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 
 
 def _load_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]) -> BaseModel | None:
-    path = root / rel
-    if not path.is_file():
-        problems.append(f"{rel}: file is missing")
+    found = len(problems)
+    try:
+        return _validate_file(root, rel, model, problems)
+    except RecursionError:
+        problems.append(f"{rel}: nested too deeply to be read")
         return None
+    finally:
+        problems[found:] = [_one_line(p) for p in problems[found:]]
+
+
+def _validate_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]) -> BaseModel | None:
+    path = root / rel
     try:
         data = read_yaml(path)
+    except FileProblem as exc:
+        problems.append(f"{rel}: {exc}")
+        return None
     except UnicodeDecodeError:
         problems.append(f"{rel}: not UTF-8 text; save the file as UTF-8")
         return None
@@ -523,16 +792,38 @@ def check(directory: str | Path) -> list[str]:
     return problems + _unexpected_files(root)
 
 
+def _yaml_paths(root: Path) -> list[Path]:
+    try:
+        return sorted(root.rglob("*.y*ml"))
+    except OSError:  # an unreadable sub-folder: the expected files report themselves
+        return []
+
+
 def _unexpected_files(root: Path) -> list[str]:
-    return [
-        f"{rel}: unexpected file (expected: {', '.join(_LAYOUT)})"
-        for rel in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.y*ml"))
-        if rel not in _LAYOUT
-    ]
+    out = []
+    for path in _yaml_paths(root):
+        rel = path.relative_to(root).as_posix()
+        if rel in _LAYOUT:
+            continue
+        try:
+            _stat(path)
+            what = ""
+        except FileProblem as exc:
+            what = f"{exc}; "
+        out.append(_one_line(f"{rel}: {what}unexpected file (expected: {', '.join(_LAYOUT)})"))
+    return out
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        info = os.stat(path)
+    except OSError:  # reported by the loader
+        return (path.as_posix(), -1, -1)
+    return (path.as_posix(), info.st_mtime_ns, info.st_size)
 
 
 @cache
-def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int], ...]) -> AssumptionSet:
+def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int, int], ...]) -> AssumptionSet:
     root = Path(directory)
     problems: list[str] = []
     parts: dict[str, BaseModel | None] = {}
@@ -558,6 +849,6 @@ def load(directory: str | Path | None = None) -> AssumptionSet:
     root = Path(directory) if directory is not None else DEFAULT_DIR
     if not root.is_dir():
         raise AssumptionError([f"{root}: not a directory"])
-    stamp = tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for p in root.rglob("*.y*ml")))
+    stamp = tuple(_stamp(p) for p in _yaml_paths(root))
     label = "bundled" if root.resolve() == DEFAULT_DIR else str(directory)
     return _load_cached(str(root.resolve()), label, stamp)

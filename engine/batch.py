@@ -229,7 +229,9 @@ class Scorer:
         scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
         mean = scores.mean(axis=2)
         pool = list(range(len(plans)))
-        chosen = choose_many(scores, mean, pool, plans)
+        chosen = choose_many(
+            scores, mean, pool, plans, opts.assumptions.objective.tie_margin.mode_at(opts.as_of)
+        )
         win = _set_wins(scores, chosen, set_masks(plans))
         del scores
         # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.

@@ -72,16 +72,13 @@ def run(
     out,  # (plans, size, n)
 ):
     n_plans, size, n = out.shape
-    fulls = np.zeros(n_plans, dtype=np.int64)
-    for p in range(n_plans):
-        for k in range(phases[p]):
-            for i in range(count[p, k]):
-                fulls[p] |= 1 << mods[p, k, i]
     # Every operation runs over a block of one profile's draws (a loop the compiler vectorises), each draw
     # going through the same floating-point steps as the array version.
     start = np.empty(BLOCK)
     cost = np.empty(BLOCK)
     lack = np.empty(BLOCK)
+    profit = np.empty(BLOCK)
+    ends = np.empty(BLOCK)
     begin = np.empty(BLOCK)
     length = np.empty(BLOCK)
     saved = np.empty(BLOCK)
@@ -103,6 +100,7 @@ def run(
                     start[b] = 0.0
                     cost[b] = 0.0
                     lack[b] = 0.0
+                    profit[b] = 0.0
                 prev = 0
                 for k in range(n_ph):
                     c = count[p, k]
@@ -157,29 +155,32 @@ def run(
                     last = k + 1 == n_ph
                     for b in range(nb):
                         end = np.inf if last else start[b] + length[b]
+                        ends[b] = end
                         cost[b] = cost[b] + (su[b] if start[b] <= horizon else 0.0)
                         span = max(min(end, horizon) - start[b], 0.0) / weeks_per_month
                         cost[b] = cost[b] + mo[b] * span
                         lack[b] = lack[b] + sh[b] * pa[b] * span
+                    # what each module running in this phase earns beside the others running then
+                    for m in range(MAX):
+                        if prefix & (1 << m):
+                            g = gp[prefix, m, j, b0 : b0 + nb]
+                            for b in range(nb):
+                                o_w = m_op[m, b]
+                                s_w = m_ss[m, b]
+                                span_r = max(s_w - o_w, 1e-9)
+                                hi = min(ends[b], horizon)
+                                lo = min(start[b], horizon)
+                                ramping = min(max(hi - o_w, 0.0), span_r)
+                                a_hi = ramping * ramping / (2 * span_r) + max(hi - s_w, 0.0)
+                                ramping = min(max(lo - o_w, 0.0), span_r)
+                                a_lo = ramping * ramping / (2 * span_r) + max(lo - s_w, 0.0)
+                                profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
+                    for b in range(nb):
                         start[b] = start[b] + length[b]
                     prev = prefix
-                full = fulls[p]
                 row = out[p, j, b0 : b0 + nb]
                 for b in range(nb):
-                    row[b] = 0.0
-                for m in range(MAX):
-                    if full & (1 << m):
-                        g = gp[full, m, j, b0 : b0 + nb]
-                        for b in range(nb):
-                            o_w = m_op[m, b]
-                            s_w = m_ss[m, b]
-                            span_r = max(s_w - o_w, 1e-9)
-                            into = max(horizon - o_w, 0.0)
-                            ramping = min(into, span_r)
-                            area = ramping * ramping / (2 * span_r) + max(horizon - s_w, 0.0)
-                            row[b] = row[b] + g[b] * area / weeks_per_month
-                for b in range(nb):
-                    net = row[b] - cost[b]
+                    net = profit[b] - cost[b]
                     score = net - w_down * max(-net, 0.0)
                     score = score - w_budget * max(cost[b] - budget_j, 0.0)
                     score = score - w_staff * lack[b]

@@ -376,7 +376,6 @@ def set_returns(
     has = {m: bool(run & bit(m)) for m in MODULES}
     out: Returns = {}
     public = d.public * sims["channels"].reach * fitmult["channels"] + sims["channels"].bought_gmv
-    captured = public * d.capture if has["channels"] else 0.0
     agents_to = "channels" if has["channels"] else "shop" if has["shop"] and d.daihuoren else None
     agents = d.agents * fitmult[agents_to] if agents_to else 0.0
     if agents_to == "shop":
@@ -384,6 +383,7 @@ def set_returns(
     shelf_fee = d.fee["shop"] if has["shop"] else d.fee["miniprogram"]
     if not has["shop"]:  # Channels sells through a mall: some buyers are lost on the way
         public = public * d.via_mall
+    captured = public * d.capture if has["channels"] else 0.0  # buyers who bought join the private domain
 
     def gross(
         gmv: np.ndarray, returns: np.ndarray, fee: np.ndarray, commissioned: object = 0.0
@@ -521,22 +521,26 @@ def cohort_sims(
         promo = promotion_spend(assumptions, cohort, level, draws.as_of)
         for m in MODULES:
             per_level[m].append(_level_sim(assumptions, m, level, cohort, draws, promo))
-    standard = {m: per_level[m][LEVELS.index("standard")] for m in MODULES}
-    kept_fte = sum((standard[m].fte for m in modules_of(int(cohort.kept[0]))), np.zeros(1))
-    available = np.maximum(cohort.staff[:, None] - kept_fte, 0.0)  # the team left after what runs today
-    sims: dict[Module, ModuleSim] = {}
     kept = int(cohort.kept[0])
-    per_order = draws["returns.orders_per_service_fte"]
+    sims: dict[Module, ModuleSim] = {}
     for i, m in enumerate(MODULES):
         if kept & bit(m):  # what runs today is counted at a standard level unless the user says otherwise
             sims[m] = _select(per_level[m], np.where(cohort.levels[:, i] >= 0, cohort.levels[:, i], 1))
+    standard = {m: sims.get(m, per_level[m][LEVELS.index("standard")]) for m in MODULES}
+    kept_fte = sum((sims[m].fte for m in modules_of(kept)), np.zeros(1))
+    available = np.maximum(cohort.staff[:, None] - kept_fte, 0.0)  # the team left after what runs today
+    per_order = draws["returns.orders_per_service_fte"]
+    for i, m in enumerate(MODULES):
+        if kept & bit(m):
             continue
         scores = []
         for sim in per_level[m]:
             trial = {**standard, m: sim}
             helper = bit("shop") if m == "channels" else 0
             _, gp, served = set_returns(bit(m), kept | helper, d, trial, fitmult)[m]
-            fte = sim.fte + served / cohort.aov[:, None] / per_order  # service grows with orders
+            # service grows with orders beyond the module's own need, as in the set table
+            own = sim.fte_by_role.get("customer_service", 0.0)
+            fte = sim.fte - own + np.maximum(own, served / cohort.aov[:, None] / per_order)
             hires = np.maximum(fte - available, 0.0)
             wage = sum((sim.fte_by_role[r] * pay[r] for r in sim.fte_by_role), 0.0) / np.maximum(
                 sim.fte, 1e-9
@@ -911,7 +915,6 @@ def money(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cost, gross profit and the pay of the missing work accrued by week ``t`` (a scalar, or an array that
     broadcasts against (size, n) such as (weeks, 1, 1))."""
-    full = plan_mask(plan)
     cost = 0.0
     lack = 0.0
     for k, prefix in enumerate(tl.prefixes):
@@ -920,10 +923,16 @@ def money(
         span = np.clip(np.minimum(end, t) - begin, 0.0, None) / WEEKS_PER_MONTH
         cost = cost + table.monthly[prefix] * span
         lack = lack + table.shortfall_fte[prefix] * table.pay_per_fte[prefix] * span
+    # Each module earns, in each phase, what it earns beside the modules running then (a shop sells through
+    # agents until Channels takes them; WeCom counts Channels' buyers only once Channels runs).
     profit = 0.0
-    for m in modules_of(full):
-        gp = table.gross_profit[full, MODULES.index(m)]
-        profit = profit + gp * ramp_area(tl.module_operational[m], tl.module_steady[m], t) / WEEKS_PER_MONTH
+    for k, prefix in enumerate(tl.prefixes):
+        begin, end = tl.phase_starts[k], tl.phase_ends[k]
+        lo, hi = np.minimum(begin, t), np.minimum(end, t)
+        for m in modules_of(prefix):
+            gp = table.gross_profit[prefix, MODULES.index(m)]
+            op, ss = tl.module_operational[m], tl.module_steady[m]
+            profit = profit + gp * (ramp_area(op, ss, hi) - ramp_area(op, ss, lo)) / WEEKS_PER_MONTH
     return np.asarray(cost), np.asarray(profit), np.asarray(lack)
 
 

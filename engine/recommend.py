@@ -221,7 +221,7 @@ def rank(
     scores = model.score_plans(plans, sims, table, objective, defer, fit_array)[:, 0]
     mean = scores.mean(axis=1)
     pool = [plans.index(p) for p in forced_plans] if forced_plans else list(range(len(plans)))
-    chosen = choose(scores, mean, pool, plans)
+    chosen = choose(scores, mean, pool, plans, assumptions.objective.tie_margin.mode_at(as_of))
     return Ranking(
         profile,
         assumptions,
@@ -242,13 +242,18 @@ def rank(
     )
 
 
-def choose(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan]) -> int:
+def choose(
+    scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan], margin: float = 0.0
+) -> int:
     """The best mean score in ``pool``; among plans not distinguishable from it (the paired difference is
-    within two standard errors), the one with fewest phases, being the simplest to run."""
-    return int(choose_many(scores[:, None], mean[:, None], pool, plans)[0])
+    within two standard errors, or below ``margin``: not worth the trouble), the one with fewest phases, being
+    the simplest to run."""
+    return int(choose_many(scores[:, None], mean[:, None], pool, plans, margin)[0])
 
 
-def choose_many(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan]) -> np.ndarray:
+def choose_many(
+    scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: list[Plan], margin: float = 0.0
+) -> np.ndarray:
     """:func:`choose` for every profile of a cohort: ``scores`` (plans, size, n), ``mean`` (plans, size)."""
     candidates = np.sort(np.asarray(pool))
     every = len(candidates) == len(scores) and bool(np.all(candidates == np.arange(len(scores))))
@@ -262,7 +267,7 @@ def choose_many(scores: np.ndarray, mean: np.ndarray, pool: list[int], plans: li
         block = scores[:, rows] if every else scores[candidates, rows]
         diff = scores[best[rows], np.arange(size)[rows]][None] - block  # (candidates, block, n)
         se = diff.std(axis=2) / np.sqrt(scores.shape[2])
-        close = diff.mean(axis=2) <= 2 * se
+        close = diff.mean(axis=2) <= np.maximum(2 * se, margin)
         for k, j in enumerate(range(size)[rows]):
             keep = candidates[close[:, k]]
             out[j] = keep[np.lexsort((keep, -mean[keep, j], phases[close[:, k]]))[0]]
