@@ -18,6 +18,7 @@ Every array is shaped (profiles, draws): a single profile is a cohort of one.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date
@@ -1008,9 +1009,12 @@ def score_plans(
 
     Two implementations give the same figures to the last bit (``tests/test_kernel.py``):
     :func:`score_plans_arrays`, which calls the reference :func:`evaluate_plan` per plan, and
-    :func:`score_plans_compiled`, the compiled twin in ``engine/kernel.py``. Small problems (one profile) take the
-    first and never import the compiler; cohorts of at least ``KERNEL_MIN_ELEMENTS`` profile-draws the second."""
-    if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS:
+    :func:`score_plans_compiled`, the compiled twin in ``engine/kernel.py``. Cohorts of at least
+    ``KERNEL_MIN_ELEMENTS`` profile-draws, and every problem once the kernel is loaded, take the second; a one-off
+    small problem (one ``wxplan recommend``) takes the first and never imports the compiler."""
+    # The two give the same bits, so which runs is a matter of speed only: the kernel once a process has loaded
+    # it (the app warms it up; the batch loads it for its cohorts), numpy for a one-off command.
+    if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules:
         return score_plans_compiled(plans, sims, table, objective, defer)
     return score_plans_arrays(plans, sims, table, objective, defer, fit)
 
