@@ -13,8 +13,10 @@ profile reads with squigglepy (``sq.pert``, ``sq.to``, ``sq.const`` and ``sq.sam
   much it stretches every ramp, the customer service the orders need, the monthly cost and gross profit;
 - for each candidate plan: when each phase starts (after its hires), when each module is operational and at
   steady state (slowed by the modules started beside it and by a rule's "belongs later"), what is spent and
-  earned over the horizon, and the objective's risk-adjusted net;
-- the plan ``engine.recommend.choose`` would pick, its money month by month and its payback.
+  earned over the horizon (each module, in each phase, earning what it earns beside the modules running
+  then), and the objective's risk-adjusted net;
+- the plan ``engine.recommend.choose`` would pick (plans within two standard errors or the objective's tie
+  margin of the best are a tie, won by the fewest phases), its money month by month and its payback.
 
 It reads from the engine only data and rules: the assumption set (module traits included), which rules fire
 and the central fit (``assess_fit``), the dated platform events and the candidate plans. None of
@@ -251,23 +253,25 @@ def set_returns(
 
     Channels sells to new buyers and contacts, carries the agents' streams and what its boosts buy, through
     the shop or (losing some buyers) a mall; without Channels the shop carries agents as 带货人 (from 2025);
-    the mall and WeCom sell again to reachable customers and those Channels adds (the mall once linkable,
-    2024-05); two shelves overlap. Gross profit: the margin on GMV net of returns and the shelf's fee, less
-    commission.
+    the mall and WeCom sell again to reachable customers and the buyers Channels adds, those who bought (the
+    mall once linkable, 2024-05); two shelves overlap. Gross profit: the margin on GMV net of returns and the
+    shelf's fee, less commission.
     """
     run = new | kept
     has = {m: bool(run & bits([m])) for m in MODULES}
     out = {}
+    through_mall = not has["shop"]
     public: np.ndarray | float = 0.0
     captured: np.ndarray | float = 0.0
     if has["channels"]:
         public = d.public * sims["channels"].reach * lift["channels"] + sims["channels"].bought_gmv
-        captured = public * d.capture
+        if through_mall:  # Channels sells through a mall: some buyers are lost on the way
+            public = public * d.via_mall
+        captured = public * d.capture  # only buyers who bought join the private domain
     agents_to = "channels" if has["channels"] else "shop" if has["shop"] and as_of >= DAIHUOREN else None
     agents: np.ndarray | float = d.agents * lift[agents_to] if agents_to else 0.0
     if agents_to == "shop":
         agents = agents * d.daihuoren_share
-    through_mall = not has["shop"]
     shelf_fee = d.fee["miniprogram"] if through_mall else d.fee["shop"]
 
     def gross(gmv, returns, fee, commissioned=0.0) -> np.ndarray:
@@ -277,7 +281,7 @@ def set_returns(
         ch = sims["channels"]
         contacts = d.channel_contacts * ch.reach * lift["channels"]
         if through_mall:
-            public, contacts = public * d.via_mall, contacts * d.via_mall
+            contacts = contacts * d.via_mall
         mine = agents if agents_to == "channels" else 0.0
         gmv = public + contacts + mine
         out["channels"] = (gmv, gross(gmv, d.return_public, shelf_fee, mine), gmv - mine)
@@ -417,7 +421,8 @@ def choose_levels(
 ) -> dict[Module, ModuleSim]:
     """The modules running today at a standard level; each candidate at the level that earns most for the lead
     on its own (with what runs today and, for Channels, a shop to sell through) over the horizon: gross profit
-    from the middle of its ramp on, less monthly costs, the pay of any hires and the set-up, on average."""
+    from the middle of its ramp on, less monthly costs, the pay of any hires (its customer service growing
+    with the orders it serves) and the set-up, on average."""
     as_of, aov = s.as_of, order_value(profile)
     kept = bits(profile.existing_modules)
     sims = {
@@ -438,9 +443,11 @@ def choose_levels(
         for sim in options:
             helper = bits(["shop"]) if m == "channels" else 0
             _, profit, served = set_returns(bits([m]), kept | helper, d, {**sims, m: sim}, lift, as_of)[m]
-            need = sim.total_fte
-            hires = np.maximum(need + served / aov / per_order - available, 0.0)
-            wage = sum((sim.fte[r] * pay[r] for r in sim.fte), 0.0) / np.maximum(need, 1e-9)
+            # Customer service as in the set table: the module's own need or the orders it serves, the larger.
+            own = sim.fte.get("customer_service", 0.0)
+            need = sim.total_fte - own + np.maximum(own, served / aov / per_order)
+            hires = np.maximum(need - available, 0.0)
+            wage = sum((sim.fte[r] * pay[r] for r in sim.fte), 0.0) / np.maximum(sim.total_fte, 1e-9)
             ramp = (sim.operational_weeks + sim.steady_state_weeks) / 2 / WEEKS_PER_MONTH
             earning = np.clip(horizon - ramp, 0, None)
             net = profit * earning - (sim.monthly + hires * wage) * horizon - sim.setup
@@ -515,20 +522,21 @@ def module_sets(
     return sets
 
 
-def ramp_area(operational: np.ndarray, steady: np.ndarray, t: float) -> np.ndarray:
+def ramp_area(operational: np.ndarray, steady: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     """Weeks of full earning accrued by week ``t``: none before operational, a straight ramp up to steady."""
     span = np.maximum(steady - operational, 1e-9)
     ramping = np.minimum(np.clip(t - operational, 0.0, None), span)
     return ramping * ramping / (2 * span) + np.maximum(t - steady, 0.0)
 
 
-def choose(scores: np.ndarray, plans: list[Plan]) -> int:
-    """The best mean score; among plans within two standard errors of it (paired), the fewest phases."""
+def choose(scores: np.ndarray, plans: list[Plan], margin: float = 0.0) -> int:
+    """The best mean score; among plans tied with it (the paired mean difference within two standard errors,
+    or at most ``margin``: not worth the trouble), the fewest phases."""
     mean = scores.mean(axis=1)
     best = max(range(len(plans)), key=lambda i: (mean[i], -i))
     diff = scores[best] - scores
     se = diff.std(axis=1) / np.sqrt(scores.shape[1])
-    close = [i for i in range(len(plans)) if diff[i].mean() <= 2 * se[i]]
+    close = [i for i in range(len(plans)) if diff[i].mean() <= max(2 * se[i], margin)]
     return min(close, key=lambda i: (len(plans[i]), -mean[i], i))
 
 
@@ -624,9 +632,13 @@ def recommend_lead(
             span = np.clip(np.minimum(end, t) - begin, 0.0, None) / WEEKS_PER_MONTH  # months run by t
             cost += sets[so_far].monthly * span
             lack += sets[so_far].shortfall_fte * sets[so_far].pay_per_fte * span
-        full = sets[bits(m for phase in plan for m in phase)]
-        for m, gp in full.gross_profit.items():
-            profit += gp * ramp_area(operational[m], steady[m], t) / WEEKS_PER_MONTH
+        # Each module earns, in each phase, what it earns beside the modules running then (a shop sells
+        # through agents until Channels takes them; WeCom counts Channels' buyers only once Channels runs).
+        for begin, end, so_far in phases:
+            lo, hi = np.minimum(begin, t), np.minimum(end, t)
+            for m, gp in sets[so_far].gross_profit.items():
+                earned = ramp_area(operational[m], steady[m], hi) - ramp_area(operational[m], steady[m], lo)
+                profit += gp * earned / WEEKS_PER_MONTH
         return cost, profit, lack
 
     def score(plan: Plan) -> np.ndarray:
@@ -642,7 +654,7 @@ def recommend_lead(
         ) / cost_scale
 
     scores = np.stack([score(plan) for plan in plans])
-    chosen = choose(scores, plans)
+    chosen = choose(scores, plans, o.tie_margin.mode_at(as_of))
     plan = plans[chosen]
     full = bits(m for phase in plan for m in phase)
     set_of = np.array([bits(m for phase in p for m in phase) for p in plans])

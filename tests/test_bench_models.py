@@ -102,18 +102,26 @@ def test_port_on_the_engines_draws_gives_the_engines_scores(as_of):
 def test_port_and_engine_mostly_choose_the_same_plan():
     """Independent draws (squigglepy per lead, the engine's shared draws), so close calls can differ: on 300
     synthetic leads they agreed on 290 (97 %) at 2,000 draws, the rest mostly leads whose Channels level is a
-    close call (the engine's own choice flips with its seed there). 18 of these 20 is a margin, not a
-    tolerance for bugs."""
+    close call (the engine's own choice flips with its seed there). A lead agrees when the plan and the
+    operating levels of its modules do (the same plan at another level costs another amount); 18 of these 20
+    is a margin, not a tolerance for bugs."""
     profiles = generate(20, seed=11)
     opts = batch.options(as_of=AS_OF, draws=2_000, seed=0)
-    engine = batch.Scorer(opts).score(profiles)
+    scorer = batch.Scorer(opts)
+    engine = scorer.score(profiles)
     ours = [port.recommend_lead(p, opts.assumptions, AS_OF, 2_000, (0, i)) for i, p in enumerate(profiles)]
-    agree = sum(o.plan == e.plan for o, e in zip(ours, engine, strict=True))
-    assert agree >= 18, f"port and engine chose the same plan for only {agree} of 20 leads"
+    assert sum(o.plan == e.plan for o, e in zip(ours, engine, strict=True)) >= 18
     assert len({e.plan for e in engine}) >= 4  # not 20 leads that all get the same plan
-    for o, e in zip(ours, engine, strict=True):
-        if o.plan == e.plan and e.plan:  # the same plan: its money agrees within sampling noise
+    agree = 0
+    for p, o, e in zip(profiles, ours, engine, strict=True):
+        ranking = rank(p, opts.assumptions, AS_OF, scorer.draws)  # the batch's draws: its levels
+        assert ranking.plans[ranking.chosen] == e.plan
+        if o.plan != e.plan or any(o.levels[m] != ranking.level(m) for phase in o.plan for m in phase):
+            continue
+        agree += 1
+        if e.plan:  # the same plan at the same levels: its money agrees within sampling noise
             assert o.first_year[1] == pytest.approx(e.first_year.p50, rel=0.15, abs=2_000)
+    assert agree >= 18, f"port and engine chose the same plan and levels for only {agree} of 20 leads"
 
 
 @pytest.mark.parametrize("distribution", ["pert", "interval90", "fixed"])
