@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from pydantic import ValidationError
 
@@ -221,14 +222,74 @@ def to_query(state: AppState) -> dict[str, str]:
     return out
 
 
+# --- comparing and sharing (pure) ----------------------------------------------------------------
+# The form's values by name: a profile field's name, or "o_<option>" for options and overrides. These are
+# the values a page puts into its widgets; the widget keys themselves come from :func:`widget_key`.
+
+
+def widget_values(state: AppState) -> dict[str, Any]:
+    """The form's values for an assessment, by name (lists as lists, as the widgets hold them)."""
+    values: dict[str, Any] = {
+        key: list(value) if key in LIST_KEYS else value for key, value in state.profile.model_dump().items()
+    }
+    values["o_as_of"] = state.options.as_of
+    values["o_draws"] = state.options.draws
+    values["o_seed"] = state.options.seed
+    for key, value in state.overrides.model_dump().items():
+        values[f"o_{key}"] = value
+    return values
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_comparable(v) for v in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def same_inputs(values: Mapping[str, Any], state: AppState) -> bool:
+    """Whether a form holding ``values`` (by name, as :func:`widget_values`) describes ``state``: an
+    unsubmitted edit or a failed submit leaves the result on screen belonging to other inputs."""
+    wanted = widget_values(state)
+    return all(_comparable(values.get(name)) == _comparable(value) for name, value in wanted.items())
+
+
+def same_assessment(a: AppState, b: AppState) -> bool:
+    """The same assessment (the warnings about how a link was read do not count)."""
+    return (a.profile, a.lang, a.options, a.overrides) == (b.profile, b.lang, b.options, b.overrides)
+
+
+def carries_assessment(params: Mapping[str, object]) -> bool:
+    """Whether query parameters describe an assessment (not only, or not even, the language)."""
+    return any(key != "lang" for key in params)
+
+
+def share_link(state: AppState, base_url: str | None) -> str:
+    """A complete link that reopens ``state``: the app's address, then every parameter, percent-encoded."""
+    query = urlencode(to_query(state), quote_via=quote, safe=",")
+    return f"{(base_url or '').rstrip('/')}/?{query}"
+
+
 # --- session (Streamlit) -------------------------------------------------------------------------
 # Widget keys: "f_<field>" for profile fields ("f_<field>.<lang>" for fields chosen from a list, whose
-# option labels are translated), "o_<option>" for options and overrides.
+# option labels are translated), "o_<option>" for options and overrides. Streamlit forgets a widget's
+# value on a run that does not draw it (any other page), so the form's values also live in DRAFT, by name,
+# and the Assess page puts them back into its widgets (restore_form). The URL always holds the active
+# assessment: sync(), called by the entry script on every run of every page, writes it there, and reads it
+# back when the address changed under the session (browser Back/Forward).
 
 ACTIVE = "wx_active"  # the AppState the result shows
+DRAFT = "wx_draft"  # the form's values by name (see widget_values), kept across pages
 URL_PROBLEMS = "wx_url_problems"
 FIELD_ERRORS = "wx_field_errors"
 LANG = "wx_lang"
+LANG_SWITCH = "lang_switch"  # the language switch's widget key (app/ui.py)
+PRESET = "preset"  # the Assess page's archetype picker
 
 
 def _st():  # imported lazily: the pure functions above never need Streamlit
@@ -247,8 +308,10 @@ def current_lang() -> Lang:
 
 
 def widget_key(field: str, lang: Lang | None = None) -> str:
-    """Session key of a profile field's widget; choice widgets get one per language so that their
-    translated option labels are rebuilt when the language changes."""
+    """Session key of a form value's widget (a profile field, or "o_<option>"); choice widgets get one per
+    language so that their translated option labels are rebuilt when the language changes."""
+    if field.startswith("o_"):
+        return field
     if field in FIELD_CHOICES:
         return f"f_{field}.{lang or current_lang()}"
     return f"f_{field}"
@@ -257,8 +320,10 @@ def widget_key(field: str, lang: Lang | None = None) -> str:
 def set_lang(lang: Lang) -> None:
     st = _st()
     old = current_lang()
+    draft = st.session_state.setdefault(DRAFT, {})
     for name in FIELD_CHOICES:
         if widget_key(name, old) in st.session_state:
+            draft[name] = st.session_state[widget_key(name, old)]
             st.session_state[widget_key(name, lang)] = st.session_state[widget_key(name, old)]
     st.session_state[LANG] = lang
     st.query_params["lang"] = lang
@@ -271,15 +336,34 @@ def replace_lang(state: AppState, lang: Lang) -> AppState:
 
 
 def load_widgets(state: AppState) -> None:
-    """Put an assessment's values into the form's widgets."""
+    """Put an assessment's values into the form (its widgets, and the draft kept across pages)."""
     st = _st()
-    for key, value in state.profile.model_dump().items():
-        st.session_state[widget_key(key)] = list(value) if key in LIST_KEYS else value
-    st.session_state["o_as_of"] = state.options.as_of
-    st.session_state["o_draws"] = state.options.draws
-    st.session_state["o_seed"] = state.options.seed
-    for key, value in state.overrides.model_dump().items():
-        st.session_state[f"o_{key}"] = value
+    values = widget_values(state)
+    for name, value in values.items():
+        st.session_state[widget_key(name)] = value
+    st.session_state[DRAFT] = dict(values)
+
+
+def restore_form() -> dict[str, Any]:
+    """Called by the Assess page before it draws the form: a widget Streamlit forgot while another page was
+    shown gets its value back from the draft; the draft follows every widget that is still there."""
+    st = _st()
+    ss = st.session_state
+    start = widget_values(active())
+    draft = ss.setdefault(DRAFT, dict(start))
+    for name, value in start.items():
+        key = widget_key(name)
+        if key in ss:
+            draft[name] = ss[key]
+        else:
+            ss[key] = draft.get(name, value)
+    return draft
+
+
+def form_is_current() -> bool:
+    """Whether the form shows exactly the assessment whose result is on screen."""
+    st = _st()
+    return same_inputs(st.session_state.get(DRAFT, {}), active())
 
 
 def active() -> AppState:
@@ -288,11 +372,48 @@ def active() -> AppState:
     if ACTIVE not in st.session_state:
         state = parse_query(st.query_params.to_dict())
         state = replace_lang(state, current_lang())
-        st.session_state[ACTIVE] = state
-        st.session_state[URL_PROBLEMS] = state.problems
-        st.session_state[FIELD_ERRORS] = {}
-        load_widgets(state)
+        _adopt(state)
     return st.session_state[ACTIVE]
+
+
+def _adopt(state: AppState) -> None:
+    st = _st()
+    ss = st.session_state
+    ss[LANG] = state.lang
+    ss[ACTIVE] = state
+    ss[URL_PROBLEMS] = state.problems
+    ss[FIELD_ERRORS] = {}
+    load_widgets(state)
+
+
+def sync() -> AppState:
+    """Keep the session and the address bar in step; the entry script calls this first on every run.
+
+    The address changed under the session (browser Back or Forward, an edited link): the assessment it
+    describes becomes the active one, form included. A page switch left the address without parameters:
+    they are written again. Either way the URL ends up holding the whole active assessment and ``lang``."""
+    st = _st()
+    ss = st.session_state
+    url = st.query_params.to_dict()
+    if ACTIVE not in ss:
+        current = active()
+    else:
+        current = ss[ACTIVE]
+        incoming = parse_query(url)
+        if carries_assessment(url) and not same_assessment(incoming, current):
+            _adopt(incoming)
+            ss[LANG_SWITCH] = incoming.lang
+            ss[PRESET] = None  # the archetype picker showed where the old assessment came from
+            current = incoming
+        elif url.get("lang") in LANGS and url["lang"] != current.lang:
+            ss[LANG] = url["lang"]
+            ss[LANG_SWITCH] = url["lang"]
+            current = replace_lang(current, url["lang"])
+            ss[ACTIVE] = current
+    wanted = to_query(current)
+    if url != wanted:
+        st.query_params.from_dict(wanted)
+    return current
 
 
 def activate(state: AppState) -> None:
@@ -312,7 +433,7 @@ def apply_preset(preset_id: str) -> None:
 
 
 def submit() -> None:
-    """Form callback: validate the widgets; show the result, or keep the input and mark each bad field."""
+    """Submit callback: validate the widgets; show the result, or keep the input and mark each bad field."""
     st = _st()
     values = {key: st.session_state.get(widget_key(key)) for key in PROFILE_KEYS}
     errors: dict[str, str] = {}
@@ -339,7 +460,9 @@ def submit() -> None:
         st.session_state[FIELD_ERRORS] = errors
         return
     options = Options(as_of=as_of, draws=int(draws), seed=int(seed))
-    activate(AppState(profile=profile, lang=current_lang(), options=options, overrides=overrides))
+    state = AppState(profile=profile, lang=current_lang(), options=options, overrides=overrides)
+    load_widgets(state)  # the form shows the values as the model reads them (a name without outer spaces)
+    activate(state)
     st.session_state[URL_PROBLEMS] = ()
 
 

@@ -1,13 +1,14 @@
-"""wxplan Streamlit entry: page config and navigation only."""
+"""wxplan Streamlit entry: page config, the session and URL kept in step (app/state.sync), navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.state import current_lang
+from app.state import current_lang, sync
 from engine.i18n import t
 
 st.set_page_config(page_title="wxplan", page_icon=":material/storefront:", layout="wide")
+sync()  # every page: the URL holds the active assessment; Back/Forward bring back the one in the URL
 lang = current_lang()
 pages = [
     st.Page(

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import parse_qs, urlparse
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.state import AppState, Options, parse_query, safe_text, to_query
+from app.state import (
+    AppState,
+    Options,
+    carries_assessment,
+    parse_query,
+    safe_text,
+    same_assessment,
+    same_inputs,
+    share_link,
+    to_query,
+    widget_values,
+)
 from engine.overrides import Overrides
 from engine.presets import DEFAULT_PRESET, preset
 
@@ -97,3 +109,47 @@ def test_any_query_string_parses_without_exception(params):
     assert s.lang in ("zh", "en")
     assert 100 <= s.options.draws <= 200_000
     parse_query(to_query(s))  # and what it writes back is readable again
+
+
+# --- comparing a form with an assessment, and the share link -------------------------------------
+
+
+def test_the_form_values_of_an_assessment_match_it_until_one_changes():
+    state = AppState(profile=preset("private_domain_veteran"), options=Options(seed=3),
+                     overrides=Overrides(saas=1.5))  # fmt: skip
+    values = widget_values(state)
+    assert values["existing_modules"] == ["miniprogram", "wecom"] and values["o_saas"] == 1.5
+    assert values["o_seed"] == 3 and values["o_as_of"] is None
+    assert same_inputs(values, state)
+    assert same_inputs(values | {"staff_fte": int(values["staff_fte"])}, state)  # 6 and 6.0 are one number
+    for name, other in (("category", "beauty"), ("staff_fte", 0.0), ("existing_modules", ["wecom"]),
+                        ("o_saas", 1.0), ("o_draws", 2000), ("o_as_of", date(2025, 1, 1))):  # fmt: skip
+        assert not same_inputs(values | {name: other}, state), name
+
+
+def test_same_assessment_ignores_how_a_link_was_read():
+    read = parse_query({"staff_fte": "3", "zzz": "1"})
+    assert read.problems and same_assessment(read, parse_query(to_query(read)))
+    assert not same_assessment(read, parse_query({"staff_fte": "4"}))
+    assert not same_assessment(read, parse_query(to_query(read) | {"lang": "en"}))
+
+
+def test_carries_assessment_is_any_parameter_but_the_language():
+    assert not carries_assessment({}) and not carries_assessment({"lang": "en"})
+    assert carries_assessment({"lang": "en", "staff_fte": "3"}) and carries_assessment({"seed": "1"})
+
+
+def test_the_share_link_is_complete_and_reads_back_as_the_same_assessment():
+    state = AppState(
+        profile=preset("distributor_network").model_copy(update={"name": "客户 A&B=1, 50%+"}),
+        lang="en",
+        options=Options(as_of=date(2024, 6, 1), draws=2000, seed=7),
+        overrides=Overrides(salary=1.2),
+    )
+    link = share_link(state, "http://127.0.0.1:8501/")
+    assert link.startswith("http://127.0.0.1:8501/?lang=en&name=")
+    query = urlparse(link).query
+    assert " " not in link and "客户" not in link  # percent-encoded: safe to paste anywhere
+    back = parse_query({k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()})
+    assert same_assessment(back, state) and back.problems == ()
+    assert share_link(state, None).startswith("/?lang=en&")  # no known address: a link relative to the app

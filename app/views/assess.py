@@ -12,6 +12,7 @@ from engine.profile import FIELD_CHOICES, MerchantProfile
 
 lang = language_switch()
 active = state.active()
+state.restore_form()  # the form as the user left it, also after a visit to another page
 errors = state.field_errors()
 
 st.title(t("app.title", lang))
@@ -78,7 +79,9 @@ st.selectbox(
     on_change=lambda: st.session_state.preset and state.apply_preset(st.session_state.preset),
 )
 
-with st.form("profile"):
+# No st.form: every edit reaches the session, so it survives page and language switches, and a result
+# that no longer matches the form can say so. The result changes only when 评估 is pressed.
+with st.container(key="profile"):
     if errors:
         st.error(t("ui.form_has_errors", lang))
     st.subheader(t("ui.section.business", lang))
@@ -141,13 +144,15 @@ with st.form("profile"):
                     help=t(f"ui.override.{key}_help", lang),
                 )  # fmt: skip
                 show_error(key)
-    st.form_submit_button(t("ui.submit", lang), type="primary", on_click=state.submit, key="submit")
+    st.button(t("ui.submit", lang), type="primary", on_click=state.submit, key="submit")
 
 rec = cache.recommendation(active)
 profile: MerchantProfile = rec.profile
 
 # --- headline: the money first ------------------------------------------------------------------
 st.divider()
+if not state.form_is_current():
+    st.warning(t("ui.stale_result", lang), icon=":material/history:")
 st.subheader(f"{t('ui.headline.plan', lang)}: {state.safe_text(rec.plan.label, 200)}")
 v = rec.value
 c1, c2, c3 = st.columns(3)
@@ -327,7 +332,7 @@ c3.download_button(
     on_click="ignore",
 )
 st.caption(t("ui.share", lang))
-st.code("?" + "&".join(f"{k}={v}" for k, v in state.to_query(active).items()), language=None, wrap_lines=True)
+st.code(state.share_link(active, st.context.url), language=None, wrap_lines=True)
 st.caption(
     t(
         "ui.method_line",
