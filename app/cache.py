@@ -35,6 +35,7 @@ def _key(state: AppState) -> str:
             "as_of": o.as_of.isoformat() if o.as_of else None,
             "draws": o.draws,
             "seed": o.seed,
+            "horizon": o.horizon_months,
             "overrides": state.overrides.active(),
             "lang": state.lang,
             "today": date.today().isoformat(),
@@ -71,7 +72,9 @@ def compiled() -> bool:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _recommendation(key: str) -> Recommendation:
     compiled()
-    return recommend(json.loads(key)["profile"], **_kwargs(key))
+    return recommend(
+        json.loads(key)["profile"], **_kwargs(key), horizon_months=json.loads(key).get("horizon", 12)
+    )
 
 
 def recommendation(state: AppState) -> Recommendation:

@@ -32,7 +32,8 @@ OPTIONAL_KEYS: tuple[str, ...] = tuple(
     n for n, f in MerchantProfile.model_fields.items() if f.default is None
 )
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
-OPTION_KEYS = ("as_of", "draws", "seed")
+OPTION_KEYS = ("as_of", "draws", "seed", "horizon")
+HORIZONS = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
 DEFAULT_DRAWS = 10_000
 MAX_PARAM_CHARS = 200
 MAX_INT_DIGITS = 20  # digits of the longest whole number a link may carry (a seed has at most 10)
@@ -45,6 +46,7 @@ class Options:
     as_of: date | None = None
     draws: int = DEFAULT_DRAWS
     seed: int = 0
+    horizon_months: int = 12
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,11 @@ def _parse_options(params: Mapping[str, str | list[str]]) -> tuple[Options, list
             problems.append(("as_of", f"'{clip(raw)}' is not a date of the form YYYY-MM-DD; today is used"))
     draws = _int_param(params, "draws", DEFAULT_DRAWS, MIN_DRAWS, MAX_DRAWS, problems)
     seed = _int_param(params, "seed", 0, 0, 2**32 - 1, problems)
-    return Options(as_of=as_of, draws=draws, seed=seed), problems
+    horizon = _int_param(params, "horizon", 12, 12, 36, problems)
+    if horizon not in HORIZONS:
+        problems.append(("horizon", f"'{horizon}' is not one of 12, 24, 36; 12 is used"))
+        horizon = 12
+    return Options(as_of=as_of, draws=draws, seed=seed, horizon_months=horizon), problems
 
 
 def _int_param(
@@ -217,6 +223,8 @@ def to_query(state: AppState) -> dict[str, str]:
         out["draws"] = str(state.options.draws)
     if state.options.seed != 0:
         out["seed"] = str(state.options.seed)
+    if state.options.horizon_months != 12:
+        out["horizon"] = str(state.options.horizon_months)
     for key, value in state.overrides.active().items():
         out[key] = f"{value:g}"
     return out
@@ -235,6 +243,7 @@ def widget_values(state: AppState) -> dict[str, Any]:
     values["o_as_of"] = state.options.as_of
     values["o_draws"] = state.options.draws
     values["o_seed"] = state.options.seed
+    values["o_horizon"] = state.options.horizon_months
     for key, value in state.overrides.model_dump().items():
         values[f"o_{key}"] = value
     return values
@@ -459,7 +468,8 @@ def submit() -> None:
     if errors or profile is None or overrides is None:
         st.session_state[FIELD_ERRORS] = errors
         return
-    options = Options(as_of=as_of, draws=int(draws), seed=int(seed))
+    horizon = st.session_state.get("o_horizon") or 12
+    options = Options(as_of=as_of, draws=int(draws), seed=int(seed), horizon_months=int(horizon))
     state = AppState(profile=profile, lang=current_lang(), options=options, overrides=overrides)
     load_widgets(state)  # the form shows the values as the model reads them (a name without outer spaces)
     activate(state)

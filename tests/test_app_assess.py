@@ -217,3 +217,13 @@ def test_what_drives_the_answer_on_request():
     tornado = json.dumps(specs(at)[-3], ensure_ascii=False)
     assert t("drivers.axis.first_year", "zh") in tornado  # first-year net
     assert t("drivers.flips", "zh") in texts(at)
+
+
+def test_a_24_month_horizon_from_the_link_is_used_for_the_money():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["horizon"] = "24"
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert any("24 months" in label for label in labels), labels

@@ -153,3 +153,13 @@ def test_the_share_link_is_complete_and_reads_back_as_the_same_assessment():
     back = parse_query({k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()})
     assert same_assessment(back, state) and back.problems == ()
     assert share_link(state, None).startswith("/?lang=en&")  # no known address: a link relative to the app
+
+
+def test_the_horizon_travels_in_the_link_and_a_bad_one_is_a_warning():
+    from app.state import parse_query, to_query
+
+    state = parse_query({"horizon": "24"})
+    assert state.options.horizon_months == 24 and to_query(state)["horizon"] == "24"
+    assert "horizon" not in to_query(parse_query({}))
+    bad = parse_query({"horizon": "18"})
+    assert bad.options.horizon_months == 12 and any(p == "horizon" for p, _ in bad.problems)

@@ -137,6 +137,13 @@ with st.container(key="profile"):
             st.number_input(
                 t("ui.seed", lang), key="o_seed", step=1, min_value=0, help=t("ui.seed_help", lang)
             )
+        st.selectbox(
+            t("ui.horizon", lang),
+            state.HORIZONS,
+            key="o_horizon",
+            help=t("ui.horizon_help", lang),
+            format_func=lambda m: t("ui.horizon_months", lang, months=m),
+        )
         for column, key in zip(st.columns(len(state.OVERRIDE_KEYS)), state.OVERRIDE_KEYS, strict=True):
             with column:
                 st.number_input(
