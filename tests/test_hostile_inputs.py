@@ -354,3 +354,19 @@ def test_every_number_field_is_checked_for_booleans_and_strings():
         if {a for a in (get_args(f.annotation) or (f.annotation,)) if a is not type(None)} <= {int, float}
     }
     assert set(NUMBER_FIELDS) == numeric
+
+
+def test_a_huge_bad_value_is_not_echoed_whole(tmp_path, wxplan_cmd):
+    """Issue 11 item 19 (profiles): a 10 MB name is quoted back clipped, not whole."""
+    import json
+    import subprocess
+
+    from conftest import make_profile
+
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(make_profile(name="x" * 10_000_000)), encoding="utf-8")
+    res = subprocess.run(
+        [*wxplan_cmd, "recommend", str(path), "--draws", "200"], capture_output=True, text=True
+    )
+    assert res.returncode == 2
+    assert len(res.stderr) < 2_000 and "characters)" in res.stderr
