@@ -51,7 +51,7 @@ from engine.assumptions import AssumptionSet
 from engine.i18n import Lang
 from engine.overrides import Overrides
 from engine.plans import parse_plan
-from engine.profile import MerchantProfile
+from engine.profile import STRICT_JSON, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS, recommend
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
@@ -961,6 +961,7 @@ def parse_export(data: Any) -> Scenario:
     if problems:
         raise InvalidScenario(problems)
     try:
-        return Scenario.model_validate(data["scenario"])
+        # an export is JSON: its profile's numbers must be JSON numbers, as in a profile file
+        return Scenario.model_validate(data["scenario"], context=STRICT_JSON)
     except ValidationError as err:
         raise InvalidScenario(scenario_problems(err)) from None
