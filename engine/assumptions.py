@@ -45,9 +45,10 @@ from engine.profile import (
     Module,
     PrivateDomain,
 )
+from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE, parse_cite
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "assumptions"
+DEFAULT_DIR = data_dir("assumptions").resolve()  # the bundled set: the checkout's, or the wheel's copy
 
 Role = Literal["host", "live_ops", "content", "shop_ops", "customer_service", "private_domain_ops"]
 Unit = Literal[

@@ -16,7 +16,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from engine import batch, leads
-from engine.assumptions import LEVELS, AssumptionError, check, load
+from engine.assumptions import DEFAULT_DIR, LEVELS, AssumptionError, check, load
 from engine.batch import BATCH_DRAWS
 from engine.errors import format_profile_error
 from engine.overrides import TARGETS
@@ -137,7 +137,48 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenarios(sub)
     _add_compare(sub)
     _add_batch(sub)
+    app = sub.add_parser("app", help="start the Streamlit app (from the installed package)")
+    app.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
+    app.add_argument(
+        "--address", default=None, help="address to bind (default: Streamlit's, every interface)"
+    )
     return parser
+
+
+# The settings of the repository's .streamlit/config.toml, which an installed package does not carry.
+APP_FLAGS = (
+    "--server.headless=true",
+    "--server.fileWatcherType=none",
+    "--browser.gatherUsageStats=false",
+    "--theme.base=light",
+    "--client.toolbarMode=viewer",
+    "--client.showErrorDetails=none",
+)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    """``streamlit run`` on the installed app/streamlit_app.py, in a child process stopped with this one."""
+    import subprocess
+
+    from engine.resources import app_script
+
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port: {args.port} is not a port number (1-65535)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_script()), *APP_FLAGS]
+    cmd.append(f"--server.port={args.port}")
+    if args.address:
+        cmd.append(f"--server.address={args.address}")
+    child = subprocess.Popen(cmd)
+    try:
+        return child.wait()
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def _add_economics(p: argparse.ArgumentParser) -> None:
@@ -195,11 +236,13 @@ def _run(args: argparse.Namespace) -> int:
         return _run_scenarios(args)
     if args.command == "batch":
         return _run_batch(args)
+    if args.command == "app":
+        return _run_app(args)
     if args.command == "schema":
         print(json.dumps(MerchantProfile.model_json_schema(), ensure_ascii=False, indent=2))
         return 0
     if args.command == "assumptions":
-        directory = args.directory or str(Path(__file__).resolve().parents[1] / "assumptions")
+        directory = args.directory or str(DEFAULT_DIR)
         problems = check(directory)
         if problems:
             for problem in problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Literal
 
 import yaml
@@ -17,7 +17,7 @@ import yaml
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
-_DIR = Path(__file__).parent / "locales"
+_DIR = files("engine") / "locales"  # package data, in the checkout and in the wheel
 
 
 @cache

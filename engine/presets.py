@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 from engine.profile import MerchantProfile
+from engine.resources import data_dir
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = data_dir("examples")
 
 # Preset id -> example file. Labels and help: catalog keys preset.<id>.label / preset.<id>.help.
 PRESETS: dict[str, str] = {

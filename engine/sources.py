@@ -86,11 +86,14 @@ def parse_cite(cite: str) -> tuple[Source, int]:
 
 
 def seeds_dir() -> Path | None:
-    """Where the article files are, if present (``WXPLAN_SEEDS_DIR`` or ``../shared/seeds``)."""
+    """Where the article files are, if present (``WXPLAN_SEEDS_DIR``, or ``../shared/seeds`` beside a checkout)."""
     import os
 
+    from engine.resources import CHECKOUT
+
     candidates = [os.environ.get("WXPLAN_SEEDS_DIR", "")]
-    candidates.append(str(Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+    if CHECKOUT is not None:  # an installed wheel has no sibling folders to look in
+        candidates.append(str(CHECKOUT.parent / "shared" / "seeds"))
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)

@@ -5,8 +5,6 @@ scores again: only the button does."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from app import charts, leadbatch
@@ -17,9 +15,10 @@ from engine.batch import BATCH_DRAWS
 from engine.i18n import t
 from engine.leads import OUTPUT_COLUMNS, LeadFileError
 from engine.recommend import MAX_DRAWS, MIN_DRAWS, InputError
+from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "leads.csv"
+EXAMPLE = data_dir("examples") / "leads.csv"
 RESULT = "bt_result"  # the last scored list (leadbatch.BatchResult)
 ERROR = "bt_error"  # (catalog key, message): why the last press of the button gave no result
 STYLED_ROWS = 5_000  # up to this many rows, rows with an error are shaded red in the table

@@ -10,7 +10,7 @@ other messages so that both languages change together.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from importlib.resources import files
 
 import streamlit as st
 
@@ -19,7 +19,7 @@ from app.ui import language_switch
 from engine.assumptions import Param
 from engine.i18n import t
 
-CONTENT = Path(__file__).resolve().parents[1] / "content"
+CONTENT = files("app") / "content"  # package data, in the checkout and in the wheel
 MARKER = "<!-- objective-table -->"
 # Shown in the table, in this order: everything in objective.yaml (weights first), then the elasticity by
 # which a staff shortfall stretches the ramp.
