@@ -20,6 +20,7 @@ from functools import cached_property
 import pandas as pd
 
 from engine import batch, leads
+from engine.errors import localize
 from engine.i18n import Lang, t
 from engine.plans import Plan, plan_label
 from engine.profile import MODULES, Module
@@ -129,8 +130,50 @@ def download_csv(result: BatchResult, lang: Lang) -> bytes:
     return text.encode("utf-8-sig")
 
 
-def download_name(result: BatchResult) -> str:
-    return f"wxplan-leads-{result.as_of.isoformat()}.csv"
+def error_texts(result: BatchResult, lang: Lang) -> list[str]:
+    """Every row's ``error`` in ``lang`` (the result CSV holds it in English, as the command line writes
+    it; empty for a scored row)."""
+    return [localize(e, lang) if e else "" for e in result.column("error")]
+
+
+def file_error_text(err: object, lang: Lang) -> str:
+    """Why a file (or the options) could not be scored, in ``lang``."""
+    if isinstance(err, leads.LeadFileError) and err.key:
+        return err.text(lang)
+    return localize(str(err), lang)
+
+
+def readable_csv(result: BatchResult, lang: Lang) -> bytes:
+    """The result CSV for people, in ``lang``: the input columns as uploaded, then the result columns headed
+    as on the page (错误, 推荐方案 …), verdicts and errors in words, numbers unformatted, and the plan's code
+    kept (its column, as in the table, comes after the words). UTF-8 with a byte-order mark.
+
+    The machine form (column codes, verdict codes, English errors: what ``wxplan batch`` writes) is
+    :func:`download_csv`."""
+    n = result.input_columns
+    columns: list[list[str]] = []
+    for column in SHOWN_COLUMNS:
+        if column == "plan_label":
+            values = plan_labels(result, lang)
+        elif column == "error":
+            values = error_texts(result, lang)
+        elif column in VERDICT_COLUMNS:
+            values = [t(f"verdict.{v}", lang) if v else "" for v in result.column(column)]
+        else:
+            values = result.column(column)
+        columns.append(values)
+    sink = io.StringIO(newline="")
+    writer = csv.writer(sink, lineterminator="\r\n")
+    header = [*result.header[:n], *(t(f"batchpage.col.{c}", lang) for c in SHOWN_COLUMNS)]
+    writer.writerow([leads.neutralise(c) for c in header])
+    for i, row in enumerate(result.rows):
+        writer.writerow([*row[:n], *(leads.neutralise(values[i]) for values in columns)])
+    return sink.getvalue().encode("utf-8-sig")
+
+
+def download_name(result: BatchResult, lang: Lang | None = None) -> str:
+    """The machine CSV's file name; with ``lang``, the name of the one in that language."""
+    return f"wxplan-leads-{result.as_of.isoformat()}{f'-{lang}' if lang else ''}.csv"
 
 
 def first_year_p50(result: BatchResult) -> list[float]:
@@ -168,6 +211,8 @@ def table(result: BatchResult, lang: Lang, *, only_errors: bool = False) -> pd.D
     for column in SHOWN_COLUMNS:
         if column == "plan_label":
             values: list = labels
+        elif column == "error":
+            values = error_texts(result, lang)
         elif column in VERDICT_COLUMNS:
             values = [t(f"verdict.{v}", lang) if v else "" for v in result.column(column)]
         elif column in NUMBER_COLUMNS or column.endswith("_weeks_p50"):

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import ValidationError
 
-from engine.errors import profile_problems
+from engine.errors import Message, msg, profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
 from engine.presets import DEFAULT_PRESET, preset
@@ -110,7 +110,7 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
     lang_raw = _first(params.get("lang", DEFAULT_LANG))
     lang: Lang = lang_raw if lang_raw in LANGS else DEFAULT_LANG  # type: ignore[assignment]
     if lang_raw not in LANGS:
-        problems.append(("lang", f"'{clip(lang_raw)}' is not one of {', '.join(LANGS)}"))
+        problems.append(("lang", msg("error.url.lang", value=clip(lang_raw), allowed=", ".join(LANGS))))
 
     base = preset(DEFAULT_PRESET).model_dump()
     given: dict[str, Any] = {}
@@ -119,10 +119,10 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
         if key in ("lang", *OPTION_KEYS, *OVERRIDE_KEYS):
             continue
         if key not in PROFILE_KEYS:
-            problems.append((key, "is not a parameter wxplan knows; ignored"))
+            problems.append((key, msg("error.url.unknown")))
             continue
         if len(raw) > MAX_PARAM_CHARS:
-            problems.append((key, f"is longer than {MAX_PARAM_CHARS} characters; ignored"))
+            problems.append((key, msg("error.url.too_long", limit=MAX_PARAM_CHARS)))
             continue
         given[key] = _parse_value(key, raw)
 
@@ -161,12 +161,10 @@ def _parse_options(params: Mapping[str, str | list[str]]) -> tuple[Options, list
         try:
             as_of = date.fromisoformat(raw)
             if as_of < EARLIEST_EVIDENCE:
-                problems.append(
-                    ("as_of", f"is before the earliest evidence ({EARLIEST_EVIDENCE}); today is used")
-                )
+                problems.append(("as_of", msg("error.url.as_of_early", earliest=EARLIEST_EVIDENCE)))
                 as_of = None
         except ValueError:
-            problems.append(("as_of", f"'{clip(raw)}' is not a date of the form YYYY-MM-DD; today is used"))
+            problems.append(("as_of", msg("error.url.as_of_format", value=clip(raw))))
     draws = _int_param(params, "draws", DEFAULT_DRAWS, MIN_DRAWS, MAX_DRAWS, problems)
     seed = _int_param(params, "seed", 0, 0, 2**32 - 1, problems)
     horizon = _int_param(params, "horizon", 12, 12, 36, problems)
@@ -185,7 +183,9 @@ def _int_param(
     number = _whole_number(raw)
     if number is not None and low <= number <= high:
         return number
-    problems.append((key, f"'{clip(raw)}' must be a whole number from {low} to {high}; {default} is used"))
+    problems.append(
+        (key, msg("error.url.whole_number", value=clip(raw), low=low, high=high, default=default))
+    )
     return default
 
 
@@ -201,7 +201,7 @@ def _parse_overrides(params: Mapping[str, str | list[str]]) -> tuple[Overrides, 
             Overrides.model_validate({key: values[key]})
         except (ValueError, ValidationError):
             values.pop(key, None)
-            problems.append((key, f"'{clip(raw)}' is not an allowed multiplier; 1 is used"))
+            problems.append((key, msg("error.url.multiplier", value=clip(raw))))
     return Overrides.model_validate(values), problems
 
 
@@ -445,7 +445,7 @@ def submit() -> None:
     """Submit callback: validate the widgets; show the result, or keep the input and mark each bad field."""
     st = _st()
     values = {key: st.session_state.get(widget_key(key)) for key in PROFILE_KEYS}
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     try:
         profile = MerchantProfile.model_validate(values)
     except ValidationError as exc:
@@ -457,14 +457,14 @@ def submit() -> None:
         overrides = Overrides.model_validate({k: st.session_state.get(f"o_{k}", 1.0) for k in OVERRIDE_KEYS})
     except ValidationError as exc:
         for err in exc.errors():
-            errors.setdefault(str(err["loc"][0]), err["msg"])
+            errors.setdefault(str(err["loc"][0]), _override_problem(err))
     draws = st.session_state.get("o_draws") or DEFAULT_DRAWS
     seed = st.session_state.get("o_seed") or 0
     if not MIN_DRAWS <= int(draws) <= MAX_DRAWS:
-        errors["draws"] = f"{MIN_DRAWS}–{MAX_DRAWS}"
+        errors["draws"] = msg("error.draws", low=MIN_DRAWS, high=MAX_DRAWS)
     as_of = st.session_state.get("o_as_of")
     if as_of is not None and as_of < EARLIEST_EVIDENCE:
-        errors["as_of"] = f">= {EARLIEST_EVIDENCE}"
+        errors["as_of"] = msg("error.as_of_early", earliest=EARLIEST_EVIDENCE)
     if errors or profile is None or overrides is None:
         st.session_state[FIELD_ERRORS] = errors
         return
@@ -476,7 +476,24 @@ def submit() -> None:
     st.session_state[URL_PROBLEMS] = ()
 
 
-def field_errors() -> dict[str, str]:
+def _override_problem(err: dict) -> Message:
+    """An override's problem: what was given and the multipliers allowed."""
+    name = str(err["loc"][0])
+    info = Overrides.model_fields.get(name)
+    bounds = [
+        f"{sym} {getattr(m, attr):g}"
+        for m in (info.metadata if info else ())
+        for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
+        if getattr(m, attr, None) is not None
+    ]
+    parts: list = [("error.multiplier", {"given": repr(err.get("input"))})]
+    if bounds:
+        allowed = msg("error.range.multiplier", bounds=Message(bounds, sep="error.and"))
+        parts.append(("error.allowed", {"allowed": allowed}))
+    return Message(parts)
+
+
+def field_errors() -> dict[str, Message]:
     return _st().session_state.get(FIELD_ERRORS, {})
 
 

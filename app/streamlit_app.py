@@ -15,7 +15,7 @@ pages = [
         "views/assess.py",
         title=t("ui.nav.assess", lang),
         icon=":material/explore:",
-        url_path="assess",
+        url_path="home",  # served at "/" (the default page); /assess opens it too, see _to_assess
         default=True,
     ),
     st.Page(
@@ -46,4 +46,13 @@ pages = [
         "views/method.py", title=t("ui.nav.method", lang), icon=":material/functions:", url_path="method"
     ),
 ]
+
+
+def _to_assess() -> None:
+    """/assess, the Assess page's own name: Streamlit serves the default page at / only and would show its
+    English "Page not found" box; open the page instead (the URL's assessment is kept: sync() ran)."""
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+pages.append(st.Page(_to_assess, title=t("ui.nav.assess", lang), url_path="assess", visibility="hidden"))
 st.navigation(pages, position="top").run()

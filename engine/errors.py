@@ -10,12 +10,14 @@ English catalog messages it was written from.
 from __future__ import annotations
 
 import re
+import string
 from functools import cache
 
 from pydantic import ValidationError
 
 from engine.i18n import LANGS, Lang, catalog, placeholders, t
 from engine.profile import FIELD_CHOICES, MerchantProfile
+from engine.text import ECHO_MAX, clip
 
 Part = str | tuple[str, dict[str, object]]
 
@@ -55,7 +57,19 @@ def _render(parts: tuple[Part, ...], sep: str, lang: Lang) -> str:
 
 
 def _value(value: object, lang: Lang) -> object:
-    return value.text(lang) if isinstance(value, Message) else value
+    if isinstance(value, Message):
+        return value.text(lang)
+    if isinstance(value, str) and lang != "en" and "characters)" in value:  # a clipped value's length
+        return _CLIPPED.sub(lambda c: t("batch.clipped", lang, count=c["count"]), value)
+    return value
+
+
+def _given(value: object) -> str:
+    """A bad value as a message quotes it: as Python writes it, a long one clipped (a 10 MB name is not
+    echoed whole), a string still in quotes."""
+    if isinstance(value, str):  # already clipped by the lead reader: as it is
+        return repr(value) if len(value) <= ECHO_MAX or _CLIPPED.search(value) else f"'{clip(value)}'"
+    return clip(repr(value))
 
 
 def msg(key: str, **values: object) -> Message:
@@ -137,7 +151,7 @@ def profile_problems(exc: ValidationError) -> list[tuple[str, Message]]:
         loc = [str(p) for p in err["loc"]]
         field = loc[0] if loc else "profile"
         kind = err["type"]
-        given = repr(err.get("input"))
+        given = _given(err.get("input"))
         parts: list[Part]
         if kind == "missing":
             parts = [("error.required", {})]
@@ -183,11 +197,21 @@ def format_profile_error(exc: ValidationError) -> str:
 # matches no message stays as it is.
 
 READ_BACK = ("error.", "batch.row.", "batch.rowmsg.", "batch.file.", "batch.error.", "batch.clipped")
-_NESTED = {"message", "detail", "reason", "allowed", "range", "columns_help"}
+_SPANS = {"message", "detail", "reason"}  # messages in turn, which may hold "; "
+_NESTED = _SPANS | {"allowed"}  # values translated in turn
 _WHERE = re.compile(r"(?P<where>[A-Za-z_][\w.]*|column \d+|row|[^\s:;'\"()]{1,40}): (?P<rest>.+)", re.S)
+_NOT_READ_BACK = {"error.sep", "error.and"}
+_GROUPS = {  # a value as Python's repr() wrote it (never a bare field name)
+    "given": r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\[[^\]]*\]|[-+]?[\d.][\w.+-]*|True|False|None|-?nan|-?inf"
+}
 _CLIPPED = re.compile(r"…\((?P<count>[\d,]+) characters\)")
 _OPEN = "([{"
 _CLOSE = ")]}"
+
+
+def _group(name: str) -> str:
+    """A placeholder's regex: a nested message may hold "; ", a plain value does not."""
+    return _GROUPS.get(name, ".+?" if name in _SPANS else "(?:(?!; ).)+?")
 
 
 @cache
@@ -195,14 +219,14 @@ def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
     """(regex of the English message, key) for every message that can be read back, longest first."""
     out = []
     for key, english in catalog("en").items():
-        if not key.startswith(READ_BACK) or key in ("error.sep", "error.and"):
+        if not key.startswith(READ_BACK) or key in _NOT_READ_BACK or key.startswith("error.where"):
             continue
         pattern, literal, seen = [], 0, set()
-        for text, name, _, _ in __import__("string").Formatter().parse(english):
+        for text, name, _, _ in string.Formatter().parse(english):
             pattern.append(re.escape(text))
             literal += len(text)
             if name:
-                pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>{_group(name)})")
                 seen.add(name)
         if literal:
             out.append((re.compile("".join(pattern), re.S), key, literal))

@@ -114,7 +114,8 @@ def test_a_stored_result_shows_counts_charts_table_and_download(result, lang):
     assert len(at.get("vega_lite_chart")) == 3
     assert [b.label for b in at.get("download_button")] == [
         t("batchpage.template", lang),
-        t("batchpage.download", lang),
+        t("batchpage.download", lang),  # in the page's language
+        t("batchpage.download_codes", lang),  # codes, as `wxplan batch` writes it
     ]
     table = at.dataframe[0].value
     assert len(table) == rows
@@ -159,7 +160,8 @@ def test_a_file_problem_is_shown_in_its_own_words_under_the_uploader():
     assert len(at.error) == 1
     text = at.error[0].value
     assert text.startswith(t("batchpage.error.file", "zh", message=""))
-    assert "missing required column" in text and "staff\\_fte" in text  # Markdown-escaped, not italic
+    assert "缺少必填列" in text and "staff\\_fte" in text  # in Chinese; Markdown-escaped, not italic
+    assert "missing required column" in str(err.value)  # the command line's English is unchanged
     order = kinds(at)
     assert order.index("file_uploader") < order.index("error") < order.index("number_input")
     assert not at.metric

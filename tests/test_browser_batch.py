@@ -101,7 +101,8 @@ def test_score_the_example_list_and_download_it(page, app_url, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel on Chinese Windows reads it
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["id"] for r in rows] == [r["id"] for r in leads]
-    assert all(r["plan_label"] and not r["error"] for r in rows)
+    plan, error = t("batchpage.col.plan_label", "zh"), t("batchpage.col.error", "zh")  # headed in Chinese
+    assert all(r[plan] and not r[error] for r in rows)
     assert rows[0]["备注"] == leads[0]["备注"]
     _shot(page, "batch_zh", 1280)
     _shot(page, "batch_zh_phone", 390)
@@ -133,7 +134,7 @@ def test_a_broken_file_is_reported_under_the_uploader(page, app_url):
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="staff_fte")
     alert.wait_for(timeout=30_000)
     assert t("batchpage.error.file", "zh", message="")[:6] in alert.inner_text()
-    assert "missing required column" in alert.inner_text()
+    assert "缺少必填列" in alert.inner_text()  # the file's problem in Chinese too (issue 10)
     # Right under the uploader, above the options and the button; no results, no traceback.
     uploader = page.locator('[data-testid="stFileUploader"]').bounding_box()
     box = alert.bounding_box()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import cache, charts, state
 from app.ui import cite, fmt, language_switch
+from engine.errors import text as message_text
 from engine.i18n import t
 from engine.presets import PRESETS
 from engine.profile import FIELD_CHOICES, MerchantProfile
@@ -19,7 +20,12 @@ st.title(t("app.title", lang))
 st.caption(t("app.tagline", lang))
 for param, message in state.url_problems():
     st.warning(
-        t("ui.url_problem", lang, param=state.safe_text(param, 40), message=state.safe_text(message, 160))
+        t(
+            "ui.url_problem",
+            lang,
+            param=state.safe_text(param, 40),
+            message=state.safe_text(message_text(message, lang), 160),
+        )
     )
 
 
@@ -33,7 +39,7 @@ def help_(field: str) -> str:
 
 def show_error(field: str) -> None:
     if field in errors:
-        st.error(state.safe_text(errors[field], 200), icon="⚠️")
+        st.error(state.safe_text(message_text(errors[field], lang), 200), icon="⚠️")
 
 
 def choice(field: str) -> None:
@@ -347,6 +353,6 @@ st.caption(
         draws=rec.draws,
         seed=rec.seed,
         as_of=rec.as_of.isoformat(),
-        assumptions=rec.assumptions,
+        assumptions=t("html.assumptions.bundled", lang) if rec.assumptions == "bundled" else rec.assumptions,
     )
 )

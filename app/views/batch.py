@@ -97,7 +97,7 @@ def score() -> None:
 
 
 def fail(key: str, message: object) -> None:
-    ss[ERROR] = (key, str(message))
+    ss[ERROR] = (key, message)  # shown in the language of the page drawn (leadbatch.file_error_text)
     ss.pop(RESULT, None)  # the results of an earlier file would read as this file's
 
 
@@ -105,7 +105,8 @@ if st.button(t("batchpage.run", lang), type="primary", key="bt_run", icon=":mate
     score()
 if ERROR in ss:
     key, message = ss[ERROR]
-    text = t(key, lang, message=safe_text(message, 1200)) if message else t(key, lang)
+    detail = leadbatch.file_error_text(message, lang) if message else ""
+    text = t(key, lang, message=safe_text(detail, 1200)) if detail else t(key, lang)
     problem.error(text, icon="⚠️")
 
 
@@ -126,16 +127,29 @@ def show(result: leadbatch.BatchResult) -> None:
         return
     if summary.errors:
         st.warning(t("batchpage.errors_note", lang, count=f"{summary.errors:,}"))
-    st.download_button(
+    # Two files: one for people, in the page's language (headers, verdicts and errors in words), and the
+    # machine form with codes, exactly as `wxplan batch` writes it, for scripts and for reading back.
+    c1, c2 = st.columns(2)
+    c1.download_button(
         t("batchpage.download", lang),
-        leadbatch.download_csv(result, lang),
-        leadbatch.download_name(result),
+        leadbatch.readable_csv(result, lang),
+        leadbatch.download_name(result, lang),
         "text/csv",
         key="bt_download",
         help=t("batchpage.download_help", lang),
         on_click="ignore",
         icon=":material/download:",
         type="primary",
+    )
+    c2.download_button(
+        t("batchpage.download_codes", lang),
+        leadbatch.download_csv(result, lang),
+        leadbatch.download_name(result),
+        "text/csv",
+        key="bt_download_codes",
+        help=t("batchpage.download_codes_help", lang),
+        on_click="ignore",
+        icon=":material/data_object:",
     )
 
     st.subheader(t("batchpage.charts", lang))

@@ -13,7 +13,7 @@ import streamlit as st
 from app.cache import assumptions
 from app.ui import cite, language_switch
 from engine.assumptions import DatedValue, Param, Reference
-from engine.i18n import t
+from engine.i18n import catalog, t
 from engine.profile import MODULES, Module
 from engine.rules import RULES, Cite, Effect, Rule, describe_effect
 from engine.sources import EARLIEST_EVIDENCE, SOURCES, parse_cite
@@ -78,6 +78,22 @@ def short_url(url: str) -> str:
     return rest if len(rest) <= 40 or len(parts) < 3 else f"{parts[0]}/…/{parts[-1]}"
 
 
+# Estimate reasons and notes are written in English in assumptions/*.yaml. The most frequent ones have
+# catalog translations (evidence.text.*, found by their exact English); the others are shown as written,
+# marked as the English source note in the Chinese UI.
+TRANSLATED = {v: k for k, v in catalog("en").items() if k.startswith("evidence.text.")}
+
+
+def source_text(text: str) -> str:
+    """An English text from the assumption files, in the UI language where the catalog has it."""
+    text = text.strip()
+    if lang == "en" or not text:
+        return text
+    if text in TRANSLATED:
+        return t(TRANSLATED[text], lang)
+    return t("evidence.english_note", lang, text=text)
+
+
 def reference_text(ref: Reference) -> str:
     if ref.seed:
         text = cite(ref.seed, lang)
@@ -87,8 +103,8 @@ def reference_text(ref: Reference) -> str:
             "evidence.ref.url", lang, link=link, accessed=ref.accessed.isoformat() if ref.accessed else "?"
         )
     else:
-        text = t("evidence.ref.estimate", lang, reason=ref.estimate)
-    return f"{text} — {ref.note}" if ref.note else text
+        text = t("evidence.ref.estimate", lang, reason=source_text(ref.estimate or ""))
+    return f"{text} — {source_text(ref.note)}" if ref.note else text
 
 
 def reference_search_text(ref: Reference) -> str:
@@ -171,7 +187,7 @@ with tab_params:
             }
         )
         if any_note:
-            rows[-1][t("evidence.col.note", lang)] = param.note or "—"
+            rows[-1][t("evidence.col.note", lang)] = source_text(param.note) if param.note else "—"
     st.caption(t("evidence.showing", lang, shown=len(rows), total=len(params)))
     if rows:
         st.table(rows, hide_index=True)
@@ -276,7 +292,9 @@ with tab_articles:
         )
         published = source.published.isoformat()
         if source.published_note:
-            published = f"{published} ({source.published_note})"
+            key = f"source.note.{source.file}"
+            note = t(key, lang) if key in catalog(lang) else source_text(source.published_note)
+            published = f"{published} ({note})"
         article_rows.append(
             {
                 t("evidence.col.title", lang): f"**{source.title}**  \n`{source.file}`",
