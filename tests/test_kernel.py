@@ -11,7 +11,7 @@ from engine import batch, model
 from engine.assumptions import load
 from engine.plans import candidate_plans
 from engine.profile import MerchantProfile
-from engine.recommend import assess_fit, eligible, fit_arrays
+from engine.recommend import assess_fit, fit_arrays
 from tests.conftest import make_profile
 
 AS_OF = date(2026, 11, 21)
@@ -37,7 +37,6 @@ def _cohort(changes: list[dict], draws: int, as_of: date = AS_OF):
     objective = model.Objective.for_cohort(aset, cohort, d)
     sims = model.cohort_sims(aset, cohort, d, fit, objective.horizon_months)
     table = model.cohort_table(aset, sims, cohort, d, fit)
-    _, candidates = eligible(profiles[0], fits[0], aset, as_of)
     plans = candidate_plans(("channels", "shop", "miniprogram", "wecom"), (), as_of, aset)
     return plans, sims, table, objective, defer, fit
 

@@ -257,7 +257,9 @@ def test_numbers_with_separators_and_full_width_digits(field, text, value):
 
 
 def test_optional_cells_may_be_empty():
-    row = lead_row(name="", distributors="", shelf_platforms="", existing_modules="", current_monthly_gmv_cny="")
+    row = lead_row(
+        name="", distributors="", shelf_platforms="", existing_modules="", current_monthly_gmv_cny=""
+    )
     profile = parse_row(row, FIELDS)
     assert isinstance(profile, MerchantProfile), profile
     assert (profile.name, profile.distributors, profile.current_monthly_gmv_cny) == ("", 0, None)
@@ -524,7 +526,9 @@ def test_the_example_lead_list_is_valid_and_varied(opts):
     assert 25 <= len(got) <= 40
     assert {"id", "备注"} <= set(rows[0])
     assert len({r["id"] for r in got}) == len(got)
-    assert any(not r["current_monthly_gmv_cny"] for r in got) and any(r["current_monthly_gmv_cny"] for r in got)
+    assert any(not r["current_monthly_gmv_cny"] for r in got) and any(
+        r["current_monthly_gmv_cny"] for r in got
+    )
     assert any(r["business_type"] == "品牌商" for r in got) and any(
         r["business_type"] == "brand" for r in got
     )
@@ -561,7 +565,9 @@ PROFILES = [
     make_profile(
         business_type="individual", staff_fte=1, budget_setup_cny=5000, budget_monthly_cny=2000, city_tier=3
     ),
-    make_profile(douyin_presence="leading", shelf_platforms=["taobao", "jd"], current_monthly_gmv_cny=3_000_000),
+    make_profile(
+        douyin_presence="leading", shelf_platforms=["taobao", "jd"], current_monthly_gmv_cny=3_000_000
+    ),
 ]
 
 

@@ -266,7 +266,11 @@ def test_nothing_new_to_adopt(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_forced_plan_with_staff_shortfall_draws_a_ramp_row_per_module(lang):
     rec = recommend(
-        make_profile(staff_fte=1, budget_monthly_cny=0), as_of=AS_OF, draws=DRAWS, lang=lang, plan="channels,shop>wecom"
+        make_profile(staff_fte=1, budget_monthly_cny=0),
+        as_of=AS_OF,
+        draws=DRAWS,
+        lang=lang,
+        plan="channels,shop>wecom",
     )
     assert rec.forced_plan and rec.staffing.shortfall_fte > 0
     page = to_html(rec)
