@@ -274,7 +274,8 @@ def test_opening_an_old_database_upgrades_it(db_url):
                 "updated_at) VALUES ('old', 'kept', :profile, '{}', :as_of, 3, 200, NULL, :t, :t)"
             ),
             {
-                "profile": json.dumps(BASE_PROFILE),
+                # a version-1 profile: it still had the expected WeChat GMV the return model replaced
+                "profile": json.dumps({**BASE_PROFILE, "monthly_gmv_cny": 200_000}),
                 "as_of": date(2026, 11, 21),
                 "t": datetime(2026, 1, 2, 3, 4, 5) if engine.dialect.name == "sqlite"
                 else datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
@@ -294,6 +295,10 @@ def test_opening_an_old_database_upgrades_it(db_url):
         )
         expected = MerchantProfile.model_validate(BASE_PROFILE).model_dump(mode="json")  # defaults filled in
         assert old.profile.model_dump(mode="json") == expected
+        assert old.profile.current_monthly_gmv_cny is None  # v1's expected WeChat GMV is not current sales
+        from engine.store import run
+
+        assert run(old, "en").scale.gmv_inferred  # it still runs, on an estimated scale (and says so)
         store.save(scenario("new"))
     with engine.connect() as conn:
         assert "ix_scenarios_updated_at" in {ix["name"] for ix in sa.inspect(conn).get_indexes("scenarios")}
