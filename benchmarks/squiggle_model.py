@@ -422,7 +422,7 @@ def choose_levels(
     """The modules running today at a standard level; each candidate at the level that earns most for the lead
     on its own (with what runs today and, for Channels, a shop to sell through) over the horizon: gross profit
     from the middle of its ramp on, less monthly costs, the pay of any hires (its customer service growing
-    with the orders it serves) and the set-up, on average."""
+    with the orders it serves) and the set-up, on average; the smallest level within the tie margin of the best."""
     as_of, aov = s.as_of, order_value(profile)
     kept = bits(profile.existing_modules)
     sims = {
@@ -452,7 +452,13 @@ def choose_levels(
             earning = np.clip(horizon - ramp, 0, None)
             net = profit * earning - (sim.monthly + hires * wage) * horizon - sim.setup
             means.append(net.mean())
-        sims[m] = options[int(np.argmax(means))]
+        # The smallest level within the tie margin of the best (the engine's rule).
+        o = assumptions.objective
+        floor = o.cost_scale_floor.mode_at(as_of)
+        budget = profile.budget_setup_cny + horizon * profile.budget_monthly_cny
+        margin = o.tie_margin.mode_at(as_of) * max(budget, floor)
+        top = max(means)
+        sims[m] = options[next(i for i, v in enumerate(means) if v >= top - margin)]
     return sims
 
 

@@ -512,7 +512,7 @@ def cohort_sims(
     ``fit`` is (size, modules, n): the rules' fit per draw, which multiplies a module's GMV potential.
     A level is judged on the module alone (with the modules running today and, for Channels, a shop to sell
     through) over the horizon: gross profit from the middle of its ramp on, less monthly costs, the pay of any
-    hires and the set-up, averaged over the draws.
+    hires and the set-up, averaged over the draws; a smaller level within the tie margin of the best is kept.
     """
     d = demand(assumptions, cohort, draws)
     fitmult = fit_multiplier(assumptions, fit, draws.as_of)
@@ -522,6 +522,11 @@ def cohort_sims(
         promo = promotion_spend(assumptions, cohort, level, draws.as_of)
         for m in MODULES:
             per_level[m].append(_level_sim(assumptions, m, level, cohort, draws, promo))
+    o = assumptions.objective
+    horizon_budget = cohort.budget_setup + horizon_months * cohort.budget_monthly
+    margin = o.tie_margin.mode_at(draws.as_of) * np.maximum(
+        horizon_budget, o.cost_scale_floor.mode_at(draws.as_of)
+    )
     kept = int(cohort.kept[0])
     sims: dict[Module, ModuleSim] = {}
     for i, m in enumerate(MODULES):
@@ -553,7 +558,11 @@ def cohort_sims(
             )
             net = gp * earning - (sim.monthly_fixed + hires * wage) * horizon_months - sim.setup
             scores.append(net.mean(axis=1))
-        best = np.argmax(np.stack(scores), axis=0)
+        # Levels whose nets are within the tie margin of the best are a tie, and the smaller one runs: fewer
+        # people and less spend for about the same money, and a choice that does not flip with the seed.
+        nets = np.stack(scores)
+        ok = nets >= nets.max(axis=0) - margin
+        best = np.argmax(ok, axis=0)
         chosen = np.where(cohort.levels[:, i] >= 0, cohort.levels[:, i], best)
         sims[m] = _select(per_level[m], chosen)
     return sims
