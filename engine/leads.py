@@ -9,8 +9,9 @@ column (an ``id``, ``备注`` notes ...) is passed through unchanged. Cells are 
 - lists (``shelf_platforms``, ``existing_modules``) are separated by ``;`` (also ``,``, ``、`` or ``；``);
 - numbers may have thousands separators (``200,000``, ``200，000``), full-width digits, spaces, a ``¥``
   sign or a ``元`` suffix; ``gross_margin`` also takes a percentage (``45%``);
-- ``name``, ``distributors``, ``shelf_platforms``, ``existing_modules`` and ``monthly_gmv_cny`` may be
-  empty (their defaults); every other field is required.
+- ``name``, ``distributors``, ``shelf_platforms``, ``existing_modules``, ``current_monthly_gmv_cny`` and
+  ``reachable_customers`` may be empty (their defaults; the two scale figures are then estimated); every
+  other field is required.
 
 The file may be UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or GB18030 (which
 covers GBK, what Excel on Chinese Windows writes). Comma-separated, or tab-separated when the header has

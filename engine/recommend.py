@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -321,14 +322,14 @@ class Economics:
     cost: np.ndarray
     profit: np.ndarray
 
-    @property
+    @cached_property
     def cumulative(self) -> np.ndarray:
         return np.cumsum(self.profit - self.cost, axis=0)
 
     def total(self, values: np.ndarray, months: int) -> np.ndarray:
         return values[:months].sum(axis=0)
 
-    @property
+    @cached_property
     def payback(self) -> np.ndarray:
         """Month (1-based) the cumulative net first turns non-negative within the horizon; inf otherwise."""
         ok = self.cumulative[: self.horizon] >= 0
@@ -887,7 +888,7 @@ def recommend(
     win = float(set_win[r.chosen])
 
     verdicts = _verdicts(chosen_plan, p.existing_modules)
-    gmv_by_module = {m: _band(_module_gmv(r, sim.mask, m)) for m in model.modules_of(sim.mask)}
+    gmv_by_module = {m: _band(g) for m, g in _module_gmv(r, sim.mask).items()}
     modules = {
         m: ModuleResult(
             module=m,
@@ -957,8 +958,8 @@ def recommend(
     )
 
 
-def _module_gmv(r: Ranking, mask: int, module: Module) -> np.ndarray:
-    """A module's own steady-state incremental GMV within the plan's set of modules."""
+def _module_gmv(r: Ranking, mask: int) -> dict[Module, np.ndarray]:
+    """Each new module's own steady-state incremental GMV within the plan's set of modules."""
     returns = model.set_returns(
         mask,
         r.table.kept,
@@ -966,4 +967,4 @@ def _module_gmv(r: Ranking, mask: int, module: Module) -> np.ndarray:
         r.sims,
         model.fit_multiplier(r.assumptions, r.fit_array, r.as_of),
     )
-    return returns[module][0][0]
+    return {m: gmv[0] for m, (gmv, _, _) in returns.items()}
