@@ -24,6 +24,26 @@ def test_pert_stays_in_range_and_peaks_near_mode():
     assert abs(x.mean() - (2 + 4 * 3 + 10) / 6) < 0.05  # PERT mean
 
 
+@pytest.mark.parametrize(
+    "low,mode,high", [(0, 1, 10), (0, 0, 1), (0, 1, 1), (5, 5.05, 10), (-3, 0, 3), (1, 9.9, 10)]
+)
+def test_pert_follows_the_exact_beta(low, mode, high):
+    """The tabulated inverse-CDF sampler: every quantile within 1e-4 of the span of scipy's beta, and draws whose
+    empirical distribution is the beta's (Kolmogorov-Smirnov distance at sampling noise)."""
+    from scipy import stats
+
+    from engine.distributions import QUANTILE_CELLS, _beta_quantiles
+
+    span = high - low
+    a, b = 1 + 4 * (mode - low) / span, 1 + 4 * (high - mode) / span
+    probs = np.linspace(0, 1, QUANTILE_CELLS + 1)[1:-1]
+    assert np.max(np.abs(_beta_quantiles(a, b)[1:-1] - stats.beta(a, b).ppf(probs))) < 1e-4
+    x = pert(np.random.default_rng(3), low, mode, high, 100_000)
+    assert low <= x.min() and x.max() <= high
+    assert stats.kstest((x - low) / span, stats.beta(a, b).cdf).statistic < 0.006
+    assert np.array_equal(x, pert(np.random.default_rng(3), low, mode, high, 100_000))  # seeded
+
+
 def test_pert_rejects_disordered_values():
     with pytest.raises(ValueError, match="low <= mode <= high"):
         pert(np.random.default_rng(1), 3.0, 2.0, 10.0, 10)
