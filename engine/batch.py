@@ -242,7 +242,7 @@ class Scorer:
             rows = np.flatnonzero(chosen == index)
             # only the profiles that chose this plan
             part = {m: sim.take(rows) for m, sim in sims.items()}
-            sub, obj, dfr = table.take(rows), objective.take(rows), defer[rows]
+            sub, obj, dfr = table.take(rows, model.plan_mask(plan)), objective.take(rows), defer[rows]
             sim = model.evaluate_plan(plan, part, sub, obj, dfr, fit[rows])
             cost, profit = model.cashflow(plan, part, sub, obj, dfr, max(12, horizon))
             econ = Economics(horizon, cost, profit)

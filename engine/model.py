@@ -572,11 +572,15 @@ def _select(options: list[ModuleSim], chosen: np.ndarray) -> ModuleSim:
     """Profile ``j``'s row from ``options[chosen[j]]``, for every array of the module."""
     if np.all(chosen == chosen[0]):
         return options[int(chosen[0])]
-    rows = chosen[:, None]
+    picks = [(k, np.flatnonzero(chosen == k)) for k in range(len(options))]
 
     def take(arrays: list[np.ndarray]) -> np.ndarray:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        return np.choose(rows, [np.broadcast_to(a, shape) for a in arrays])
+        out = np.empty(np.broadcast_shapes((len(chosen), 1), *(a.shape for a in arrays)))
+        for k, rows in picks:
+            if len(rows):
+                a = arrays[k]
+                out[rows] = a if a.shape[0] == 1 else a[rows]
+        return out
 
     first = options[0]
     return ModuleSim(
@@ -622,13 +626,18 @@ class SetTable:
     break_even_gmv: np.ndarray
     hiring_lag: np.ndarray  # (size|1, n) weeks
 
-    def take(self, rows: np.ndarray) -> SetTable:
-        """The table of the profiles ``rows`` (an index array) only."""
+    def take(self, rows: np.ndarray, within: int | None = None) -> SetTable:
+        """The table of the profiles ``rows`` (an index array) only; with ``within`` (a set's mask), only the
+        rows of the sets inside it (all a plan of that set reads), the others left unset."""
+        masks = [m for m in range(16) if within is None or not m & ~within]
 
         def cut(a: np.ndarray, axis: int) -> np.ndarray:
             if a.shape[axis] == 1:
                 return a
-            return a[(slice(None),) * axis + (rows,)]
+            out = np.empty((*a.shape[:axis], len(rows), *a.shape[axis + 1 :]))
+            for m in masks:
+                out[m] = a[m][(slice(None),) * (axis - 1) + (rows,)]
+            return out
 
         return SetTable(
             self.kept,

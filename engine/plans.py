@@ -36,10 +36,15 @@ def shelf_ready(
 ) -> bool:
     """Every module that brings traffic (Channels) sells through a shelf running by its own phase: a shelf it
     can sell through on ``as_of`` (the shop; a mini-program once linkable) - module facts from the catalog."""
-    shelves = catalog.channel_shelves(as_of, assumptions)
+    return _shelf_ready(plan, kept, catalog.channel_shelves(as_of, assumptions), catalog.traffic(assumptions))
+
+
+def _shelf_ready(
+    plan: Plan, kept: tuple[Module, ...], shelves: frozenset[Module], traffic: tuple[Module, ...]
+) -> bool:
     if shelves & set(kept):
         return True
-    for module in catalog.traffic(assumptions):
+    for module in traffic:
         if module in kept:
             phase_of = 0
         else:
@@ -59,10 +64,11 @@ def candidate_plans(
     assumptions: AssumptionSet | None = None,
 ) -> list[Plan]:
     """All phased plans over subsets of ``candidates`` (the empty plan first), feasible ones only."""
+    shelves, traffic = catalog.channel_shelves(as_of, assumptions), catalog.traffic(assumptions)
     plans: list[Plan] = []
     for size in range(len(candidates) + 1):
         for subset in combinations(candidates, size):
-            plans.extend(p for p in ordered_partitions(subset) if shelf_ready(p, kept, as_of, assumptions))
+            plans.extend(p for p in ordered_partitions(subset) if _shelf_ready(p, kept, shelves, traffic))
     return plans
 
 
