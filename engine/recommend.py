@@ -351,6 +351,9 @@ def _value(econ: Economics, sim: model.PlanSim) -> Value:
         roi = np.where(cost_fy > 0, (gp_fy - cost_fy) / cost_fy, np.nan)
     cum = econ.cumulative
     payback = econ.payback
+    # every month's bands in one call: (3 series, 3 percentiles, months)
+    months = np.percentile(np.stack([econ.cost[:h], econ.profit[:h], cum[:h]]), [10, 50, 90], axis=2)
+    months = np.moveaxis(months, 0, 1)
     return Value(
         horizon_months=h,
         gmv_monthly_steady_cny=_band(sim.gmv_steady[0]),
@@ -363,9 +366,9 @@ def _value(econ: Economics, sim: model.PlanSim) -> Value:
         cashflow=[
             CashMonth(
                 month=k + 1,
-                cost=_band(econ.cost[k]),
-                gross_profit=_band(econ.profit[k]),
-                cumulative_net=_band(cum[k]),
+                cost=band_of(months[0, :, k]),
+                gross_profit=band_of(months[1, :, k]),
+                cumulative_net=band_of(months[2, :, k]),
             )
             for k in range(h)
         ],
