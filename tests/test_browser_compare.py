@@ -67,6 +67,9 @@ def _shot(page, name: str) -> None:
 
 def test_one_click_variant_from_assess_opens_compare_side_by_side(page, app_url):
     _open(page, _link(app_url))
+    page.get_by_text(t("assess.variants.title", "zh"), exact=True).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "assess-variants-zh-1280.png"))
     page.get_by_role("button", name=t("quick.staff_up", "zh")).click()
     page.get_by_role("heading", level=1, name=t("ui.nav.compare", "zh"), exact=True).wait_for()
     _idle(page)
@@ -129,3 +132,15 @@ def test_reload_and_back_keep_the_variants(page, app_url):
     page.wait_for_function("() => !new URLSearchParams(location.search).has('v2')")
     _idle(page)
     assert _headers(page) == want[:2]
+
+
+@pytest.mark.parametrize("lang, width", [("zh", 1280), ("en", 390)])
+def test_assess_explains_a_close_call_and_offers_the_variants(page, app_url, lang, width):
+    query = to_query(AppState(profile=preset("shelf_repeat"), lang=lang)) | {"as_of": AS_OF, "draws": "2000"}
+    _open(page, f"{app_url}/?{urlencode(query)}", width)
+    heading = page.get_by_text(t("assess.variants.close_call", lang), exact=True)
+    heading.scroll_into_view_if_needed()
+    for key in ("staff_up", "staff_down", "budget_up"):
+        assert page.get_by_role("button", name=t(f"quick.{key}", lang)).is_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"assess-variants-{lang}-{width}.png"))

@@ -305,8 +305,9 @@ def _open_compare(variant: Variant) -> None:
 
 
 _quick = quick_variants(rec)
-_cols = st.columns(4)
 for _i, (_key, _variant) in enumerate(_quick.items()):
+    if _i % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
+        _cols = st.columns(4)
     _cols[_i % 4].button(
         describe(_variant, lang),
         key=f"assess_variant_{_key}",

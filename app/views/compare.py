@@ -4,6 +4,7 @@ the ramp timelines overlaid, and the table as Markdown."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -235,8 +236,9 @@ def editor(base: state.AppState) -> None:
     """Add variants: one click for the usual ones, or built from changes to the assessment's fields."""
     st.markdown(f"**{t('comparepage.quick', lang)}**")
     quick = quick_variants(cache.recommendation(base))
-    columns = st.columns(4)
     for k, (key, variant) in enumerate(quick.items()):
+        if k % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
+            columns = st.columns(4)
         columns[k % 4].button(
             describe(variant, lang),
             key=f"cmp_quick_{key}",
@@ -283,7 +285,8 @@ def variants() -> tuple[list[tuple[str, Recommendation]], list[Recommendation | 
     for i, variant in enumerate(base.variants):
         label = describe(variant, lang)
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.markdown(f"{i + 1}. **{q(label, 80)}** · `{q(variant.text, 120)}`")
+        code = re.sub(r"[`\x00-\x1f\x7f]", "'", variant.text)[:160]  # inside a code span: only ` counts
+        c1.markdown(f"{i + 1}. **{q(label, 80)}** · `{code}`")
         c2.button(t("comparepage.remove", lang), key=f"cmp_remove_{i}", on_click=remove, args=(i,),
                   icon=":material/close:", width="stretch")  # fmt: skip
         try:
