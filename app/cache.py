@@ -82,6 +82,19 @@ def recommendation(state: AppState) -> Recommendation:
     return _recommendation(_key(state))
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _evaluation(key: str, plan: str) -> Recommendation:
+    compiled()
+    k = json.loads(key)
+    return recommend(k["profile"], **_kwargs(key), plan=plan, horizon_months=k.get("horizon", 12))
+
+
+def evaluation(state: AppState, plan: str | None) -> Recommendation:
+    """The (cached) result of an assessment with a forced plan; ``None``: its recommendation. Raises the
+    engine's InputError (a ValueError) for a plan it cannot evaluate."""
+    return recommendation(state) if plan is None else _evaluation(_key(state), plan)
+
+
 def downloads(rec: Recommendation) -> tuple[str, str, str]:
     """Markdown, HTML and JSON of a result (about 15 ms together, so made with the page)."""
     return to_markdown(rec), to_html(rec), rec.model_dump_json(indent=2)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from pydantic import ValidationError
 
+from engine.compare import MAX_VARIANTS, Variant, VariantError, parse_variant
 from engine.errors import Message, msg, profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
@@ -33,6 +34,7 @@ OPTIONAL_KEYS: tuple[str, ...] = tuple(
 )
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed", "horizon")
+VARIANT_KEYS = tuple(f"v{i}" for i in range(1, MAX_VARIANTS + 1))  # the Compare page's variants, in order
 HORIZONS = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
 DEFAULT_DRAWS = 10_000
 MAX_PARAM_CHARS = 200
@@ -59,6 +61,7 @@ class AppState:
     overrides: Overrides = field(default_factory=Overrides)
     problems: tuple[tuple[str, str], ...] = ()
     from_url: bool = False  # the URL carried profile fields: render that result directly
+    variants: tuple[Variant, ...] = ()  # variants to compare with this assessment (engine.compare)
 
 
 def default_state(lang: Lang = DEFAULT_LANG) -> AppState:
@@ -116,7 +119,7 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
     given: dict[str, Any] = {}
     for key, value in params.items():
         raw = _first(value)
-        if key in ("lang", *OPTION_KEYS, *OVERRIDE_KEYS):
+        if key in ("lang", *OPTION_KEYS, *OVERRIDE_KEYS, *VARIANT_KEYS):
             continue
         if key not in PROFILE_KEYS:
             problems.append((key, msg("error.url.unknown")))
@@ -143,14 +146,37 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
 
     options, option_problems = _parse_options(params)
     overrides, override_problems = _parse_overrides(params)
+    variants, variant_problems = _parse_variants(params)
     return AppState(
         profile=profile,
         lang=lang,
         options=options,
         overrides=overrides,
-        problems=tuple(problems + option_problems + override_problems),
+        problems=tuple(problems + option_problems + override_problems + variant_problems),
         from_url=bool(given),
+        variants=variants,
     )
+
+
+def _parse_variants(
+    params: Mapping[str, str | list[str]],
+) -> tuple[tuple[Variant, ...], list[tuple[str, str]]]:
+    """``v1``…``v5``: the variants to compare, each ``staff_fte+2;budget_monthly_cny*1.5`` (engine.compare);
+    one that cannot be read is reported and dropped."""
+    problems: list[tuple[str, str]] = []
+    out: list[Variant] = []
+    for key in VARIANT_KEYS:
+        if key not in params:
+            continue
+        raw = _first(params[key])
+        if len(raw) > MAX_PARAM_CHARS:
+            problems.append((key, msg("error.url.too_long", limit=MAX_PARAM_CHARS)))
+            continue
+        try:
+            out.append(parse_variant(raw))
+        except VariantError as err:
+            problems.append((key, err.message))
+    return tuple(out), problems
 
 
 def _parse_options(params: Mapping[str, str | list[str]]) -> tuple[Options, list[tuple[str, str]]]:
@@ -227,6 +253,8 @@ def to_query(state: AppState) -> dict[str, str]:
         out["horizon"] = str(state.options.horizon_months)
     for key, value in state.overrides.active().items():
         out[key] = f"{value:g}"
+    for key, variant in zip(VARIANT_KEYS, state.variants, strict=False):
+        out[key] = variant.text
     return out
 
 
@@ -270,7 +298,13 @@ def same_inputs(values: Mapping[str, Any], state: AppState) -> bool:
 
 def same_assessment(a: AppState, b: AppState) -> bool:
     """The same assessment (the warnings about how a link was read do not count)."""
-    return (a.profile, a.lang, a.options, a.overrides) == (b.profile, b.lang, b.options, b.overrides)
+    return (a.profile, a.lang, a.options, a.overrides, a.variants) == (
+        b.profile,
+        b.lang,
+        b.options,
+        b.overrides,
+        b.variants,
+    )
 
 
 def carries_assessment(params: Mapping[str, object]) -> bool:
@@ -341,7 +375,23 @@ def set_lang(lang: Lang) -> None:
 
 
 def replace_lang(state: AppState, lang: Lang) -> AppState:
-    return AppState(state.profile, lang, state.options, state.overrides, state.problems, state.from_url)
+    return replace(state, lang=lang)
+
+
+def add_variant(variant: Variant) -> bool:
+    """Add a variant to compare (not twice, at most ``MAX_VARIANTS``); False if there was no room."""
+    current = active().variants
+    if variant in current:
+        return True
+    if len(current) >= MAX_VARIANTS:
+        return False
+    set_variants((*current, variant))
+    return True
+
+
+def set_variants(variants: tuple[Variant, ...] | list[Variant]) -> None:
+    """Compare these variants with the active assessment (at most ``MAX_VARIANTS``); the URL holds them."""
+    activate(replace(active(), variants=tuple(variants)[:MAX_VARIANTS], problems=()))
 
 
 def load_widgets(state: AppState) -> None:
@@ -435,7 +485,7 @@ def activate(state: AppState) -> None:
 
 def apply_preset(preset_id: str) -> None:
     st = _st()
-    state = AppState(profile=preset(preset_id), lang=current_lang())
+    state = AppState(profile=preset(preset_id), lang=current_lang(), variants=active().variants)
     load_widgets(state)
     activate(state)
     st.session_state[URL_PROBLEMS] = ()
@@ -470,7 +520,13 @@ def submit() -> None:
         return
     horizon = st.session_state.get("o_horizon") or 12
     options = Options(as_of=as_of, draws=int(draws), seed=int(seed), horizon_months=int(horizon))
-    state = AppState(profile=profile, lang=current_lang(), options=options, overrides=overrides)
+    state = AppState(
+        profile=profile,
+        lang=current_lang(),
+        options=options,
+        overrides=overrides,
+        variants=active().variants,  # relative changes ("+2 staff") carry over to the new assessment
+    )
     load_widgets(state)  # the form shows the values as the model reads them (a name without outer spaces)
     activate(state)
     st.session_state[URL_PROBLEMS] = ()

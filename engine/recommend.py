@@ -30,6 +30,7 @@ from engine.result import (
     Alternative,
     Band,
     CashMonth,
+    CloseCall,
     CostOut,
     Counterfactual,
     Histogram,
@@ -785,6 +786,112 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
     return out
 
 
+# --- close calls: why the ranking went the way it did -------------------------------------------
+
+
+def close_calls(
+    r: Ranking, set_win: np.ndarray, phasing: np.ndarray, whatifs: list[Counterfactual], lang: Lang
+) -> list[CloseCall]:
+    """The reasons a close call went the way it did, as codes and figures (texts: ``closecall.<code>``).
+
+    - ``simpler_within_margin``: another plan has the higher mean score, but the difference is within two
+      standard errors or the tie margin (:func:`choose`), and the recommended plan has fewer phases.
+    - ``more_draws_elsewhere``: another module set ranks first in more draws, yet the recommended plan has the
+      higher mean score: head to head, it is ahead by more when it is ahead than it is behind when behind.
+    - ``phasings_pooled``: the set's win share counts all its phasings; this order is the set's best in
+      fewer than half of the draws.
+    - ``same_both_ways`` / ``..._noise``: a larger and a smaller team (or budget) give the same other plan;
+      ``_noise`` when the unchanged merchant already gets it on the draws the what-ifs re-rank on.
+
+    Money is risk-adjusted net in CNY (the score times the objective's cost scale, assumptions/objective.yaml)."""
+    scale = float(np.asarray(r.objective.cost_scale).reshape(-1)[0])
+    i = r.chosen
+    masks = set_masks(r.plans)
+    out: list[CloseCall] = []
+    best = int(np.argmax(r.mean))
+    if best != i:
+        diff = r.scores[best] - r.scores[i]
+        se = float(diff.std() / np.sqrt(diff.size))
+        margin = max(2 * se, r.assumptions.objective.tie_margin.mode_at(r.as_of))
+        out.append(
+            CloseCall(
+                code="simpler_within_margin",
+                plan=plan_code(r.plans[best]),
+                figures={
+                    "gap_cny": round(float(diff.mean()) * scale),
+                    "margin_cny": round(margin * scale),
+                    "phases": len(r.plans[i]),
+                    "other_phases": len(r.plans[best]),
+                },
+            )
+        )
+    else:
+        rival = None  # the other set that ranks first most often, by its best phasing
+        for j in np.argsort(-r.mean, kind="stable"):
+            if (
+                masks[j] != masks[i]
+                and set_win[j] > set_win[i]
+                and (rival is None or set_win[j] > set_win[rival])
+            ):
+                rival = int(j)
+        if rival is not None:
+            d = (r.scores[i] - r.scores[rival]) * scale
+            behind, ahead = d < 0, d > 0
+            out.append(
+                CloseCall(
+                    code="more_draws_elsewhere",
+                    plan=plan_code(r.plans[rival]),
+                    figures={
+                        "win": round(float(set_win[i]), 4),
+                        "other_win": round(float(set_win[rival]), 4),
+                        "mean_cny": round(float(r.mean[i]) * scale),
+                        "other_mean_cny": round(float(r.mean[rival]) * scale),
+                        "share_behind": round(float(behind.mean()), 4),
+                        "behind_by_cny": round(float(-d[behind].mean())) if behind.any() else 0,
+                        "ahead_by_cny": round(float(d[ahead].mean())) if ahead.any() else 0,
+                    },
+                )
+            )
+    if r.plans[i] and int(np.sum(masks == masks[i])) > 1 and phasing[i] < 0.5:
+        out.append(
+            CloseCall(
+                code="phasings_pooled",
+                figures={"win": round(float(set_win[i]), 4), "phasing": round(float(phasing[i]), 4)},
+            )
+        )
+    out += _both_ways(r, whatifs, lang)
+    return out
+
+
+def _both_ways(r: Ranking, whatifs: list[Counterfactual], lang: Lang) -> list[CloseCall]:
+    """A what-if up and the same what-if down (more and fewer staff, a larger and a halved budget) giving the
+    same plan: see :func:`close_calls`. The plan is named by the what-ifs themselves (``field`` and the
+    ``up``/``down`` values lead to them), so ``plan`` stays empty."""
+    p = r.profile
+    centre = {"staff_fte": p.staff_fte, "budget_monthly_cny": 1.0}  # staff as a count, budget as a factor
+    out: list[CloseCall] = []
+    unchanged: str | None = None
+    for field, mid in centre.items():
+        up = [c for c in whatifs if c.field == field and float(c.value) > mid]
+        down = [c for c in whatifs if c.field == field and float(c.value) < mid]
+        same = next(((u, d) for u in up for d in down if u.plan == d.plan), None)
+        if same is None:
+            continue
+        if unchanged is None:
+            sub = r.draws.head(COUNTERFACTUAL_DRAWS)
+            rr = rank(p, r.assumptions, r.as_of, sub, horizon_months=int(r.objective.horizon_months))
+            unchanged = plan_label(rr.plans[rr.chosen], p.existing_modules, lang, r.as_of)
+        u, d = same
+        out.append(
+            CloseCall(
+                code="same_both_ways_noise" if unchanged == u.plan else "same_both_ways",
+                field=field,
+                figures={"up": float(u.value), "down": float(d.value), "draws": COUNTERFACTUAL_DRAWS},
+            )
+        )
+    return out
+
+
 def _histogram(values: np.ndarray, bins: int = 30) -> Histogram:
     """Counts over the full range of the draws (no clipping, so the end bins hold no artificial spike)."""
     lo, hi = float(np.min(values)), float(np.max(values))
@@ -916,6 +1023,7 @@ def recommend(
     with np.errstate(over="ignore"):
         orders = be / p.avg_order_value_cny
     scale = model.merchant_scale(p, aset, day)
+    whatifs = counterfactuals(r, lang) if with_counterfactuals and forced is None else []
     return Recommendation(
         profile=p,
         as_of=day,
@@ -954,7 +1062,8 @@ def recommend(
         mean_score=round(float(r.mean[r.chosen]), 4),
         break_even_gmv_cny=_band(be),
         break_even_orders_per_month=_band(orders, 1),
-        counterfactuals=counterfactuals(r, lang) if with_counterfactuals and forced is None else [],
+        counterfactuals=whatifs,
+        close_calls=close_calls(r, set_win, phasing, whatifs, lang) if forced is None else [],
         first_year_histogram=_histogram(econ.total(econ.cost, 12)),
         net_histogram=_histogram(econ.total(econ.profit - econ.cost, 12)),
         candidates_evaluated=len(r.plans),

@@ -126,6 +126,23 @@ class Counterfactual(_Out):
     effects: list[str]
 
 
+class CloseCall(_Out):
+    """Why a close call went the way it did: ``code`` (translated at the edge as ``closecall.<code>``), the
+    other plan concerned (its code), the profile field a what-if changed, and the figures the text quotes
+    (shares 0-1, money in CNY of risk-adjusted net, counts)."""
+
+    code: Literal[
+        "more_draws_elsewhere",
+        "simpler_within_margin",
+        "phasings_pooled",
+        "same_both_ways",
+        "same_both_ways_noise",
+    ]
+    plan: str = ""
+    field: str = ""
+    figures: dict[str, float] = {}
+
+
 class Money(_Out):
     first_year: Band  # months 1-12
     horizon: Band  # months 1..horizon
@@ -194,6 +211,7 @@ class Recommendation(_Out):
     break_even_gmv_cny: Band
     break_even_orders_per_month: Band
     counterfactuals: list[Counterfactual]
+    close_calls: list[CloseCall] = []  # why the ranking is close, when it is (engine.recommend.close_calls)
     first_year_histogram: Histogram  # first-year cost
     net_histogram: Histogram  # first-year net
     candidates_evaluated: int

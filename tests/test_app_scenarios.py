@@ -225,7 +225,7 @@ def test_compare_two_saved_scenarios(store, lang):
     at.multiselect(key="cmp_pick").set_value(["甲", "乙"]).run()
     assert not at.exception and not messages(at, "error")
     rows = table_rows(at, lang)
-    plan_row = f"**◆ {t('report.plan', lang)}**"
+    plan_row = f"**◆ {t('compare.plan', lang)}**"
     assert plan_row in rows  # the plans differ: marked, bold
     row = t("comparepage.col.row", lang)
     assert all(v.startswith(":orange-background[**") for k, v in rows[plan_row].items() if k != row)
@@ -256,40 +256,18 @@ def test_compare_with_no_scenarios_or_one_shows_a_hint(store):
 
 
 def test_compare_variants_of_the_current_assessment(store):
+    """The variants mode (more in tests/test_compare_variants.py): the current assessment beside a variant,
+    a forced plan marked as forced; the mode and the variants survive a language switch."""
     at = run(COMPARE, "en")
     at.radio(key="cmp_mode.en").set_value("variants").run()
-    assert not at.exception
-    # Defaults: A = the recommendation, B = the runner-up plan forced: two columns that differ.
+    assert not at.exception and not at.table  # one column is not a comparison yet
+    click(at, "cmp_quick_runner_up")
     rows = table_rows(at, "en")
-    assert list(rows[t("report.as_of", "en")])[1:] == ["A", "B"]
-    assert f"**◆ {t('report.plan', 'en')}**" in rows
+    assert f"**◆ {t('compare.kind', 'en')}**" in rows and f"**◆ {t('compare.plan', 'en')}**" in rows
     assert len(at.get("vega_lite_chart")) == 2
-    # A third variant: forced plan and an override; then a bad one is marked next to itself.
-    at.number_input(key="cmp_n").set_value(3).run()
-    at.text_input(key="cmp_v2_label").set_value("WeCom only")
-    at.text_input(key="cmp_v2_plan").set_value("wecom")
-    at.number_input(key="cmp_v2_salary").set_value(1.5)
-    at.number_input(key="cmp_v2_returns").set_value(0.5)  # every override has its input, returns too
-    click(at, "cmp_submit")
-    rows = table_rows(at, "en")
-    assert list(rows[t("report.as_of", "en")])[1:] == ["A", "B", "WeCom only"]
-    overrides = f"**◆ {t('compare.overrides', 'en')}**"
-    assert "salary ×1\\.5" in rows[overrides]["WeCom only"]
-    assert "returns ×0\\.5" in rows[overrides]["WeCom only"]
-    at.text_input(key="cmp_v2_plan").set_value("wecom>nosuch")
-    at.text_input(key="cmp_v1_label").set_value("A")
-    at.number_input(key="cmp_v0_saas").set_value(0.0)
-    click(at, "cmp_submit")
-    errors = messages(at, "error")
-    assert len(errors) == 3, errors
-    assert "nosuch" in errors[2] and t("comparepage.plan", "en") in errors[2]
-    assert t("comparepage.error.label_duplicate", "en", label="A") in errors[1]
-    assert t("ui.override.saas", "en") in errors[0]
-    assert messages(at, "info") == [t("comparepage.need_two_variants", "en")] and not at.table
-    # The choice of mode survives a language switch (its widget is keyed per language).
     at.get("button_group")[0].set_value("zh").run()
     assert not at.exception and at.radio(key="cmp_mode.zh").value == "variants"
-    assert at.text_input(key="cmp_v2_plan").value == "wecom>nosuch"
+    assert len(at.session_state["wx_active"].variants) == 1 and at.table
 
 
 def test_compare_language_switch_keeps_working(store):

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import cache, charts, state
 from app.ui import cite, fmt, language_switch
+from engine.compare import Variant, close_call_text, describe, quick_variants
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.presets import PRESETS
@@ -285,6 +286,38 @@ if rec.alternatives:
             for a in rec.alternatives
         ]
     )
+
+# --- variants: why it is close, and one click to compare (engine/compare.py) --------------------
+if rec.close_calls:
+    st.markdown(f"**{t('assess.variants.close_call', lang)}**")
+    for call in rec.close_calls:
+        st.markdown(f"- {state.safe_text(close_call_text(call, rec, lang), 600)}")
+st.markdown(f"**{t('assess.variants.title', lang)}**")
+st.caption(t("assess.variants.help", lang))
+
+
+def _open_compare(variant: Variant) -> None:
+    state.add_variant(variant)
+    for key in [k for k in st.session_state if str(k).startswith("cmp_mode")]:
+        del st.session_state[key]
+    st.session_state["cmp_mode"] = "variants"
+    st.session_state["cmp_open"] = True
+
+
+_quick = quick_variants(rec)
+for _i, (_key, _variant) in enumerate(_quick.items()):
+    if _i % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
+        _cols = st.columns(4)
+    _cols[_i % 4].button(
+        describe(_variant, lang),
+        key=f"assess_variant_{_key}",
+        on_click=_open_compare,
+        args=(_variant,),
+        icon=":material/compare_arrows:",
+        width="stretch",
+    )
+if st.session_state.pop("cmp_open", False):
+    st.switch_page("views/compare.py")
 
 # --- charts --------------------------------------------------------------------------------------
 st.subheader(t("ui.charts", lang))

@@ -1,16 +1,41 @@
-"""对比 Compare: 2–6 saved scenarios, or variants of the current assessment (forced plans, overrides, as-of
-dates), side by side — one table with the differing rows highlighted, the first-year cost distributions and
+"""对比 Compare: 2–6 saved scenarios, or the current assessment beside up to five variants of it (changed
+profile fields, a forced plan, overrides, an as-of date; one-click ones too), side by side — one table with the differing rows highlighted, the first-year cost distributions and
 the ramp timelines overlaid, and the table as Markdown."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
 
 import streamlit as st
 from pydantic import ValidationError
 
 from app import cache, charts, state
 from app.ui import language_switch, profile_summary
-from engine.compare import MAX_ITEMS, MIN_ITEMS, Comparison, compare, to_markdown
+from engine.compare import (
+    LEVEL_FIELDS,
+    LIST_FIELDS,
+    MAX_ITEMS,
+    MAX_VARIANTS,
+    MIN_ITEMS,
+    NUMBER_FIELDS,
+    PROFILE_FIELDS,
+    Comparison,
+    Variant,
+    VariantError,
+    apply_variant,
+    change,
+    compare,
+    describe,
+    quick_variants,
+    to_markdown,
+)
+from engine.errors import msg, profile_problems
+from engine.errors import text as message_text
 from engine.i18n import t
+from engine.overrides import Overrides
+from engine.profile import FIELD_CHOICES
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
 from engine.store import Scenario, StoreError
@@ -72,108 +97,224 @@ def saved() -> list[tuple[str, Recommendation]]:
 
 
 # --- variants of the current assessment ----------------------------------------------------------
+# The variants live in the active assessment (app/state.py), so the URL holds them (v1…v5) and reload, Back
+# and a language switch keep them. Each is a list of changes (engine/compare.py): relative where it can be.
+
+NONE = "—"
+FIELDS = (*PROFILE_FIELDS, "plan", *state.OVERRIDE_KEYS, "as_of")
+OPS = {"+": "op.add", "-": "op.sub", "*": "op.mul", "=": "op.set"}
 
 
-def field_label(loc: tuple) -> str:
-    if loc[:1] == ("overrides",) and len(loc) > 1 and loc[1] in state.OVERRIDE_KEYS:
-        return t(f"ui.override.{loc[1]}", lang)
-    if loc == ("as_of",):
-        return t("ui.as_of", lang)
-    if loc == ("plan",):
-        return t("comparepage.plan", lang)
-    return ".".join(str(p) for p in loc)
+def field_name(field: str) -> str:
+    if field in PROFILE_FIELDS:
+        return t(f"field.{field}.label", lang)
+    if field in state.OVERRIDE_KEYS:
+        return t(f"ui.override.{field}", lang)
+    return t(f"variant.field.{field}", lang)
 
 
-def defaults(i: int, base: state.AppState) -> None:
-    """Start values of variant ``i``: letters as labels; the second variant forces the runner-up plan."""
-    plan = ""
-    if i == 1:
-        alternatives = cache.recommendation(base).alternatives
-        plan = alternatives[0].plan.code if alternatives else ""
-    start = {"label": chr(ord("A") + i), "plan": plan, "as_of": None, "salary": 1.0, "saas": 1.0,
-             "promotion": 1.0}  # fmt: skip
-    for key, value in start.items():
-        ss.setdefault(f"cmp_v{i}_{key}", value)
+def ops_of(field: str) -> list[str]:
+    if field in NUMBER_FIELDS:
+        return ["+", "-", "*", "="]
+    if field in LEVEL_FIELDS:
+        return ["+", "-", "="]
+    return ["="]
 
 
-def variants() -> list[tuple[str, Recommendation]]:
+def change_row(j: int, base: state.AppState):
+    """One change of the variant being built: the field, how it changes, and by how much (widgets redrawn
+    for the field chosen). Returns (field, op, value) or None."""
+    c1, c2, c3 = st.columns([2, 1, 2])
+    field = c1.selectbox(
+        t("comparepage.new.field", lang),
+        FIELDS,
+        index=None,
+        key=f"cmp_new{j}_field",
+        placeholder=t("comparepage.new.field_placeholder", lang),
+        format_func=field_name,
+    )
+    if field is None:
+        return None
+    ops = ops_of(field)
+    op = c2.selectbox(
+        t("comparepage.new.op", lang),
+        ops,
+        key=f"cmp_new{j}_op.{field}",
+        format_func=lambda o: t(
+            f"comparepage.{OPS[o]}" + (".levels" if field in LEVEL_FIELDS and o != "=" else ""), lang
+        ),
+    )
+    key = f"cmp_new{j}_value.{field}.{op}"
+    current = getattr(base.profile, field, None)
+    label = t("comparepage.new.value", lang)
+    if field in LEVEL_FIELDS and op != "=":
+        return field, op, c3.number_input(label, min_value=1, max_value=3, value=1, step=1, key=key)
+    if field in NUMBER_FIELDS:
+        start = {"*": 1.5, "=": current if current is not None else 0.0}.get(op, 1.0)
+        return field, op, c3.number_input(label, value=float(start), step=1.0 if op != "*" else 0.1, key=key)
+    if field in LIST_FIELDS:
+        value = c3.multiselect(label, list(FIELD_CHOICES[field]), default=list(current), key=key,
+                               format_func=lambda v: t(f"enum.{field}.{v}", lang))  # fmt: skip
+        return field, op, ",".join(value)
+    if field in FIELD_CHOICES:
+        options = list(FIELD_CHOICES[field])
+        value = c3.selectbox(label, options, index=options.index(current), key=key,
+                             format_func=lambda v: t(f"enum.{field}.{v}", lang))  # fmt: skip
+        return field, op, value
+    if field in state.OVERRIDE_KEYS:
+        return field, op, c3.number_input(label, value=1.0, min_value=0.0, step=0.1, format="%.2f", key=key)
+    if field == "as_of":
+        value = c3.date_input(label, value=None, min_value=EARLIEST_EVIDENCE, format="YYYY-MM-DD", key=key)
+        return field, op, value.isoformat() if value else ""
+    alternatives = [a.plan.code for a in cache.recommendation(base).alternatives]
+    return (
+        field,
+        op,
+        c3.text_input(
+            label,
+            key=key,
+            max_chars=120,
+            placeholder=alternatives[0] if alternatives else "channels,shop>wecom",
+            help=t("comparepage.plan_help", lang),
+        ),
+    )
+
+
+def row_value(j: int) -> tuple[str, str, object] | None:
+    """Change ``j`` of the editor, read from its widgets (a callback runs before they are drawn again)."""
+    field = ss.get(f"cmp_new{j}_field")
+    if field is None:
+        return None
+    op = ss.get(f"cmp_new{j}_op.{field}") or ops_of(field)[0]
+    value = ss.get(f"cmp_new{j}_value.{field}.{op}")
+    if isinstance(value, list | tuple):
+        value = ",".join(value)
+    elif isinstance(value, date):
+        value = value.isoformat()
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return field, op, "" if value is None else value
+
+
+def add_built() -> None:
+    """The "add" button's callback: the variant built in the editor joins the set, or the reason it cannot
+    is shown next to the editor; the editor is cleared for the next one."""
+    base = state.active()
+    try:
+        changes = [change(*row) for row in map(row_value, range(3)) if row is not None]
+        text = (ss.get("cmp_new_label") or "").strip().replace(";", ",")
+        if text:
+            changes.append(change("label", "=", text))
+        if not changes:
+            raise VariantError(msg("error.variant.empty"))
+        variant = Variant(changes=tuple(changes))
+        apply_variant(variant, base.profile, base.overrides.active(), base.options.as_of)
+    except VariantError as err:
+        ss["cmp_new_error"] = message_text(err.message, lang)
+        return
+    except ValidationError as err:
+        ss["cmp_new_error"] = "  \n".join(
+            f"{t(f'field.{name}.label', lang)}: {message_text(m, lang)}" for name, m in profile_problems(err)
+        )
+        return
+    if not state.add_variant(variant):
+        ss["cmp_new_error"] = t("comparepage.full", lang, limit=MAX_VARIANTS)
+        return
+    ss.pop("cmp_new_error", None)
+    for key in [k for k in ss if str(k).startswith("cmp_new")]:
+        del ss[key]
+
+
+def remove(index: int) -> None:
+    variants = list(state.active().variants)
+    if 0 <= index < len(variants):
+        del variants[index]
+        state.set_variants(variants)
+
+
+def editor(base: state.AppState) -> None:
+    """Add variants: one click for the usual ones, or built from changes to the assessment's fields."""
+    st.markdown(f"**{t('comparepage.quick', lang)}**")
+    quick = quick_variants(cache.recommendation(base))
+    for k, (key, variant) in enumerate(quick.items()):
+        if k % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
+            columns = st.columns(4)
+        columns[k % 4].button(
+            describe(variant, lang),
+            key=f"cmp_quick_{key}",
+            on_click=state.add_variant,
+            args=(variant,),
+            disabled=variant in base.variants or len(base.variants) >= MAX_VARIANTS,
+            width="stretch",
+        )
+    with st.expander(t("comparepage.new", lang), expanded=not base.variants):
+        st.caption(t("comparepage.new.help", lang))
+        st.text_input(
+            t("comparepage.label", lang),
+            key="cmp_new_label",
+            max_chars=40,
+            placeholder=t("comparepage.new.label_placeholder", lang),
+        )
+        for j in range(3):
+            change_row(j, base)
+        st.button(t("comparepage.new.add", lang), key="cmp_new_add", on_click=add_built, type="primary",
+                  disabled=len(base.variants) >= MAX_VARIANTS)  # fmt: skip
+        if ss.get("cmp_new_error"):
+            st.error(ss["cmp_new_error"], icon="⚠️")
+
+
+def variant_state(base: state.AppState, variant: Variant) -> tuple[state.AppState, str | None]:
+    """The assessment a variant describes, and its forced plan (None: recommend)."""
+    inputs = apply_variant(variant, base.profile, base.overrides.active(), base.options.as_of)
+    options = replace(base.options, as_of=inputs.as_of)
+    return (
+        replace(base, profile=inputs.profile, options=options, overrides=Overrides(**inputs.overrides),
+                variants=(), problems=()),
+        inputs.plan,
+    )  # fmt: skip
+
+
+def variants() -> tuple[list[tuple[str, Recommendation]], list[Recommendation | None]]:
     base = state.active()
     st.caption(t("comparepage.base", lang, summary=profile_summary(base.profile, lang)))
-    ss.setdefault("cmp_n", MIN_ITEMS)
-    count = int(
-        st.number_input(
-            t("comparepage.count", lang), min_value=MIN_ITEMS, max_value=MAX_ITEMS, step=1, key="cmp_n"
-        )
-    )
-    slots = []
-    with st.form("cmp_variants"):
-        for i in range(count):
-            defaults(i, base)
-            with st.container(border=True):
-                st.markdown(f"**{t('comparepage.variant', lang, n=i + 1)}**")
-                c1, c2 = st.columns([1, 2])
-                c1.text_input(t("comparepage.label", lang), key=f"cmp_v{i}_label", max_chars=40)
-                c2.text_input(
-                    t("comparepage.plan", lang),
-                    key=f"cmp_v{i}_plan",
-                    max_chars=120,
-                    placeholder=t("comparepage.plan_placeholder", lang),
-                    help=t("comparepage.plan_help", lang),
-                )
-                c1, *rest = st.columns(1 + len(state.OVERRIDE_KEYS))
-                c1.date_input(
-                    t("ui.as_of", lang),
-                    key=f"cmp_v{i}_as_of",
-                    min_value=EARLIEST_EVIDENCE,
-                    format="YYYY-MM-DD",
-                    help=t("comparepage.as_of_help", lang),
-                )
-                for column, key in zip(rest, state.OVERRIDE_KEYS, strict=True):
-                    column.number_input(t(f"ui.override.{key}", lang), key=f"cmp_v{i}_{key}", step=0.1,
-                                        format="%.2f")  # fmt: skip
-                slots.append(st.container())
-        st.form_submit_button(t("comparepage.submit", lang), type="primary", key="cmp_submit")
-
-    items, seen = [], set()
-    for i, slot in enumerate(slots):
-        problems = []
-        label = (ss.get(f"cmp_v{i}_label") or "").strip()
-        if not label:
-            problems.append(t("comparepage.error.label_required", lang))
-        elif label in seen:
-            problems.append(t("comparepage.error.label_duplicate", lang, label=q(label, 40)))
-        seen.add(label)
+    editor(base)
+    items = [(t("comparepage.current", lang), cache.recommendation(base))]
+    references: list[Recommendation | None] = [None]
+    if base.variants:
+        st.markdown(f"**{t('comparepage.variants', lang)}**")
+    for i, variant in enumerate(base.variants):
+        label = describe(variant, lang)
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        code = re.sub(r"[`\x00-\x1f\x7f]", "'", variant.text)[:160]  # inside a code span: only ` counts
+        c1.markdown(f"{i + 1}. **{q(label, 80)}** · `{code}`")
+        c2.button(t("comparepage.remove", lang), key=f"cmp_remove_{i}", on_click=remove, args=(i,),
+                  icon=":material/close:", width="stretch")  # fmt: skip
         try:
-            scenario = Scenario(
-                name="variant",
-                profile=base.profile,
-                overrides={key: ss.get(f"cmp_v{i}_{key}") for key in state.OVERRIDE_KEYS},
-                as_of=ss.get(f"cmp_v{i}_as_of") or base.options.as_of,
-                seed=base.options.seed,
-                draws=base.options.draws,
-                plan=(ss.get(f"cmp_v{i}_plan") or "").strip() or None,
-            )
-        except ValidationError as err:
-            scenario = None
-            for e in err.errors():
-                message = str(e["msg"]).removeprefix("Value error, ")
-                problems.append(
-                    t(
-                        "comparepage.error.problem",
-                        lang,
-                        field=field_label(tuple(e["loc"])),
-                        message=q(message, 300),
-                    )
-                )
-        if problems or scenario is None:
-            slot.error("  \n".join(problems), icon="⚠️")
+            vstate, plan = variant_state(base, variant)
+        except VariantError as err:
+            st.error(t("comparepage.error.compute", lang, name=q(label, 60),
+                       message=q(message_text(err.message, lang), 300)), icon="⚠️")  # fmt: skip
             continue
-        rec = result(scenario, label, slot)
-        if rec is not None:
-            items.append((label, rec))
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{t(f'field.{name}.label', lang)}: {message_text(m, lang)}"
+                for name, m in profile_problems(err)
+            )
+            st.error(
+                t("comparepage.error.compute", lang, name=q(label, 60), message=q(problems, 300)), icon="⚠️"
+            )
+            continue
+        try:
+            rec = cache.evaluation(vstate, plan)
+            reference = cache.evaluation(vstate, None) if plan else None
+        except ValueError as err:  # the engine's InputError: a plan it cannot evaluate
+            st.error(t("comparepage.error.compute", lang, name=q(label, 60), message=q(err, 300)), icon="⚠️")
+            continue
+        items.append((label, rec))
+        references.append(reference)
     if len(items) < MIN_ITEMS:
-        st.info(t("comparepage.need_two_variants", lang))
-    return items
+        st.info(t("comparepage.need_variant", lang))
+    return items, references
 
 
 # --- the comparison ------------------------------------------------------------------------------
@@ -200,8 +341,8 @@ def table(comparison: Comparison) -> list[dict[str, str]]:
 # The mode's widget is keyed per language (its translated option labels are redrawn on a switch); the
 # choice itself carries over in MODE.
 MODE = "cmp_mode"
-if f"{MODE}.{lang}" not in ss:
-    ss[f"{MODE}.{lang}"] = ss.get(MODE, "saved")
+if f"{MODE}.{lang}" not in ss:  # a link or reload carrying variants opens on them
+    ss[f"{MODE}.{lang}"] = ss.get(MODE, "variants" if state.active().variants else "saved")
 mode = st.radio(
     t("comparepage.mode", lang),
     ["saved", "variants"],
@@ -210,13 +351,21 @@ mode = st.radio(
     format_func=lambda m: t(f"comparepage.mode.{m}", lang),
 )
 ss[MODE] = mode
-items = saved() if mode == "saved" else variants()
+if mode == "saved":
+    items, references = saved(), None
+else:
+    items, references = variants()
 
 if len(items) >= MIN_ITEMS:
-    comparison = compare(items, lang)
+    comparison = compare(items, lang, references)
     st.subheader(t("comparepage.table", lang))
     st.table(table(comparison), hide_index=True)
     st.caption(t("compare.legend", lang))
+    if any(comparison.notes):
+        st.subheader(t("compare.notes", lang))
+        for label, notes in zip(comparison.labels, comparison.notes, strict=True):
+            for note in notes:
+                st.markdown(f"- **{q(label, 60)}**: {q(note, 600)}")
     st.subheader(t("comparepage.charts", lang))
     for chart in (charts.compare_first_year(comparison), charts.compare_ramp(comparison)):
         if chart is not None:
