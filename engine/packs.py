@@ -144,6 +144,11 @@ class Edit(BaseModel):
     def _numbers(cls, value: Any) -> Any:
         return _finite(value)
 
+    @field_validator(*_NUMBERS)
+    @classmethod
+    def _finite_numbers(cls, value: float | None) -> float | None:
+        return _finite(value)
+
     def keys(self) -> dict[str, Any]:
         """What the edit sets on the parameter in its file (checked there like any file's value)."""
         numbers = {k: getattr(self, k) for k in _NUMBERS if getattr(self, k) is not None}
@@ -337,10 +342,12 @@ def read_upload(files: Sequence[tuple[str, bytes]]) -> dict[str, str]:
             [Problem("", "", msg("pack.error.upload_size", size=f"{total:,}", limit=f"{MAX_UPLOAD_BYTES:,}"))]
         )
     budget = [MAX_PACK_BYTES]
-    entries: list[tuple[str, bytes]] = []
+    entries: list[tuple[str, str, bytes]] = []  # (as shown, path, bytes)
     for name, data in files:
         if name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04":
-            entries += _zip_entries(name, data, problems, budget)
+            entries += [
+                (f"{_shown(name)}/{_shown(p)}", p, d) for p, d in _zip_entries(name, data, problems, budget)
+            ]
             continue
         if _JUNK.search(name.replace("\\", "/")):
             continue
@@ -351,10 +358,10 @@ def read_upload(files: Sequence[tuple[str, bytes]]) -> dict[str, str]:
             problems.append(Problem(_shown(name), "", msg("pack.error.unpacked", limit=MAX_PACK_BYTES)))
             continue
         budget[0] -= len(data)
-        entries.append((name.replace("\\", "/"), data))
+        entries.append((_shown(name), name.replace("\\", "/"), data))
     out: dict[str, str] = {}
     where: dict[str, str] = {}
-    for path, data in entries:
+    for shown, path, data in entries:
         base = PurePosixPath(path).name
         rel = _BY_NAME.get(base)
         if rel is None:
@@ -363,20 +370,20 @@ def read_upload(files: Sequence[tuple[str, bytes]]) -> dict[str, str]:
                 if not base.lower().endswith((".yaml", ".yml"))
                 else "pack.error.unexpected"
             )
-            problems.append(Problem(_shown(path), "", msg(key, expected=", ".join(_BY_NAME))))
+            problems.append(Problem(shown, "", msg(key, expected=", ".join(_BY_NAME))))
             continue
         if rel in out:
-            problems.append(Problem(_shown(path), "", msg("pack.error.twice", first=_shown(where[rel]))))
+            problems.append(Problem(shown, "", msg("pack.error.twice", first=where[rel])))
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(_shown(path), "", msg("pack.error.encoding", at=exc.start)))
+            problems.append(Problem(shown, "", msg("pack.error.encoding", at=exc.start)))
             continue
         if "\x00" in text:
-            problems.append(Problem(_shown(path), "", msg("pack.error.encoding", at=text.index("\x00"))))
+            problems.append(Problem(shown, "", msg("pack.error.encoding", at=text.index("\x00"))))
             continue
-        out[rel], where[rel] = text, path
+        out[rel], where[rel] = text, shown
     if not out and not problems:
         problems.append(Problem("", "", msg("pack.error.no_files", expected=", ".join(_BY_NAME))))
     if problems:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from app import cache, charts, state
+from app import cache, charts, packui, state
 from app.ui import language_switch, profile_summary
 from engine.compare import MAX_ITEMS, MIN_ITEMS, Comparison, compare, to_markdown
 from engine.i18n import t
@@ -19,6 +19,7 @@ ss = st.session_state
 lang = language_switch()
 st.title(t("ui.nav.compare", lang))
 st.caption(t("comparepage.intro", lang))
+packui.indicator(lang)
 
 
 def q(value: object, limit: int = 200) -> str:
@@ -152,6 +153,7 @@ def variants() -> list[tuple[str, Recommendation]]:
                 seed=base.options.seed,
                 draws=base.options.draws,
                 plan=(ss.get(f"cmp_v{i}_plan") or "").strip() or None,
+                assumptions=state.active_pack(),
             )
         except ValidationError as err:
             scenario = None
