@@ -17,7 +17,8 @@ PAGE = "views/assumptions.py"  # the pack's own page (registered in app/streamli
 
 def central(param: Param, as_of: date) -> str:
     """The central value of a parameter on a date, as people read it."""
-    return f"{param.mode_at(as_of):,.4g}"
+    value = param.mode_at(as_of)
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def changed_items(aset: AssumptionSet, base: AssumptionSet) -> list[tuple[str, Param, Param | None]]:
