@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -10,6 +12,7 @@ import streamlit as st
 
 from app.state import AppState
 from engine.assumptions import AssumptionSet, load
+from engine.packs import Pack, load_pack
 from engine.recommend import recommend
 from engine.report import to_html, to_markdown
 from engine.result import Recommendation
@@ -25,6 +28,56 @@ def assumptions() -> AssumptionSet:
     return load()
 
 
+class PackRegistry:
+    """The assumption packs used lately in this server process, by digest (the address bar holds only the
+    digest): a reload or a new tab of the same session's link finds its pack. At most ``size`` packs (each at
+    most engine.packs.MAX_PACK_BYTES), the least recently used dropped first. A digest is a hash of the
+    content, so only a link that names a pack can fetch it."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._packs: OrderedDict[str, Pack] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def put(self, digest: str, pack: Pack) -> None:
+        with self._lock:
+            self._packs[digest] = pack
+            self._packs.move_to_end(digest)
+            while len(self._packs) > self._size:
+                self._packs.popitem(last=False)
+
+    def get(self, digest: str) -> Pack | None:
+        with self._lock:
+            pack = self._packs.get(digest)
+            if pack is not None:
+                self._packs.move_to_end(digest)
+            return pack
+
+
+@st.cache_resource(show_spinner=False)
+def pack_registry() -> PackRegistry:
+    return PackRegistry()
+
+
+def assumptions_for(digest: str | None) -> AssumptionSet:
+    """The assumption set of an assessment: the bundled one, or its pack's (checked and cached by content)."""
+    if digest is None:
+        return assumptions()
+    from app.state import pack_of
+
+    pack = pack_of(digest)
+    if pack is None:  # app.state drops a pack it does not hold before anything is computed
+        raise LookupError(f"assumption pack #{digest} is not held by this app")
+    return load_pack(pack)
+
+
+def active_assumptions() -> AssumptionSet:
+    """The assumption set of the assessment on screen (for the pages that compute without an AppState key)."""
+    from app.state import active
+
+    return assumptions_for(active().pack)
+
+
 def _key(state: AppState) -> str:
     """The inputs of an assessment as one hashable JSON string (plus today's date: "as of today" moves
     at midnight)."""
@@ -38,6 +91,7 @@ def _key(state: AppState) -> str:
             "horizon": o.horizon_months,
             "overrides": state.overrides.active(),
             "lang": state.lang,
+            "pack": state.pack,
             "today": date.today().isoformat(),
         },
         sort_keys=True,
@@ -50,7 +104,7 @@ def _kwargs(key: str) -> dict:
         "as_of": k["as_of"],
         "draws": k["draws"],
         "seed": k["seed"],
-        "assumptions": assumptions(),
+        "assumptions": assumptions_for(k.get("pack")),
         "lang": k["lang"],
         "overrides": k["overrides"],
     }
@@ -119,7 +173,7 @@ def store() -> ScenarioStore:
     return _store(resolve_url())
 
 
-SCENARIO_INPUTS = {"profile", "overrides", "as_of", "seed", "draws", "plan"}
+SCENARIO_INPUTS = {"profile", "overrides", "as_of", "seed", "draws", "plan", "assumptions"}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -128,7 +182,9 @@ def _scenario_result(inputs_json: str, lang: str, today: str) -> Recommendation:
 
     del today  # only part of the cache key: "as of today" moves at midnight
     scenario = Scenario.model_validate({**json.loads(inputs_json), "name": "-"})
-    return run(scenario, lang, assumptions=assumptions())  # type: ignore[arg-type]
+    # its own pack (engine.store.run loads it), else the bundled set loaded once per process
+    bundled = assumptions() if scenario.assumptions is None else None
+    return run(scenario, lang, assumptions=bundled)  # type: ignore[arg-type]
 
 
 def scenario_result(scenario: Scenario, lang: str) -> Recommendation:

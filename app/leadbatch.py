@@ -20,6 +20,7 @@ from functools import cached_property
 import pandas as pd
 
 from engine import batch, leads
+from engine.assumptions import AssumptionSet
 from engine.errors import localize
 from engine.i18n import Lang, t
 from engine.plans import Plan, plan_label
@@ -77,11 +78,12 @@ def score(
     seed: int,
     lang: Lang,
     progress: Callable[[int, int], None] | None = None,
+    assumptions: AssumptionSet | None = None,
 ) -> BatchResult:
     """Score every lead of a CSV file's bytes. Raises what :func:`engine.batch.options` and
     :func:`engine.leads.run` raise for the options or the file as a whole (``InputError``,
     ``AssumptionError``, ``LeadFileError``); a bad row is a row with an ``error``, never an exception."""
-    opts = batch.options(as_of=as_of, draws=draws, seed=seed)
+    opts = batch.options(as_of=as_of, draws=draws, seed=seed, assumptions=assumptions)
     sink = io.StringIO(newline="")
     summary = leads.run(data, sink, opts, lang=lang, progress=progress)
     return BatchResult(sink.getvalue(), summary, file_name, opts.as_of, opts.draws, opts.seed, lang)

@@ -4,6 +4,10 @@ The whole assessment lives in readable query parameters whose keys are the profi
 (lists comma-separated), plus ``lang``, the consultant options (``as_of``, ``draws``, ``seed``) and the
 overrides (``salary``, ``saas``, ``promotion``, ``returns``). Parsing is a pure function: a bad or hostile value
 becomes a visible warning and the default, never an exception.
+
+An assumption pack (engine/packs.py) is too big for an address: the URL carries its digest (``pack``), the
+session and a small process-wide registry (app/cache.py) hold the pack itself, so a reload or another page
+finds it. A link naming a pack this app does not hold says so and runs on the bundled set.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from engine.compare import MAX_VARIANTS, Variant, VariantError, parse_variant
 from engine.errors import Message, msg, profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
+from engine.packs import DIGEST, Pack
 from engine.presets import DEFAULT_PRESET, preset
 from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
@@ -35,6 +40,7 @@ OPTIONAL_KEYS: tuple[str, ...] = tuple(
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed", "horizon")
 VARIANT_KEYS = tuple(f"v{i}" for i in range(1, MAX_VARIANTS + 1))  # the Compare page's variants, in order
+PACK_KEY = "pack"  # the digest of the assumption pack in use (engine.packs.Pack.digest)
 HORIZONS = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
 DEFAULT_DRAWS = 10_000
 MAX_PARAM_CHARS = 200
@@ -62,6 +68,7 @@ class AppState:
     problems: tuple[tuple[str, str], ...] = ()
     from_url: bool = False  # the URL carried profile fields: render that result directly
     variants: tuple[Variant, ...] = ()  # variants to compare with this assessment (engine.compare)
+    pack: str | None = None  # digest of the assumption pack in use (None: the bundled set)
 
 
 def default_state(lang: Lang = DEFAULT_LANG) -> AppState:
@@ -119,7 +126,7 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
     given: dict[str, Any] = {}
     for key, value in params.items():
         raw = _first(value)
-        if key in ("lang", *OPTION_KEYS, *OVERRIDE_KEYS, *VARIANT_KEYS):
+        if key in ("lang", PACK_KEY, *OPTION_KEYS, *OVERRIDE_KEYS, *VARIANT_KEYS):
             continue
         if key not in PROFILE_KEYS:
             problems.append((key, msg("error.url.unknown")))
@@ -147,6 +154,13 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
     options, option_problems = _parse_options(params)
     overrides, override_problems = _parse_overrides(params)
     variants, variant_problems = _parse_variants(params)
+    pack = None
+    if PACK_KEY in params:
+        raw = _first(params[PACK_KEY]).strip()
+        if DIGEST.fullmatch(raw):
+            pack = raw
+        elif raw:
+            problems.append((PACK_KEY, msg("error.url.pack", value=clip(raw))))
     return AppState(
         profile=profile,
         lang=lang,
@@ -155,6 +169,7 @@ def parse_query(params: Mapping[str, str | list[str]]) -> AppState:
         problems=tuple(problems + option_problems + override_problems + variant_problems),
         from_url=bool(given),
         variants=variants,
+        pack=pack,
     )
 
 
@@ -255,6 +270,8 @@ def to_query(state: AppState) -> dict[str, str]:
         out[key] = f"{value:g}"
     for key, variant in zip(VARIANT_KEYS, state.variants, strict=False):
         out[key] = variant.text
+    if state.pack is not None:
+        out[PACK_KEY] = state.pack
     return out
 
 
@@ -298,12 +315,13 @@ def same_inputs(values: Mapping[str, Any], state: AppState) -> bool:
 
 def same_assessment(a: AppState, b: AppState) -> bool:
     """The same assessment (the warnings about how a link was read do not count)."""
-    return (a.profile, a.lang, a.options, a.overrides, a.variants) == (
+    return (a.profile, a.lang, a.options, a.overrides, a.variants, a.pack) == (
         b.profile,
         b.lang,
         b.options,
         b.overrides,
         b.variants,
+        b.pack,
     )
 
 
@@ -429,7 +447,7 @@ def active() -> AppState:
     """The assessment on screen; on a session's first run it comes from the URL (problems kept for display)."""
     st = _st()
     if ACTIVE not in st.session_state:
-        state = parse_query(st.query_params.to_dict())
+        state = _with_known_pack(parse_query(st.query_params.to_dict()))
         state = replace_lang(state, current_lang())
         _adopt(state)
     return st.session_state[ACTIVE]
@@ -458,7 +476,7 @@ def sync() -> AppState:
         current = active()
     else:
         current = ss[ACTIVE]
-        incoming = parse_query(url)
+        incoming = _with_known_pack(parse_query(url))
         if carries_assessment(url) and not same_assessment(incoming, current):
             _adopt(incoming)
             ss[LANG_SWITCH] = incoming.lang
@@ -485,7 +503,9 @@ def activate(state: AppState) -> None:
 
 def apply_preset(preset_id: str) -> None:
     st = _st()
-    state = AppState(profile=preset(preset_id), lang=current_lang(), variants=active().variants)
+    state = AppState(
+        profile=preset(preset_id), lang=current_lang(), variants=active().variants, pack=active().pack
+    )
     load_widgets(state)
     activate(state)
     st.session_state[URL_PROBLEMS] = ()
@@ -526,6 +546,7 @@ def submit() -> None:
         options=options,
         overrides=overrides,
         variants=active().variants,  # relative changes ("+2 staff") carry over to the new assessment
+        pack=active().pack,
     )
     load_widgets(state)  # the form shows the values as the model reads them (a name without outer spaces)
     activate(state)
@@ -555,3 +576,58 @@ def field_errors() -> dict[str, Message]:
 
 def url_problems() -> tuple[tuple[str, str], ...]:
     return _st().session_state.get(URL_PROBLEMS, ())
+
+
+# --- the assumption pack (session and registry) ----------------------------------------------------
+
+PACKS = "wx_packs"  # {digest: Pack}: the packs this session used
+PACK_MISSING = "wx_pack_missing"  # the digest a link named that this app does not hold
+
+
+def remember_pack(pack: Pack) -> str:
+    """Keep a pack for this session and for a reload (the process-wide registry); returns its digest."""
+    from app import cache
+
+    digest = pack.digest
+    _st().session_state.setdefault(PACKS, {})[digest] = pack
+    cache.pack_registry().put(digest, pack)
+    return digest
+
+
+def pack_of(digest: str | None) -> Pack | None:
+    """The pack of a digest, from this session or the registry (None if neither holds it)."""
+    if digest is None:
+        return None
+    from app import cache
+
+    ss = _st().session_state
+    pack = ss.get(PACKS, {}).get(digest) or cache.pack_registry().get(digest)
+    if pack is not None:
+        ss.setdefault(PACKS, {})[digest] = pack
+    return pack
+
+
+def active_pack() -> Pack | None:
+    """The assumption pack of the assessment on screen (None: the bundled set)."""
+    return pack_of(active().pack)
+
+
+def _with_known_pack(state: AppState) -> AppState:
+    """``state`` with its pack if this app holds it; else on the bundled set, the missing digest noted."""
+    if state.pack is None or pack_of(state.pack) is not None:
+        return state
+    _st().session_state[PACK_MISSING] = state.pack
+    return replace(state, pack=None)
+
+
+def missing_pack() -> str | None:
+    """The digest of a pack a link named that this app does not hold (until another pack is used)."""
+    return _st().session_state.get(PACK_MISSING)
+
+
+def use_pack(pack: Pack | None) -> None:
+    """Make ``pack`` (None: the bundled set) the assumptions of the active assessment, on every page."""
+    st = _st()
+    digest = remember_pack(pack) if pack is not None else None
+    st.session_state.pop(PACK_MISSING, None)
+    activate(replace(active(), pack=digest, problems=()))

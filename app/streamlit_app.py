@@ -37,6 +37,12 @@ pages = [
         url_path="batch",
     ),
     st.Page(
+        "views/assumptions.py",
+        title=t("packpage.title", lang),
+        icon=":material/price_change:",
+        url_path="pack",
+    ),
+    st.Page(
         "views/evidence.py",
         title=t("ui.nav.evidence", lang),
         icon=":material/menu_book:",

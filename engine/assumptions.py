@@ -16,7 +16,8 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
@@ -712,7 +713,14 @@ def _read_bytes(path: Path) -> bytes:
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, rejecting duplicate keys, aliases and deep nesting (:class:`FileProblem` if it is
     not a regular file)."""
-    loader = _UniqueKeyLoader(_read_bytes(path).decode("utf-8"))
+    return parse_yaml(_read_bytes(path))
+
+
+def parse_yaml(data: bytes) -> Any:
+    """Parse the bytes of one YAML file as :func:`read_yaml` does (UTF-8; ``UnicodeDecodeError`` otherwise)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(f"is too large ({len(data)} bytes; at most {MAX_FILE_BYTES} bytes)")
+    loader = _UniqueKeyLoader(data.decode("utf-8"))
     try:
         return loader.get_single_data()
     finally:
@@ -741,10 +749,22 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def _load_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]) -> BaseModel | None:
+@dataclass(frozen=True)
+class Overlay:
+    """Files that take the place of a directory's own (``files``: layout name → bytes) and values set on top of
+    them (``edits``: layout name → {field path in the file → the parameter's new keys, e.g.
+    ``{"distribution": "fixed", "values": [...]}``}). Both are checked exactly as a directory's files are."""
+
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    edits: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+
+def _load_file(
+    root: Path, rel: str, model: type[BaseModel], problems: list[str], overlay: Overlay | None = None
+) -> BaseModel | None:
     found = len(problems)
     try:
-        return _validate_file(root, rel, model, problems)
+        return _validate_file(root, rel, model, problems, overlay)
     except RecursionError:
         problems.append(f"{rel}: nested too deeply to be read")
         return None
@@ -752,10 +772,13 @@ def _load_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]
         problems[found:] = [_one_line(p) for p in problems[found:]]
 
 
-def _validate_file(root: Path, rel: str, model: type[BaseModel], problems: list[str]) -> BaseModel | None:
+def _validate_file(
+    root: Path, rel: str, model: type[BaseModel], problems: list[str], overlay: Overlay | None = None
+) -> BaseModel | None:
     path = root / rel
     try:
-        data = read_yaml(path)
+        given = overlay.files.get(rel) if overlay is not None else None
+        data = parse_yaml(given) if given is not None else read_yaml(path)
     except FileProblem as exc:
         problems.append(f"{rel}: {exc}")
         return None
@@ -769,6 +792,10 @@ def _validate_file(root: Path, rel: str, model: type[BaseModel], problems: list[
     if not isinstance(data, dict):
         problems.append(f"{rel}: expected a mapping at the top level")
         return None
+    if overlay is not None and overlay.edits.get(rel):
+        data = _edited(rel, data, overlay.edits[rel], problems)
+        if data is None:
+            return None
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
@@ -782,15 +809,64 @@ def _validate_file(root: Path, rel: str, model: type[BaseModel], problems: list[
     return obj
 
 
-def check(directory: str | Path) -> list[str]:
-    """Every problem in an assumptions directory (empty list when it is valid)."""
+def _edited(rel: str, data: dict, edits: Mapping[str, Mapping[str, Any]], problems: list[str]) -> dict | None:
+    """``data`` (a file as parsed) with the parameters at ``edits``' field paths given new keys; a path that
+    names no parameter is a problem of that file and field."""
+    import copy
+
+    out = copy.deepcopy(data)
+    ok = True
+    for where, keys in edits.items():
+        node: Any = out
+        for part in where.split("."):
+            key = next((k for k in node if str(k) == part), None) if isinstance(node, dict) else None
+            if key is None:
+                node = None
+                break
+            node = node[key]
+        if not isinstance(node, dict) or "values" not in node:
+            problems.append(f"{rel}: {where}: no such parameter in this file")
+            ok = False
+            continue
+        node.update(keys)
+    return out if ok else None
+
+
+def check(directory: str | Path, overlay: Overlay | None = None) -> list[str]:
+    """Every problem in an assumptions directory (empty list when it is valid); with ``overlay``, of the
+    directory with those files in place of its own and those values set."""
     root = Path(directory)
     if not root.is_dir():
         return [f"{directory}: not a directory"]
     problems: list[str] = []
     for rel, (_, model) in _LAYOUT.items():
-        _load_file(root, rel, model, problems)
-    return problems + _unexpected_files(root)
+        _load_file(root, rel, model, problems, overlay)
+    return problems + _unexpected_files(root) + _unexpected_overlay(overlay)
+
+
+def _unexpected_overlay(overlay: Overlay | None) -> list[str]:
+    if overlay is None:
+        return []
+    names = [*overlay.files, *overlay.edits]
+    return [
+        _one_line(f"{rel}: unexpected file (expected: {', '.join(_LAYOUT)})")
+        for rel in names
+        if rel not in _LAYOUT
+    ]
+
+
+def layout() -> tuple[str, ...]:
+    """The files of an assumption set (paths relative to its directory), in order."""
+    return tuple(_LAYOUT)
+
+
+def file_of(path: str) -> tuple[str, str] | None:
+    """The file of an assumption set that holds the parameter at a dotted path, and its field path in that
+    file: ``salaries.tier1_monthly.host`` → (``salaries.yaml``, ``tier1_monthly.host``); None if no file does."""
+    for rel, (key, _) in _LAYOUT.items():
+        if path.startswith(key + "."):
+            return rel, path.removeprefix(key + ".")
+    return None
 
 
 def _yaml_paths(root: Path) -> list[Path]:
@@ -825,12 +901,21 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 @cache
 def _load_cached(directory: str, label: str, stamp: tuple[tuple[str, int, int], ...]) -> AssumptionSet:
-    root = Path(directory)
+    return _assemble(Path(directory), label)
+
+
+def load_overlay(overlay: Overlay, label: str, directory: str | Path | None = None) -> AssumptionSet:
+    """The assumption set of ``directory`` (default: the bundled one) with ``overlay`` on top, checked as
+    :func:`check` checks it (:class:`AssumptionError` with every problem). Not cached: callers key it."""
+    return _assemble(Path(directory) if directory is not None else DEFAULT_DIR, label, overlay)
+
+
+def _assemble(root: Path, label: str, overlay: Overlay | None = None) -> AssumptionSet:
     problems: list[str] = []
     parts: dict[str, BaseModel | None] = {}
     for rel, (key, model) in _LAYOUT.items():
-        parts[key] = _load_file(root, rel, model, problems)
-    problems += [p for p in _unexpected_files(root)]
+        parts[key] = _load_file(root, rel, model, problems, overlay)
+    problems += [p for p in _unexpected_files(root)] + _unexpected_overlay(overlay)
     if problems:
         raise AssumptionError(problems)
     return AssumptionSet(

@@ -24,7 +24,10 @@ and never stored. :class:`ScenarioStore` keeps scenarios in a database reached t
 - exports are read strictly (:func:`parse_json`, :func:`parse_export`): no key twice, no number beyond
   range, no type a user could not mean (``true`` for 1, ``"100"`` for 100), no unknown key.
 
-Profile and overrides are stored as JSON text, so the same schema works on both databases.
+Profile, overrides and the assumption pack (:class:`engine.packs.Pack`, if the scenario has one) are stored
+as JSON text, so the same schema works on both databases. Schema version 3 added the pack's column; rows
+written before hold none and load as scenarios on the bundled assumptions. An export carries format version 2
+when the scenario has a pack and version 1 (as before) when it has none; both are read.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from engine.assumptions import AssumptionSet
 from engine.i18n import Lang
 from engine.overrides import Overrides
+from engine.packs import Pack, load_pack
 from engine.plans import parse_plan
 from engine.profile import STRICT_JSON, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS, recommend
@@ -64,7 +68,8 @@ from engine.text import parse_json as parse_json
 
 ENV_URL = "WXPLAN_DATABASE_URL"
 EXPORT_FORMAT = "wxplan-scenario"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the scenario may carry an assumption pack; 1 (written when it has none) is read too
+EXPORT_VERSIONS = (1, 2)
 BUSY_TIMEOUT_MS = 30_000
 NAME_MAX = 120
 NOTES_MAX = 100_000
@@ -137,6 +142,9 @@ class Scenario(BaseModel):
     seed: int = Field(0, ge=0, le=2**63 - 1)
     draws: int = Field(10_000, ge=MIN_DRAWS, le=MAX_DRAWS)
     plan: str | None = Field(None, description="forced plan, e.g. 'channels,shop>wecom' (None: recommend)")
+    assumptions: Pack | None = Field(
+        None, description="the provider's assumption pack (None: the bundled set)"
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -222,7 +230,10 @@ class Scenario(BaseModel):
 def run(
     scenario: Scenario, lang: Lang = "zh", *, assumptions: AssumptionSet | str | Path | None = None
 ) -> Recommendation:
-    """Recompute a scenario's result: :func:`engine.recommend` on its inputs."""
+    """Recompute a scenario's result: :func:`engine.recommend` on its inputs, on its own assumption pack unless
+    ``assumptions`` says otherwise (``PackError`` if the pack no longer passes the checks)."""
+    if assumptions is None and scenario.assumptions is not None:
+        assumptions = load_pack(scenario.assumptions)
     return recommend(
         scenario.profile,
         as_of=scenario.as_of,
@@ -322,6 +333,7 @@ scenarios = sa.Table(
     sa.Column("plan", sa.String(200), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("assumptions", sa.Text, nullable=True),  # Pack as JSON (version 3; NULL: the bundled set)
     sa.UniqueConstraint("name", name="uq_scenarios_name"),
 )
 sa.Index("ix_scenarios_updated_at", scenarios.c.updated_at)
@@ -356,8 +368,13 @@ def _v2_updated_index(conn: Connection) -> None:
     sa.Index("ix_scenarios_updated_at", table.c.updated_at).create(conn)
 
 
+def _v3_assumptions(conn: Connection) -> None:
+    """Version 3: the scenario's assumption pack as JSON (NULL: the bundled set, as every older row)."""
+    conn.execute(sa.text("ALTER TABLE scenarios ADD COLUMN assumptions TEXT"))
+
+
 # Ordered: version N is MIGRATIONS[N - 1]. Append new ones; never change or reorder applied ones.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_scenarios, _v2_updated_index)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_scenarios, _v2_updated_index, _v3_assumptions)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Any constant: serialises concurrent migrations on PostgreSQL (DDL there is transactional).
@@ -576,6 +593,7 @@ def _to_row(s: Scenario) -> dict[str, Any]:
         "plan": s.plan,
         "created_at": s.created_at,
         "updated_at": s.updated_at,
+        "assumptions": s.assumptions.model_dump_json() if s.assumptions is not None else None,
     }
 
 
@@ -602,13 +620,16 @@ def _from_row(row: sa.Row) -> Scenario:
                 "plan": m["plan"],
                 "created_at": m["created_at"],
                 "updated_at": m["updated_at"],
+                "assumptions": json.loads(m["assumptions"]) if m["assumptions"] is not None else None,
             },
             context={"stored": True},
         )
     except ValidationError as err:
         raise UnreadableScenario(m["name"], "; ".join(scenario_problems(err))) from None
     except json.JSONDecodeError as err:
-        raise UnreadableScenario(m["name"], f"its profile or overrides are not valid JSON ({err})") from None
+        raise UnreadableScenario(
+            m["name"], f"its profile, overrides or assumptions are not valid JSON ({err})"
+        ) from None
     except (ValueError, TypeError, RecursionError) as err:  # huge integers, deep nesting, not text
         detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
         raise UnreadableScenario(m["name"], f"its profile or overrides cannot be read ({detail})") from None
@@ -878,11 +899,15 @@ class ScenarioStore:
 
 
 def export_scenario(scenario: Scenario) -> dict[str, Any]:
-    return {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "scenario": scenario.model_dump(mode="json"),
-    }
+    """The export of a scenario: version 2 with its assumption pack, version 1 (readable by older wxplan)
+    when it has none."""
+    if scenario.assumptions is None:
+        return {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "scenario": scenario.model_dump(mode="json", exclude={"assumptions"}),
+        }
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "scenario": scenario.model_dump(mode="json")}
 
 
 _JSON_TYPES = {
@@ -915,6 +940,7 @@ _EXPORT_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
     "plan": ("a string or null", (str, type(None))),
     "created_at": ("an ISO 8601 date-time string", (str,)),
     "updated_at": ("an ISO 8601 date-time string", (str,)),
+    "assumptions": ("an object (an assumption pack) or null", (dict, type(None))),
 }
 _EXPORT_KEYS = ("format", "version", "scenario")
 
@@ -951,12 +977,17 @@ def parse_export(data: Any) -> Scenario:
     if data.get("format") != EXPORT_FORMAT:
         raise InvalidScenario([f"'format' must be '{EXPORT_FORMAT}', got {clip(repr(data.get('format')))}"])
     version = data.get("version")
-    if type(version) is not int or version != EXPORT_VERSION:
+    if type(version) is not int or version not in EXPORT_VERSIONS:
         raise InvalidScenario(
-            [f"'version' {clip(repr(version))} is not supported (this wxplan reads {EXPORT_VERSION})"]
+            [
+                f"'version' {clip(repr(version))} is not supported "
+                f"(this wxplan reads {', '.join(map(str, EXPORT_VERSIONS))})"
+            ]
         )
     if not isinstance(data.get("scenario"), dict):
         raise InvalidScenario(["'scenario' must be a JSON object"])
+    if version == 1 and "assumptions" in data["scenario"]:
+        raise InvalidScenario(["assumptions: a version 1 export has no assumption pack (version 2 has)"])
     problems = _export_type_problems(data["scenario"])
     if problems:
         raise InvalidScenario(problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import cache, charts, state
+from app import cache, charts, packui, state
 from app.ui import cite, fmt, language_switch
 from engine.compare import Variant, close_call_text, describe, quick_variants
 from engine.errors import text as message_text
@@ -19,6 +19,7 @@ errors = state.field_errors()
 
 st.title(t("app.title", lang))
 st.caption(t("app.tagline", lang))
+packui.indicator(lang)  # the assumption set in use: the provider's changes, what rests on estimates
 for param, message in state.url_problems():
     st.warning(
         t(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, leadbatch
+from app import cache, charts, leadbatch, packui
 from app.state import safe_text
 from app.ui import language_switch
 from engine.assumptions import AssumptionError
@@ -34,6 +34,7 @@ ss = st.session_state
 lang = language_switch()
 st.title(t("ui.nav.batch", lang))
 st.caption(t("batchpage.intro", lang))
+packui.indicator(lang)  # the batch is scored on the assumption set in use
 
 st.download_button(
     t("batchpage.template", lang),
@@ -85,6 +86,7 @@ def score() -> None:
             seed=int(ss.get("bt_seed") or 0),
             lang=lang,
             progress=progress,
+            assumptions=cache.active_assumptions(),
         )
     except LeadFileError as err:
         fail("batchpage.error.file", err)

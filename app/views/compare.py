@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from app import cache, charts, state
+from app import cache, charts, packui, state
 from app.ui import language_switch, profile_summary
 from engine.compare import (
     LEVEL_FIELDS,
@@ -44,6 +44,7 @@ ss = st.session_state
 lang = language_switch()
 st.title(t("ui.nav.compare", lang))
 st.caption(t("comparepage.intro", lang))
+packui.indicator(lang)
 
 
 def q(value: object, limit: int = 200) -> str:

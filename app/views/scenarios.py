@@ -10,9 +10,10 @@ from pathlib import Path
 import streamlit as st
 from pydantic import ValidationError
 
-from app import cache, state
+from app import cache, packui, state
 from app.ui import language_switch, profile_summary
 from engine.i18n import t
+from engine.packs import check_pack
 from engine.store import (
     NAME_MAX,
     InvalidScenario,
@@ -92,6 +93,7 @@ def save_current(overwrite: bool) -> None:
             seed=current.options.seed,
             draws=current.options.draws,
             plan=None,  # the Assess page never forces a plan
+            assumptions=state.active_pack(),
         )
         cache.store().save(scenario, overwrite=overwrite)
     except ValidationError as err:
@@ -115,11 +117,24 @@ def open_in_assess(name: str) -> None:
     except StoreError as err:
         flash("error", *problem(err))
         return
+    pack = None
+    if scenario.assumptions is not None:  # its assumption pack comes back with it, if it still passes
+        problems = check_pack(scenario.assumptions)
+        if problems:
+            flash(
+                "error",
+                "pack.error.stored",
+                message="; ".join(p.text(state.current_lang()) for p in problems),
+            )
+            return
+        pack = state.remember_pack(scenario.assumptions)
+    ss.pop(state.PACK_MISSING, None)
     opened = state.AppState(
         profile=scenario.profile,
         lang=state.current_lang(),
         options=state.Options(as_of=scenario.as_of, draws=scenario.draws, seed=scenario.seed),
         overrides=scenario.overrides,
+        pack=pack,
     )
     state.load_widgets(opened)
     state.activate(opened)
@@ -226,6 +241,7 @@ st.caption(
     + "  \n"
     + t("scenarios.save.hint", lang)
 )
+packui.indicator(lang)  # the assumption pack in use is saved with the scenario
 with st.form("sc_save_form"):
     st.text_input(
         t("scenarios.name", lang), key="sc_name", max_chars=NAME_MAX, help=t("scenarios.name_help", lang)
@@ -255,6 +271,9 @@ def options_line(scenario: Scenario) -> str:
         lines.append(t("scenarios.overrides", lang, overrides=q(listed, 300)))
     if scenario.plan:
         lines.append(t("scenarios.forced_plan", lang, plan=q(scenario.plan, 200)))
+    if scenario.assumptions is not None:
+        pack = scenario.assumptions
+        lines.append(t("scenarios.pack", lang, name=q(pack.name, 80), digest=pack.digest[:8]))
     return "  \n".join(lines)
 
 
