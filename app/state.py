@@ -210,7 +210,7 @@ def _parse_options(params: Mapping[str, str | list[str]]) -> tuple[Options, list
     seed = _int_param(params, "seed", 0, 0, 2**32 - 1, problems)
     horizon = _int_param(params, "horizon", 12, 12, 36, problems)
     if horizon not in HORIZONS:
-        problems.append(("horizon", f"'{horizon}' is not one of 12, 24, 36; 12 is used"))
+        problems.append(("horizon", msg("error.url.horizon", value=horizon, allowed="12, 24, 36")))
         horizon = 12
     return Options(as_of=as_of, draws=draws, seed=seed, horizon_months=horizon), problems
 

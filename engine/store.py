@@ -26,8 +26,10 @@ and never stored. :class:`ScenarioStore` keeps scenarios in a database reached t
 
 Profile, overrides and the assumption pack (:class:`engine.packs.Pack`, if the scenario has one) are stored
 as JSON text, so the same schema works on both databases. Schema version 3 added the pack's column; rows
-written before hold none and load as scenarios on the bundled assumptions. An export carries format version 2
-when the scenario has a pack and version 1 (as before) when it has none; both are read.
+written before hold none and load as scenarios on the bundled assumptions; version 4 added the horizon and the
+forced operating levels (older rows: the default horizon, levels chosen). An export carries format version 2
+when the scenario has a pack, a horizon or forced levels, and version 1 (as before) when it has none; both are
+read.
 """
 
 from __future__ import annotations
@@ -50,13 +52,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from engine.assumptions import AssumptionSet
+from engine.assumptions import AssumptionSet, Level
 from engine.i18n import Lang
 from engine.overrides import Overrides
 from engine.packs import Pack, load_pack
 from engine.plans import parse_plan
-from engine.profile import STRICT_JSON, MerchantProfile
-from engine.recommend import MAX_DRAWS, MIN_DRAWS, recommend
+from engine.profile import STRICT_JSON, MerchantProfile, Module
+from engine.recommend import HORIZONS, MAX_DRAWS, MIN_DRAWS, recommend
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import ECHO_MAX as ECHO_MAX  # re-exported: the helpers moved to engine.text, shared
@@ -68,7 +70,9 @@ from engine.text import parse_json as parse_json
 
 ENV_URL = "WXPLAN_DATABASE_URL"
 EXPORT_FORMAT = "wxplan-scenario"
-EXPORT_VERSION = 2  # 2: the scenario may carry an assumption pack; 1 (written when it has none) is read too
+EXPORT_VERSION = (
+    2  # 2: the scenario may carry an assumption pack, horizon, forced levels; 1 (none) is read too
+)
 EXPORT_VERSIONS = (1, 2)
 BUSY_TIMEOUT_MS = 30_000
 NAME_MAX = 120
@@ -145,6 +149,12 @@ class Scenario(BaseModel):
     assumptions: Pack | None = Field(
         None, description="the provider's assumption pack (None: the bundled set)"
     )
+    horizon_months: int | None = Field(
+        None, description="months the plan is judged over, 12, 24 or 36 (None: the assumption set's default)"
+    )
+    levels: dict[Module, Level] = Field(
+        default_factory=dict, description="forced operating levels, e.g. {'channels': 'lean'} (empty: chosen)"
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -204,6 +214,13 @@ class Scenario(BaseModel):
                 raise ValueError(clip(str(exc).removeprefix("plan: "), 300)) from None
         return value
 
+    @field_validator("horizon_months")
+    @classmethod
+    def _horizon(cls, value: int | None) -> int | None:
+        if value is not None and value not in HORIZONS:
+            raise ValueError(f"{value} is not allowed; allowed: {', '.join(map(str, HORIZONS))}")
+        return value
+
     @field_validator("as_of")
     @classmethod
     def _as_of(cls, value: date | None) -> date | None:
@@ -243,6 +260,8 @@ def run(
         assumptions=assumptions,
         lang=lang,
         overrides=scenario.overrides,
+        levels=dict(scenario.levels) or None,
+        horizon_months=scenario.horizon_months,
     )
 
 
@@ -334,6 +353,8 @@ scenarios = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("assumptions", sa.Text, nullable=True),  # Pack as JSON (version 3; NULL: the bundled set)
+    sa.Column("horizon_months", sa.Integer, nullable=True),  # version 4; NULL: the assumption set's default
+    sa.Column("levels", sa.Text, nullable=True),  # forced levels as JSON (version 4; NULL: none forced)
     sa.UniqueConstraint("name", name="uq_scenarios_name"),
 )
 sa.Index("ix_scenarios_updated_at", scenarios.c.updated_at)
@@ -373,8 +394,20 @@ def _v3_assumptions(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE scenarios ADD COLUMN assumptions TEXT"))
 
 
+def _v4_horizon_levels(conn: Connection) -> None:
+    """Version 4: the horizon the plan is judged over and the forced operating levels (NULL on every older row:
+    the default horizon, levels chosen by the engine - what those rows were run with)."""
+    conn.execute(sa.text("ALTER TABLE scenarios ADD COLUMN horizon_months INTEGER"))
+    conn.execute(sa.text("ALTER TABLE scenarios ADD COLUMN levels TEXT"))
+
+
 # Ordered: version N is MIGRATIONS[N - 1]. Append new ones; never change or reorder applied ones.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_scenarios, _v2_updated_index, _v3_assumptions)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _v1_scenarios,
+    _v2_updated_index,
+    _v3_assumptions,
+    _v4_horizon_levels,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Any constant: serialises concurrent migrations on PostgreSQL (DDL there is transactional).
@@ -594,6 +627,8 @@ def _to_row(s: Scenario) -> dict[str, Any]:
         "created_at": s.created_at,
         "updated_at": s.updated_at,
         "assumptions": s.assumptions.model_dump_json() if s.assumptions is not None else None,
+        "horizon_months": s.horizon_months,
+        "levels": json.dumps(s.levels, sort_keys=True) if s.levels else None,
     }
 
 
@@ -621,6 +656,8 @@ def _from_row(row: sa.Row) -> Scenario:
                 "created_at": m["created_at"],
                 "updated_at": m["updated_at"],
                 "assumptions": json.loads(m["assumptions"]) if m["assumptions"] is not None else None,
+                "horizon_months": m["horizon_months"],
+                "levels": json.loads(m["levels"]) if m["levels"] is not None else {},
             },
             context={"stored": True},
         )
@@ -898,14 +935,19 @@ class ScenarioStore:
         return self._retry(attempt, scenario.name)
 
 
+# Fields an export of version 1 does not have: a scenario that uses none of them is exported as version 1,
+# which older wxplan versions read.
+_V2_FIELDS = {"assumptions": "assumption pack", "horizon_months": "horizon", "levels": "forced levels"}
+
+
 def export_scenario(scenario: Scenario) -> dict[str, Any]:
-    """The export of a scenario: version 2 with its assumption pack, version 1 (readable by older wxplan)
-    when it has none."""
-    if scenario.assumptions is None:
+    """The export of a scenario: version 2 with its assumption pack, horizon or forced levels, version 1
+    (readable by older wxplan) when it has none of them."""
+    if scenario.assumptions is None and scenario.horizon_months is None and not scenario.levels:
         return {
             "format": EXPORT_FORMAT,
             "version": 1,
-            "scenario": scenario.model_dump(mode="json", exclude={"assumptions"}),
+            "scenario": scenario.model_dump(mode="json", exclude=set(_V2_FIELDS)),
         }
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "scenario": scenario.model_dump(mode="json")}
 
@@ -941,6 +983,8 @@ _EXPORT_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
     "created_at": ("an ISO 8601 date-time string", (str,)),
     "updated_at": ("an ISO 8601 date-time string", (str,)),
     "assumptions": ("an object (an assumption pack) or null", (dict, type(None))),
+    "horizon_months": ("an integer or null", (int, type(None))),
+    "levels": ("an object", (dict,)),
 }
 _EXPORT_KEYS = ("format", "version", "scenario")
 
@@ -986,8 +1030,12 @@ def parse_export(data: Any) -> Scenario:
         )
     if not isinstance(data.get("scenario"), dict):
         raise InvalidScenario(["'scenario' must be a JSON object"])
-    if version == 1 and "assumptions" in data["scenario"]:
-        raise InvalidScenario(["assumptions: a version 1 export has no assumption pack (version 2 has)"])
+    if version == 1:
+        late = [key for key in _V2_FIELDS if key in data["scenario"]]
+        if late:
+            raise InvalidScenario(
+                [f"{key}: a version 1 export has no {_V2_FIELDS[key]} (version 2 has)" for key in late]
+            )
     problems = _export_type_problems(data["scenario"])
     if problems:
         raise InvalidScenario(problems)

@@ -92,6 +92,7 @@ def save_current(overwrite: bool) -> None:
             as_of=current.options.as_of,
             seed=current.options.seed,
             draws=current.options.draws,
+            horizon_months=current.options.horizon_months,
             plan=None,  # the Assess page never forces a plan
             assumptions=state.active_pack(),
         )
@@ -132,7 +133,12 @@ def open_in_assess(name: str) -> None:
     opened = state.AppState(
         profile=scenario.profile,
         lang=state.current_lang(),
-        options=state.Options(as_of=scenario.as_of, draws=scenario.draws, seed=scenario.seed),
+        options=state.Options(
+            as_of=scenario.as_of,
+            draws=scenario.draws,
+            seed=scenario.seed,
+            horizon_months=scenario.horizon_months or 12,
+        ),
         overrides=scenario.overrides,
         pack=pack,
     )
@@ -264,8 +270,21 @@ def options_line(scenario: Scenario) -> str:
     as_of = scenario.as_of.isoformat() if scenario.as_of else t("scenarios.as_of_today", lang)
     lines = [
         profile_summary(scenario.profile, lang),
-        t("scenarios.options", lang, as_of=as_of, draws=f"{scenario.draws:,}", seed=scenario.seed),
+        t(
+            "scenarios.options",
+            lang,
+            as_of=as_of,
+            draws=f"{scenario.draws:,}",
+            seed=scenario.seed,
+            horizon=scenario.horizon_months or 12,
+        ),
     ]
+    if scenario.levels:
+        listed = ", ".join(
+            f"{t(f'module.{m}.name', lang)} {t('level.' + level, lang)}"
+            for m, level in scenario.levels.items()
+        )
+        lines.append(t("scenarios.forced_levels", lang, levels=listed))
     if active := scenario.overrides.active():
         listed = ", ".join(f"{t(f'ui.override.{k}', lang)} ×{v:g}" for k, v in active.items())
         lines.append(t("scenarios.overrides", lang, overrides=q(listed, 300)))
