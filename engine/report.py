@@ -183,7 +183,13 @@ def override_name(key: str, lang: str) -> str:
 
 
 def assumptions_text(rec: Recommendation) -> str:
-    return t("html.assumptions.bundled", rec.lang) if rec.assumptions == "bundled" else rec.assumptions
+    """The assumption set a result used, in its language: the bundled set by name, else its folder. The
+    "+ overrides (…)" that engine/overrides.py appends is left out: the reports list the overrides apart."""
+    source = rec.assumptions
+    marker = " + overrides ("
+    if rec.overrides and marker in source and source.endswith(")"):
+        source = source.rsplit(marker, 1)[0]
+    return t("html.assumptions.bundled", rec.lang) if source == "bundled" else source
 
 
 def _input_value(rec: Recommendation, field: str, value: object) -> str:
