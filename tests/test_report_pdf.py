@@ -141,3 +141,22 @@ def test_nothing_outside_the_page_is_fetched(tmp_path):
     page = pdfium.PdfDocument(data)[0]
     assert _text(data) == "甲"
     assert not list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
+
+
+# --- the Assess page without the means to make a PDF ----------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_assess_page_says_why_there_is_no_pdf(monkeypatch, lang):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    reason = msg("pdf.unavailable", reason=msg("pdf.no_library"))
+    monkeypatch.setattr(report_pdf, "problem", lambda: reason)
+    at = AppTest.from_file(str(ROOT / "app" / "views" / "assess.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.key for b in at.get("download_button")] == ["dl_html", "dl_md", "dl_json"]
+    assert reason.text(lang) in [c.value for c in at.caption]
