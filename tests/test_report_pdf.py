@@ -160,3 +160,19 @@ def test_the_assess_page_says_why_there_is_no_pdf(monkeypatch, lang):
     assert not at.exception, at.exception
     assert [b.key for b in at.get("download_button")] == ["dl_html", "dl_md", "dl_json"]
     assert reason.text(lang) in [c.value for c in at.caption]
+
+
+def test_the_command_line_writes_the_pdf(wxplan_cmd, tmp_path):
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "report.pdf"
+    with out.open("wb") as f:
+        subprocess.run(
+            [*wxplan_cmd, "recommend", str(ROOT / "examples" / "douyin_native_brand.json"), "--as-of", AS_OF,
+             "--draws", "500", "--format", "pdf"],
+            stdout=f, check=True, cwd=tmp_path,
+        )  # fmt: skip
+    data = out.read_bytes()
+    assert data[:5] == b"%PDF-" and "抖音服饰品牌" in _text(data)
