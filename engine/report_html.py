@@ -462,6 +462,7 @@ html,body{background:none;font-size:10.5pt;line-height:1.5}
 .reasons>li,tr,figure,svg,.warnings li,.stats div,.notes p{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3,figcaption{break-after:avoid;page-break-after:avoid}
 .table-wrap{overflow:visible}
+.num.band{white-space:nowrap}
 .warnings li,.badge,.effect{background:none}
 .chart svg{max-width:125mm}
 a{color:inherit;text-decoration:none}

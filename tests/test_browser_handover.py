@@ -92,10 +92,24 @@ def test_pdf_download_is_the_clients_chinese_report(page, app_url, tmp_path, wid
 
 def test_pdf_download_in_english(page, app_url, tmp_path):
     _open(page, _url(app_url, "en"))
+    _type_notes(page, "en", "Confirm the budget by Monday.")
+    button = page.get_by_role("button", name=t("ui.download.pdf", "en"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 1600})
+        _idle(page)
+        button.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"handover_en_{width}.png"))
     with page.expect_download(timeout=180_000) as info:
-        page.get_by_role("button", name=t("ui.download.pdf", "en")).click()
+        button.click()
     assert info.value.suggested_filename.endswith("-en.pdf")
     path = tmp_path / "report.pdf"
     info.value.save_as(path)
     flat = "".join("\n".join(_pdf_text(path)).split())
     assert "".join(t("report.inputs", "en").split()) in flat and "".join(CLIENT.split()) in flat
+    assert "ConfirmthebudgetbyMonday." in flat
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    for i in (0, len(doc) - 1):
+        doc[i].render(scale=80 / 72).to_pil().save(ARTIFACTS / f"handover_pdf_en_p{i + 1}.png")
