@@ -149,9 +149,23 @@ def evaluation(state: AppState, plan: str | None) -> Recommendation:
     return recommendation(state) if plan is None else _evaluation(_key(state), plan)
 
 
-def downloads(rec: Recommendation) -> tuple[str, str, str]:
-    """Markdown, HTML and JSON of a result (about 15 ms together, so made with the page)."""
-    return to_markdown(rec), to_html(rec), rec.model_dump_json(indent=2)
+def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str, str]:
+    """Markdown, HTML and JSON of a result, the reports with the consultant's notes and the link that
+    reopens the assessment (about 15 ms together, so made with the page)."""
+    return (
+        to_markdown(rec, notes=notes, link=link),
+        to_html(rec, notes=notes, link=link),
+        rec.model_dump_json(indent=2),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pdf(html: str) -> bytes:
+    """The HTML report laid out as PDF (seconds of work: made when the button is pressed, then cached).
+    Raises ``engine.report_pdf.PdfUnavailable`` where the machine lacks Pango or the CJK fonts."""
+    from engine.report_pdf import html_to_pdf
+
+    return html_to_pdf(html)
 
 
 # --- scenario store and scenario results (the Scenarios and Compare pages) -------------------------

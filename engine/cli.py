@@ -78,7 +78,9 @@ def read_profile(path: str) -> dict:
     return data
 
 
-def _add_common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("json", "markdown", "html")) -> None:
+def _add_common(
+    p: argparse.ArgumentParser, formats: tuple[str, ...] = ("json", "markdown", "html", "pdf")
+) -> None:
     p.add_argument("profile", help="merchant profile JSON file ('-' reads stdin); see 'wxplan schema'")
     p.add_argument(
         "--as-of",
@@ -274,6 +276,13 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(to_markdown(rec))
     elif args.format == "html":
         sys.stdout.write(to_html(rec))
+    elif args.format == "pdf":  # the HTML report on A4 (engine/report_pdf.py): bytes, redirect to a file
+        from engine.report_pdf import PdfUnavailable, to_pdf
+
+        try:
+            sys.stdout.buffer.write(to_pdf(rec))
+        except PdfUnavailable as exc:
+            raise UserError(exc.message.text(args.lang)) from None
     else:
         sys.stdout.write(rec.model_dump_json(indent=2) + "\n")
     return 0

@@ -1,11 +1,21 @@
-"""Render a :class:`Recommendation` as Markdown, in the language it was computed in."""
+"""Render a :class:`Recommendation` as Markdown, in the language it was computed in.
+
+A report is also what a consultant hands a client: besides the result it can carry the consultant's notes
+and a link that reopens the assessment (both passed in: they are not part of the result), and it always
+lists the client's inputs. The pieces both renderers need (the title, the input rows, a phase's start, the
+file name) live here, once; :mod:`engine.report_html` draws the same content as HTML.
+"""
 
 from __future__ import annotations
 
-from engine.i18n import t
+import re
+import unicodedata
+
+from engine.i18n import catalog, t
+from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.result import Band, Recommendation
 from engine.sources import parse_cite
-from engine.text import markdown_text
+from engine.text import invisible, markdown_text
 
 
 def cite_label(cite: str) -> str:
@@ -21,26 +31,25 @@ def _b(band: Band, lang: str, digits: int = 0) -> str:
     return t("report.band", lang, p10=f(band.p10), p50=f(band.p50), p90=f(band.p90))  # type: ignore[arg-type]
 
 
-def to_markdown(rec: Recommendation) -> str:
+def to_markdown(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
+    """The report as Markdown; ``notes`` (the consultant's, any text) and ``link`` (one that reopens the
+    assessment) make it a handover report."""
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    name = markdown_text(rec.profile.name) or "—"  # user text: inert (no heading, link, HTML or escape)
-    out: list[str] = [f"# {L('report.title', name=name)}", ""]
+    out: list[str] = [
+        f"# {markdown_text(report_title(rec))}",
+        "",
+    ]  # user text: inert (no HTML, link or heading)
     out.append(f"- {L('report.as_of')}: {rec.as_of.isoformat()}")
     out.append(f"- {L('report.plan')}: **{rec.plan.label}**")
     for ph in rec.plan.phases:
-        start = L(
-            "report.start_week",
-            p10=f"{ph.start_week.p10:g}",
-            p50=f"{ph.start_week.p50:g}",
-            p90=f"{ph.start_week.p90:g}",
-        )
-        out.append(
-            f"  - {L('report.phase', phase=ph.phase)}: {', '.join(rec.modules[m].name for m in ph.modules)} — {start}"
-        )
+        names = L("html.list_sep").join(rec.modules[m].name for m in ph.modules)
+        out.append(f"  - {L('report.phase', phase=ph.phase)}: {names} — {start_text(ph.start_week, lang)}")
     out.append(f"- {L('report.win_probability')}: {rec.win_probability:.0%} ({rec.win_probability_text})")
     if rec.plan.phases:
         out.append(f"- {L('report.phasing_probability')}: {rec.phasing_probability:.0%}")
+    if notes.strip():
+        out += ["", f"## {L('report.notes')}", "", *markdown_block(notes)]
     out += _value_section(rec)
     out += ["", f"## {L('report.cost')}", "", "| | P50 (P10–P90) |", "|---|---|"]
     out.append(f"| {L('report.setup')} ({t('unit.CNY', lang)}) | {_b(rec.cost_cny.setup, lang)} |")
@@ -87,13 +96,18 @@ def to_markdown(rec: Recommendation) -> str:
     if rec.counterfactuals:
         out += [f"## {L('report.counterfactuals')}", ""]
         for c in rec.counterfactuals:
-            out.append(f"- {c.change}: {'; '.join(c.effects) or c.plan} → {c.plan}")
+            if c.effects:
+                out.append(f"- {c.change}: {'; '.join(c.effects)} → {c.plan}")
+            elif c.plan:
+                out.append(f"- {c.change} → {c.plan}")
+            else:  # "none of the changes tried changes the plan": a sentence, no arrow
+                out.append(f"- {c.change}")
         out.append("")
     if rec.alternatives:
         out += [
             f"## {L('report.alternatives')}",
             "",
-            f"| {L('report.alternative')} | {L('report.net_first_year')} | {L('report.payback')} | "
+            f"| {L('html.plan_column')} | {L('report.net_first_year')} | {L('report.payback')} | "
             f"{L('report.first_year')} | {L('report.operational')} | {L('report.shortfall')} | {L('report.score')} | "
             f"{L('report.set_win')} |",
             "|---|---|---|---|---|---|---|---|",
@@ -119,11 +133,149 @@ def to_markdown(rec: Recommendation) -> str:
                 f"{i.p10:,.0f} | {i.p50:,.0f} | {i.p90:,.0f} |"
             )
         out.append("")
+    out += [
+        f"## {L('report.inputs')}",
+        "",
+        f"| {L('report.inputs.field')} | {L('report.inputs.value')} |",
+        "|---|---|",
+    ]
+    out += [f"| {markdown_text(label)} | {markdown_text(value)} |" for label, value in input_rows(rec)]
+    out.append("")
+    url = safe_link(link)
+    if url:
+        out += [f"**{L('report.reopen')}**: {L('report.reopen_help')}", "", f"<{url}>", ""]
     out.append(f"_{L('report.method', draws=rec.draws, seed=rec.seed)}_")
     out.append("")
-    source = markdown_text(rec.assumptions).replace("bundled", L("html.assumptions.bundled"), 1)
-    out.append(f"_{L('report.assumptions', source=source)}_")
+    out.append(f"_{L('report.assumptions', source=markdown_text(assumptions_text(rec)))}_")
     return "\n".join(out) + "\n"
+
+
+# --- pieces both renderers use -------------------------------------------------------------------
+
+
+def report_title(rec: Recommendation) -> str:
+    """The report's title (plain text, escape it for the format): the merchant's name, or, when none was
+    given, what the business is ("WeChat commerce plan (Brand · Food)") rather than a dash."""
+    lang, p = rec.lang, rec.profile
+    name = " ".join(p.name.split())
+    if name:
+        return t("report.title", lang, name=name)
+    return t(
+        "report.title_unnamed",
+        lang,
+        business_type=t(f"enum.business_type.{p.business_type}", lang),
+        category=t(f"enum.category.{p.category}", lang),
+    )
+
+
+def start_text(band: Band, lang: str) -> str:
+    """When a phase starts: "starts in week 8 (P10–P90: 6–11)"; a start that does not vary is one week,
+    week 0 is "at once" (no "P10–P90: 0–0")."""
+    if band.p10 == band.p90:
+        if not band.p50:
+            return t("report.start_now", lang)
+        return t("report.start_week_fixed", lang, week=f"{band.p50:g}")
+    return t("report.start_week", lang, p10=f"{band.p10:g}", p50=f"{band.p50:g}", p90=f"{band.p90:g}")
+
+
+def override_name(key: str, lang: str) -> str:
+    return t(f"html.override.{key}", lang) if f"html.override.{key}" in catalog(lang) else key  # type: ignore[arg-type]
+
+
+def assumptions_text(rec: Recommendation) -> str:
+    """The assumption set a result used, in its language: the bundled set by name, else its folder. The
+    "+ overrides (…)" that engine/overrides.py appends is left out: the reports list the overrides apart."""
+    source = rec.assumptions
+    marker = " + overrides ("
+    if rec.overrides and marker in source and source.endswith(")"):
+        source = source.rsplit(marker, 1)[0]
+    return t("html.assumptions.bundled", rec.lang) if source == "bundled" else source
+
+
+def _input_value(rec: Recommendation, field: str, value: object) -> str:
+    lang = rec.lang
+    if field == "name":
+        return " ".join(str(value).split()) or "—"
+    if isinstance(value, tuple):
+        labels = [t(f"enum.{field}.{v}", lang) for v in value]
+        return t("html.list_sep", lang).join(labels) or t("report.inputs.none", lang)
+    if field in FIELD_CHOICES:
+        return t(f"enum.{field}.{value}", lang)
+    if value is None:  # an optional scale field left empty: the value the model estimated
+        used = {
+            "current_monthly_gmv_cny": rec.scale.current_monthly_gmv_cny,
+            "reachable_customers": rec.scale.reachable_customers,
+        }.get(field)
+        return t("report.inputs.estimated", lang, value=f"{used:,.0f}") if used is not None else "—"
+    if isinstance(value, float) and field.endswith("_cny"):
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def input_rows(rec: Recommendation) -> list[tuple[str, str]]:
+    """The client's inputs as (label, value) rows, plain text: every profile field in the form's order,
+    then the as-of date, horizon, draws and seed, the overrides and the assumption set."""
+    lang = rec.lang
+    rows = [
+        (t(f"field.{field}.label", lang), _input_value(rec, field, getattr(rec.profile, field)))
+        for field in MerchantProfile.model_fields
+    ]
+    overrides = t("html.list_sep", lang).join(
+        f"{override_name(k, lang)} ×{v:g}" for k, v in sorted(rec.overrides.items())
+    )
+    rows += [
+        (t("report.as_of", lang), rec.as_of.isoformat()),
+        (t("report.inputs.horizon", lang), t("report.inputs.months", lang, months=rec.value.horizon_months)),
+        (t("report.inputs.draws_seed", lang), f"{rec.draws:,} / {rec.seed}"),
+        (t("html.overrides", lang), overrides or t("html.overrides.none", lang)),
+        (t("html.assumptions", lang), assumptions_text(rec)),
+    ]
+    return rows
+
+
+_ORDERED_ITEM = re.compile(r"^(\d+)([.)])")
+
+
+def markdown_block(text: str) -> list[str]:
+    """A user's multi-line text as literal Markdown lines: each line inert (:func:`markdown_text`), a line
+    that would start a list kept as text, line breaks kept and blank lines separating paragraphs."""
+    out: list[str] = []
+    for raw in text.strip().splitlines():
+        line = markdown_text(raw.strip())
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
+        if line[0] in "-+=":
+            line = "\\" + line
+        line = _ORDERED_ITEM.sub(r"\1\\\2", line)
+        if out and out[-1]:
+            out[-1] += "  "  # a hard line break: the note keeps its lines
+        out.append(line)
+    return out
+
+
+def safe_link(link: str) -> str | None:
+    """``link`` if it is an http(s) address that can be printed as it is (no spaces, quotes or angle
+    brackets, which a share link percent-encodes), else None."""
+    link = link.strip()
+    if not re.fullmatch(r"https?://[^\s<>\"'`\\]+", link):
+        return None
+    return link
+
+
+_PATH_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def report_filename(rec: Recommendation, ext: str) -> str:
+    """``wxplan-<client>-<as-of>-<lang>.<ext>``: the client's name kept (Chinese too) but made safe for a
+    file system: no path separators, reserved or invisible characters, spaces as "_", at most 60 characters."""
+    name = unicodedata.normalize("NFC", rec.profile.name)
+    name = "".join("_" if invisible(ch) else ch for ch in name)
+    name = _PATH_CHARS.sub("_", name)
+    name = re.sub(r"[\s_]+", "_", name).strip("._ ")[:60].rstrip("._ ")
+    parts = ["wxplan", name, rec.as_of.isoformat(), rec.lang]
+    return "-".join(p for p in parts if p) + f".{ext}"
 
 
 def _payback(band: Band, horizon: int, lang: str) -> str:
@@ -188,9 +340,9 @@ def _value_section(rec: Recommendation) -> list[str]:
     return out
 
 
-def to_html(rec: Recommendation) -> str:
+def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
     """The report as one self-contained HTML page (inline CSS and SVG charts, no script); see
     :mod:`engine.report_html`."""
     from engine.report_html import to_html as render  # here, not at the top: report_html imports this module
 
-    return render(rec)
+    return render(rec, notes=notes, link=link)

@@ -12,8 +12,17 @@ import math
 from collections.abc import Callable, Iterable
 from html import escape
 
-from engine.i18n import catalog, t
-from engine.report import _b, cite_label
+from engine.i18n import t
+from engine.report import (
+    _b,
+    assumptions_text,
+    cite_label,
+    input_rows,
+    override_name,
+    report_title,
+    safe_link,
+    start_text,
+)
 from engine.result import Band, Item, ModuleResult, Recommendation
 from engine.sources import parse_cite
 
@@ -170,10 +179,11 @@ def _histogram_svg(rec: Recommendation) -> str:
             f'stroke-width="{2 if name == "P50" else 1.5}"{dash}/>'
         )
         fits_right = x + 5 + _text_width(label, FS_TICK) <= W - 2
-        body.append(
-            _text(x + 5 if fits_right else x - 5, y, label, anchor="start" if fits_right else "end",
-                  fill=colour, font_weight="600", stroke="#fff", stroke_width="3", paint_order="stroke")
-        )  # fmt: skip
+        lx, anchor = (x + 5, "start") if fits_right else (x - 5, "end")
+        # a white halo under the label, drawn as its own text: PDF renderers ignore paint-order
+        body.append(_text(lx, y, label, anchor=anchor, fill="#fff", font_weight="600", stroke="#fff",
+                          stroke_width="3", aria_hidden="true"))  # fmt: skip
+        body.append(_text(lx, y, label, anchor=anchor, fill=colour, font_weight="600"))
     aria = L(
         "html.first_year.aria",
         title=L("chart.first_year.title"),
@@ -431,6 +441,9 @@ padding:0 6px;margin-left:4px}
 .counterfactuals li{margin-bottom:6px}
 .articles{font-size:.88rem;padding-left:1.2em}
 footer.method{color:var(--muted);font-size:.88rem}
+.notes p{white-space:normal;margin:0 0 8px}
+.reopen{margin:8px 0 0}
+a.url{overflow-wrap:anywhere;word-break:break-all;font-size:.85rem}
 footer.method p{margin:0 0 4px}
 @media (max-width:600px){
 body{font-size:14.5px}
@@ -445,15 +458,15 @@ th,td{padding:5px 6px}
 html,body{background:none;font-size:10.5pt;line-height:1.5}
 .report{max-width:none;padding:0}
 .toc{display:none}
-.card{border:1px solid #bbb;border-radius:0;padding:8pt 10pt;margin:0 0 8pt;background:none;
-break-inside:avoid;page-break-inside:avoid}
-.reasons>li,tr,figure,svg,.warnings li,.stats div{break-inside:avoid;page-break-inside:avoid}
+.card{border:1px solid #bbb;border-radius:0;padding:8pt 10pt;margin:0 0 8pt;background:none}
+.reasons>li,tr,figure,svg,.warnings li,.stats div,.notes p{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3,figcaption{break-after:avoid;page-break-after:avoid}
 .table-wrap{overflow:visible}
+.num.band{white-space:nowrap}
 .warnings li,.badge,.effect{background:none}
 .chart svg{max-width:125mm}
 a{color:inherit;text-decoration:none}
-a[href^="http"]::after{content:" (" attr(href) ")"}
+a[href^="http"]:not(.url)::after{content:" (" attr(href) ")"}
 }
 """
 
@@ -545,13 +558,37 @@ def _value_html(rec: Recommendation) -> str:
     )
 
 
-def to_html(rec: Recommendation) -> str:
-    """The report as one self-contained HTML page (UTF-8, inline CSS and SVG, no script)."""
+def _notes_html(notes: str) -> str:
+    """The consultant's notes as escaped paragraphs, their line breaks kept."""
+    paragraphs = [p.strip() for p in notes.strip().replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(e(line.strip()) for line in p.splitlines() if line.strip()) + "</p>"
+        for p in paragraphs
+    )
+
+
+def _inputs_html(rec: Recommendation, link: str) -> str:
+    """The client's inputs, then the link that reopens the assessment (printed in full: it is the address)."""
+    L = lambda key, **kw: t(key, rec.lang, **kw)  # noqa: E731
+    head = [(e(L("report.inputs.field")), ""), (e(L("report.inputs.value")), "")]
+    rows = [[(e(label), "lead"), (e(value), "")] for label, value in input_rows(rec)]
+    url = safe_link(link)
+    reopen = (
+        f'<p class="reopen"><strong>{e(L("report.reopen"))}</strong>: {e(L("report.reopen_help"))}<br>'
+        f'<a class="url" href="{e(url)}">{e(url)}</a></p>'
+        if url
+        else ""
+    )
+    return _section("inputs", L("report.inputs"), _table(head, rows, "compact inputs"), reopen)
+
+
+def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
+    """The report as one self-contained HTML page (UTF-8, inline CSS and SVG, no script); ``notes`` and
+    ``link`` as in :func:`engine.report.to_markdown`."""
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     sep = L("html.list_sep")
-    name = rec.profile.name or "—"
-    title = L("report.title", name=name)
+    title = report_title(rec)
     cny, cny_month, weeks = L("unit.CNY"), L("unit.CNY/month"), L("unit.weeks")
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -568,7 +605,8 @@ def to_html(rec: Recommendation) -> str:
     ]
 
     # table of contents (screen only)
-    toc = [
+    toc = [("notes", "report.notes")] if notes.strip() else []
+    toc += [
         ("value", "report.value"),
         ("cost", "report.cost"),
         ("ramp", "report.ramp"),
@@ -583,18 +621,14 @@ def to_html(rec: Recommendation) -> str:
         toc.append(("alternatives", "report.alternatives"))
     if rec.items:
         toc.append(("items", "report.items"))
+    toc.append(("inputs", "report.inputs"))
     links = "".join(f'<li><a href="#{sid}">{e(t(key, lang))}</a></li>' for sid, key in toc)
     out.append(f'<nav aria-label="{e(L("html.contents"))}"><ul class="toc">{links}</ul></nav>')
 
     # plan, phases, win probability
     phases = []
     for ph in rec.plan.phases:
-        start = L(
-            "report.start_week",
-            p10=f"{ph.start_week.p10:g}",
-            p50=f"{ph.start_week.p50:g}",
-            p90=f"{ph.start_week.p90:g}",
-        )
+        start = start_text(ph.start_week, lang)
         names = sep.join(rec.modules[m].name for m in ph.modules)
         phases.append(
             f'<li><span class="phase-name">{e(L("report.phase", phase=ph.phase))}</span>: {e(names)} '
@@ -611,6 +645,9 @@ def to_html(rec: Recommendation) -> str:
             f"<strong>{e(rec.win_probability_text)}</strong></span></div>",
         )
     )
+
+    if notes.strip():
+        out.append(_section("notes", L("report.notes"), f'<div class="notes">{_notes_html(notes)}</div>'))
 
     out.append(_value_html(rec))
 
@@ -740,11 +777,13 @@ def to_html(rec: Recommendation) -> str:
     if rec.counterfactuals:
         items = []
         for cf in rec.counterfactuals:
-            if cf.effects or cf.plan:
-                effects = "; ".join(cf.effects) or cf.plan
+            if cf.effects:
                 items.append(
-                    f"<li><strong>{e(cf.change)}</strong>: {e(effects)} → <strong>{e(cf.plan)}</strong></li>"
+                    f"<li><strong>{e(cf.change)}</strong>: {e('; '.join(cf.effects))} → "
+                    f"<strong>{e(cf.plan)}</strong></li>"
                 )
+            elif cf.plan:
+                items.append(f"<li><strong>{e(cf.change)}</strong> → <strong>{e(cf.plan)}</strong></li>")
             else:
                 items.append(f"<li>{e(cf.change)}</li>")
         out.append(
@@ -819,6 +858,8 @@ def to_html(rec: Recommendation) -> str:
         parts.append(_table(head, rows))
         out.append(_section("items", L("report.items"), *parts))
 
+    out.append(_inputs_html(rec, link))
+
     # the articles cited, then the method, assumptions and overrides
     cited: dict[str, None] = {}
     for m in rec.modules.values():
@@ -841,16 +882,11 @@ def to_html(rec: Recommendation) -> str:
         )
         footer.append(f'<p><strong>{e(L("html.articles"))}</strong></p><ul class="articles">{lines}</ul>')
     footer.append(f"<p><em>{e(L('report.method', draws=rec.draws, seed=rec.seed))}</em></p>")
-    source = L("html.assumptions.bundled") if rec.assumptions == "bundled" else rec.assumptions
-    footer.append(f"<p>{e(L('html.assumptions'))}: {e(source)}</p>")
-    overrides = sep.join(f"{_override_name(k, lang)} ×{v:g}" for k, v in sorted(rec.overrides.items())) or L(
+    footer.append(f"<p>{e(L('html.assumptions'))}: {e(assumptions_text(rec))}</p>")
+    overrides = sep.join(f"{override_name(k, lang)} ×{v:g}" for k, v in sorted(rec.overrides.items())) or L(
         "html.overrides.none"
     )
     footer.append(f"<p>{e(L('html.overrides'))}: {e(overrides)}</p>")
     out.append(f'<footer class="card method">{"".join(footer)}</footer>')
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"
-
-
-def _override_name(key: str, lang: str) -> str:
-    return t(f"html.override.{key}", lang) if f"html.override.{key}" in catalog(lang) else key  # type: ignore[arg-type]

@@ -408,7 +408,7 @@ def test_evaluate_requires_plan(wxplan_cmd, profile_file):
 
 def test_bad_format_and_lang(wxplan_cmd, profile_file):
     assert_user_error(
-        run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--format", "pdf"), "--format", "'pdf'"
+        run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--format", "docx"), "--format", "'docx'"
     )
     assert_user_error(
         run(wxplan_cmd, "recommend", str(profile_file), *FAST, "--lang", "fr"), "--lang", "'fr'"

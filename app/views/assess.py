@@ -6,11 +6,13 @@ import streamlit as st
 
 from app import cache, charts, packui, state
 from app.ui import cite, fmt, language_switch
+from engine import report_pdf
 from engine.compare import Variant, close_call_text, describe, quick_variants
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.presets import PRESETS
 from engine.profile import FIELD_CHOICES, MerchantProfile
+from engine.report import report_filename
 
 lang = language_switch()
 active = state.active()
@@ -359,27 +361,61 @@ with st.expander(t("drivers.title", lang)):
         )
         st.caption(t("drivers.method", lang))
 
-# --- downloads and sharing -----------------------------------------------------------------------
+# --- downloads and sharing: the handover report -------------------------------------------------
 st.subheader(t("ui.downloads", lang))
-stem = f"wxplan-{rec.as_of.isoformat()}-{rec.lang}"
-markdown, html, json_text = cache.downloads(rec)
-c1, c2, c3 = st.columns(3)
-c1.download_button(
-    t("ui.download.md", lang), markdown, f"{stem}.md", "text/markdown", key="dl_md", on_click="ignore"
+st.caption(t("ui.handover_help", lang))
+# The notes are the consultant's, not part of the assessment's inputs: kept in the session (across pages and
+# languages, as the form is) and never in the link. Streamlit forgets a widget's value while another page is
+# shown, so the text also lives under NOTES and comes back from there.
+NOTES, NOTES_WIDGET = "wx_notes", "handover_notes"
+if NOTES_WIDGET not in st.session_state:
+    st.session_state[NOTES_WIDGET] = st.session_state.get(NOTES, "")
+notes = st.text_area(
+    t("ui.notes", lang), key=NOTES_WIDGET, help=t("ui.notes_help", lang), max_chars=4000, height=120
 )
+st.session_state[NOTES] = notes
+link = state.share_link(active, st.context.url)
+markdown, html, json_text = cache.downloads(rec, notes, link)
+c1, c2, c3, c4 = st.columns(4)
+pdf_problem = report_pdf.problem()
+if pdf_problem is None:
+    c1.download_button(
+        t("ui.download.pdf", lang),
+        lambda: cache.pdf(html),  # made on click (seconds), in the download's own thread
+        report_filename(rec, "pdf"),
+        "application/pdf",
+        key="dl_pdf",
+        on_click="ignore",
+        help=t("ui.download.pdf_help", lang),
+    )
+else:
+    c1.caption(message_text(pdf_problem, lang))
 c2.download_button(
-    t("ui.download.html", lang), html, f"{stem}.html", "text/html", key="dl_html", on_click="ignore"
+    t("ui.download.html", lang),
+    html,
+    report_filename(rec, "html"),
+    "text/html",
+    key="dl_html",
+    on_click="ignore",
 )
 c3.download_button(
+    t("ui.download.md", lang),
+    markdown,
+    report_filename(rec, "md"),
+    "text/markdown",
+    key="dl_md",
+    on_click="ignore",
+)
+c4.download_button(
     t("ui.download.json", lang),
     json_text,
-    f"{stem}.json",
+    report_filename(rec, "json"),
     "application/json",
     key="dl_json",
     on_click="ignore",
 )
 st.caption(t("ui.share", lang))
-st.code(state.share_link(active, st.context.url), language=None, wrap_lines=True)
+st.code(link, language=None, wrap_lines=True)
 st.caption(
     t(
         "ui.method_line",
