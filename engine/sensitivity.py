@@ -24,7 +24,6 @@ Pure: randomness comes in as a ``np.random.Generator``; nothing touches global s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,8 +32,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
-from engine import model
-from engine.assumptions import AssumptionSet, Param, Weight
+from engine import levers, model
+from engine.assumptions import AssumptionSet, Param
 from engine.distributions import Z90
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
@@ -45,15 +44,11 @@ from engine.text import markdown_text
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
-FLIP_DRAWS = 1_000
+FLIP_DRAWS = levers.SEARCH_DRAWS
 BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
 SCREEN_POINTS = 128  # settings used to find which assumptions the plan's figures depend on
 CHUNK = 16_384  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
-
-STAFF_STEP, STAFF_RANGE = 0.5, 10.0
-FACTORS = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
-WEIGHTS: tuple[Weight, ...] = Weight.__args__
 
 
 # --- the output contract -----------------------------------------------------------------------
@@ -107,17 +102,25 @@ class PlanWin(_Out):
 
 
 class Flip(_Out):
-    """The smallest step tried on one lever, in one direction, that changes the recommended plan."""
+    """The smallest step of one lever (engine/levers.py), in one direction, that changes the recommended plan."""
 
-    lever: str  # staff_fte, budget_monthly_cny, or weight.<name>
+    lever: str  # a profile field (staff_fte, budget_monthly_cny, private_domain, ...) or weight.<name>
     label: str
-    direction: str  # up or down
+    direction: str  # up, down, or other (the goal)
     found: bool
-    base_value: float
-    value: float | None  # the lever's value at the change (None when nothing in range changes the plan)
-    change: str  # readable: "+1.5 FTE", "×2", or what range was searched
+    base_value: float | str
+    value: float | str | None  # the lever's value at the change (None when no step changes the plan)
+    change: str  # in the user's words: "月预算 +¥8,000（…）", or what was searched
     plan: str | None  # code of the plan it changes to
     plan_label: str | None
+
+
+class FlipNote(_Out):
+    """Why the two directions of a lever give the same answer (``kind``: neither, same)."""
+
+    lever: str
+    kind: str
+    text: str
 
 
 class Sensitivity(_Out):
@@ -141,6 +144,7 @@ class Sensitivity(_Out):
     plan_win_probabilities: list[PlanWin]
     flip_draws: int
     flips: list[Flip]
+    flip_notes: list[FlipNote] = []
 
 
 # --- settings: a Draws stand-in with chosen values ---------------------------------------------
@@ -380,142 +384,42 @@ def win_probabilities(r: Ranking, lang: Lang) -> list[PlanWin]:
     ]
 
 
-def _with_weight(assumptions: AssumptionSet, weight: Weight, factor: float) -> AssumptionSet:
-    """A copy of the set with one objective weight scaled (the shared set is left untouched)."""
-    o = assumptions.objective
-    weights = {**o.weights, weight: o.weights[weight].scaled(factor)}
-    return assumptions.model_copy(update={"objective": o.model_copy(update={"weights": weights})})
-
-
-@dataclass(frozen=True)
-class _Lever:
-    lever: str
-    label: str
-    direction: str
-    base: float
-    steps: list[tuple[float, str, Callable[[], Plan]]]  # (value, readable change, re-rank), smallest first
-
-
-def _levers(r: Ranking, draws: model.Draws, lang: Lang) -> list[_Lever]:
-    p, a, day = r.profile, r.assumptions, r.as_of
-
-    horizon = int(r.objective.horizon_months)
-
-    def best(profile: MerchantProfile, aset: AssumptionSet = a) -> Callable[[], Plan]:
-        def run() -> Plan:
-            rr = rank(profile, aset, day, draws, horizon_months=horizon)
-            return rr.plans[rr.chosen]
-
-        return run
-
-    out: list[_Lever] = []
-    staff_label = t("sensitivity.lever.staff_fte", lang)
-    count = round(STAFF_RANGE / STAFF_STEP)
-    for direction, sign in (("up", 1), ("down", -1)):
-        steps = []
-        for k in range(1, count + 1):
-            value = round(p.staff_fte + sign * k * STAFF_STEP, 4)
-            if value <= 0:
-                break
-            change = f"{sign * k * STAFF_STEP:+g} FTE"
-            steps.append((value, change, best(p.model_copy(update={"staff_fte": value}))))
-        out.append(_Lever("staff_fte", staff_label, direction, p.staff_fte, steps))
-
-    def factor_steps(base: float, make: Callable[[float], Callable[[], Plan]], up: bool) -> list:
-        return [
-            (
-                round(base * f if up else base / f, 4),
-                f"×{f:g}" if up else f"÷{f:g}",
-                make(f if up else 1 / f),
-            )
-            for f in FACTORS
-        ]
-
-    budget = p.budget_monthly_cny
-    for direction in ("up", "down"):
-        out.append(
-            _Lever(
-                "budget_monthly_cny",
-                t("sensitivity.lever.budget_monthly_cny", lang),
-                direction,
-                budget,
-                factor_steps(
-                    budget,
-                    lambda f: best(p.model_copy(update={"budget_monthly_cny": budget * f})),
-                    direction == "up",
-                )
-                if budget > 0
-                else [],
-            )
-        )
-    for w in WEIGHTS:
-        param = a.objective.weights[w]
-        value = param.mode_at(day)
-        label = getattr(param.label, lang)
-        for direction in ("up", "down"):
-            steps = (
-                factor_steps(value, lambda f, w=w: best(p, _with_weight(a, w, f)), direction == "up")
-                if value != 0
-                else []
-            )
-            out.append(_Lever(f"weight.{w}", label, direction, value, steps))
-    return out
-
-
-def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], int]:
-    """For each lever and direction, the smallest step tried that changes the recommended plan.
-
-    Re-ranks on the first ``draws`` draws (the same random numbers), so a change is the lever's own. If the
-    subsample recommends another plan than all the draws do, it is doubled until they agree. Returns the
-    flips and the number of draws used.
-    """
-    base = r.plans[r.chosen]
-    n = min(draws, r.draws.n)
-    while True:
-        sub = r.draws.head(n)
-        rr = rank(r.profile, r.assumptions, r.as_of, sub, horizon_months=round(r.objective.horizon_months))
-        if rr.plans[rr.chosen] == base or n >= r.draws.n:
-            break
-        n = min(2 * n, r.draws.n)
-    base = rr.plans[rr.chosen]
+def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], int, list[FlipNote]]:
+    """For each lever and direction, the smallest step that changes the recommended plan: the one search of
+    :func:`engine.levers.search`, which the recommendation's "what would change this" reads too. Returns the
+    flips, the number of draws re-ranked on and, for levers whose two directions agree, why."""
+    found = levers.search(r, draws)
     kept = r.profile.existing_modules
     out: list[Flip] = []
-    for lever in _levers(r, sub, lang):
-        found = next(
-            ((value, change, plan) for value, change, run in lever.steps if (plan := run()) != base), None
-        )
-        if found is None:
-            out.append(
-                Flip(
-                    lever=lever.lever,
-                    label=lever.label,
-                    direction=lever.direction,
-                    found=False,
-                    base_value=lever.base,
-                    value=None,
-                    change=t("sensitivity.flip.none", lang, range=lever.steps[-1][1])
-                    if lever.steps
-                    else t("sensitivity.flip.not_applicable", lang),
-                    plan=None,
-                    plan_label=None,
-                )
-            )
-            continue
-        value, change, plan = found
+    for o in found.outcomes:
+        lever = o.lever
         out.append(
             Flip(
-                lever=lever.lever,
-                label=lever.label,
+                lever=lever.code,
+                label=levers.label(lever.code, lang, r.assumptions),
                 direction=lever.direction,
-                found=True,
+                found=o.found,
                 base_value=lever.base,
-                value=value,
-                change=change,
-                plan=plan_code(plan),
-                plan_label=plan_label(plan, kept, lang, r.as_of),
+                value=o.step.value if o.step is not None else None,
+                change=levers.outcome_change(o, lang),
+                plan=plan_code(o.plan) if o.plan is not None else None,
+                plan_label=plan_label(o.plan, kept, lang, r.as_of) if o.plan is not None else None,
             )
         )
-    return out, n
+    notes = [
+        FlipNote(
+            lever=n.lever,
+            kind=n.kind,
+            text=levers.note_text(
+                n,
+                lang,
+                plan_label(n.plan, kept, lang, r.as_of) if n.plan is not None else None,
+                r.assumptions,
+            ),
+        )
+        for n in found.notes
+    ]
+    return out, found.draws, notes
 
 
 # --- putting it together -----------------------------------------------------------------------
@@ -592,7 +496,7 @@ def analyse(
     inputs = uncertain_inputs(ctx, rng)
     table, centre, evaluations = rows(ctx, inputs, sobol_n, rng, lang)
     mc = ctx.figures(r.draws)
-    flip_list, used = flips(r, lang, flip_draws)
+    flip_list, used, notes = flips(r, lang, flip_draws)
     return Sensitivity(
         plan=PlanRef(code=plan_code(plan), label=plan_label(plan, kept, lang, r.as_of)),
         forced_plan=forced,
@@ -616,6 +520,7 @@ def analyse(
         plan_win_probabilities=win_probabilities(r, lang),
         flip_draws=used,
         flips=flip_list,
+        flip_notes=notes,
     )
 
 
