@@ -48,6 +48,7 @@ FLIP_DRAWS = levers.SEARCH_DRAWS
 BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
 SCREEN_POINTS = 128  # settings used to find which assumptions the plan's figures depend on
+FIGURES = 3  # first-year net, weeks to steady state, weeks to operational
 CHUNK = 16_384  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
 
 
@@ -68,6 +69,9 @@ class Tornado(_Out):
     steady_low: float
     steady_high: float
     steady_swing: float
+    operational_low: float  # weeks until every module is operational
+    operational_high: float
+    operational_swing: float
 
 
 class SensitivityRow(_Out):
@@ -87,6 +91,10 @@ class SensitivityRow(_Out):
     sobol_total_steady: float
     sobol_first_steady_ci: tuple[float, float] | None
     sobol_total_steady_ci: tuple[float, float] | None
+    sobol_first_operational: float  # of weeks to operational
+    sobol_total_operational: float
+    sobol_first_operational_ci: tuple[float, float] | None
+    sobol_total_operational_ci: tuple[float, float] | None
 
 
 class PlanRef(_Out):
@@ -135,8 +143,10 @@ class Sensitivity(_Out):
     overrides: dict[str, float]
     central_net: float  # the plan's figures with every assumption at its central value
     central_steady: float
-    p50_net: float  # Monte Carlo medians over the draws, for comparison
+    p50_net: float  # Monte Carlo medians over the draws: the figures the recommendation's headline shows
     p50_steady: float
+    central_operational: float
+    p50_operational: float
     sobol_n: int
     sobol_evaluations: int
     confidence: float
@@ -144,7 +154,7 @@ class Sensitivity(_Out):
     plan_win_probabilities: list[PlanWin]
     flip_draws: int
     flips: list[Flip]
-    flip_notes: list[FlipNote] = []
+    flip_notes: list[FlipNote]
 
 
 # --- settings: a Draws stand-in with chosen values ---------------------------------------------
@@ -228,7 +238,8 @@ class Context:
         return Settings(self.assumptions.param_map, self.as_of, n, columns)
 
     def figures(self, settings: Settings | model.Draws) -> np.ndarray:
-        """First-year net (gross profit less cost, months 1-12) and weeks to steady state, shape (2, n)."""
+        """First-year net (gross profit less cost, months 1-12), weeks to steady state and weeks to
+        operational, shape (FIGURES, n)."""
         a = self.assumptions
         cohort = model.Cohort.of([self.profile], a, self.as_of, [self.levels])
         fit, defer = fit_arrays([self.fit], a, settings)  # type: ignore[arg-type]
@@ -240,13 +251,14 @@ class Context:
             masks += [prefix, model.mask_of(phase)]
         table = model.cohort_table(a, sims, cohort, settings, fit, sorted(set(masks)))  # type: ignore[arg-type]
         cost, profit = model.cashflow(self.plan, sims, table, objective, defer, 12)
-        steady = model.evaluate_plan(self.plan, sims, table, objective, defer, fit).steady_state
-        return np.stack([(profit - cost).sum(axis=0)[0], np.broadcast_to(steady[0], (settings.n,))])
+        sim = model.evaluate_plan(self.plan, sims, table, objective, defer, fit)
+        weeks = [np.broadcast_to(w[0], (settings.n,)) for w in (sim.steady_state, sim.operational)]
+        return np.stack([(profit - cost).sum(axis=0)[0], *weeks])
 
     def evaluate(self, paths: list[str], x: np.ndarray) -> np.ndarray:
         """Figures for settings ``x`` of shape (len(paths), n): row i holds the values of ``paths[i]``."""
         n = x.shape[1]
-        out = np.empty((2, n))
+        out = np.empty((FIGURES, n))
         for lo in range(0, n, CHUNK):
             hi = min(lo + CHUNK, n)
             out[:, lo:hi] = self.figures(self.settings(dict(zip(paths, x[:, lo:hi], strict=True)), hi - lo))
@@ -283,7 +295,7 @@ def uncertain_inputs(ctx: Context, rng: np.random.Generator, points: int = SCREE
     x = np.tile(base, (1, d + 1))  # block 0: base; block i + 1: input i resampled
     for i in range(d):
         x[i, (i + 1) * points : (i + 2) * points] = other[i]
-    f = ctx.evaluate([i.path for i in inputs], x).reshape(2, d + 1, points)
+    f = ctx.evaluate([i.path for i in inputs], x).reshape(FIGURES, d + 1, points)
     ref = f[:, :1]
     changed = np.abs(f[:, 1:] - ref) > 1e-9 * (1.0 + np.abs(ref))
     keep = changed.any(axis=(0, 2))
@@ -295,7 +307,8 @@ def _ppf(inputs: list[Input], u: np.ndarray) -> np.ndarray:
 
 
 def tornado(ctx: Context, inputs: list[Input]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One at a time: returns (central figures (2,), figures at each input's P10 (2, d), at its P90 (2, d)).
+    """One at a time: returns (central figures (FIGURES,), figures at each input's P10 (FIGURES, d), at its
+    P90 (FIGURES, d)).
 
     One model pass over 1 + 2d settings: all central, then each input at its P10 and at its P90."""
     d = len(inputs)
@@ -310,9 +323,9 @@ def tornado(ctx: Context, inputs: list[Input]) -> tuple[np.ndarray, np.ndarray, 
 
 @dataclass(frozen=True)
 class SobolOut:
-    first: np.ndarray  # (2 outputs, d)
+    first: np.ndarray  # (FIGURES, d)
     total: np.ndarray
-    first_ci: np.ndarray | None  # (2 outputs, d, 2): low, high
+    first_ci: np.ndarray | None  # (FIGURES, d, 2): low, high
     total_ci: np.ndarray | None
     evaluations: int
 
@@ -336,7 +349,7 @@ def sobol(
     rng: np.random.Generator,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> SobolOut:
-    """First-order and total Sobol indices of (first-year net, weeks to steady state) over ``inputs``.
+    """First-order and total Sobol indices of each figure (net, weeks to steady state, to operational).
 
     ``scipy.stats.sobol_indices`` draws the scrambled Sobol' sample from ``rng`` and runs the model on
     n x (d + 2) settings. Confidence intervals: a percentile bootstrap over the same runs (resampling the
@@ -347,13 +360,13 @@ def sobol(
     res = stats.sobol_indices(
         func=lambda x: ctx.evaluate(paths, x), n=n, dists=[i.dist for i in inputs], rng=rng
     )
-    first = np.atleast_2d(res.first_order).reshape(2, d)
-    total = np.atleast_2d(res.total_order).reshape(2, d)
+    first = np.atleast_2d(res.first_order).reshape(FIGURES, d)
+    total = np.atleast_2d(res.total_order).reshape(FIGURES, d)
     first_ci = total_ci = None
     f_a, f_b, f_ab = (getattr(res, k, None) for k in ("_f_A", "_f_B", "_f_AB"))
     if resamples > 0 and f_a is not None and f_b is not None and f_ab is not None:
-        boot_first = np.empty((resamples, 2, d))
-        boot_total = np.empty((resamples, 2, d))
+        boot_first = np.empty((resamples, FIGURES, d))
+        boot_total = np.empty((resamples, FIGURES, d))
         for b, idx in enumerate(rng.integers(0, n, size=(resamples, n))):
             boot_first[b], boot_total[b] = _saltelli(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
         q = [(1 - CONFIDENCE) / 2 * 100, (1 + CONFIDENCE) / 2 * 100]
@@ -439,6 +452,7 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
     for i, inp in enumerate(inputs):
         net_low, net_high = float(low[0, i]), float(high[0, i])
         steady_low, steady_high = float(low[1, i]), float(high[1, i])
+        op_low, op_high = float(low[2, i]), float(high[2, i])
         out.append(
             SensitivityRow(
                 parameter=inp.path,
@@ -455,6 +469,9 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                     steady_low=round(steady_low, 3),
                     steady_high=round(steady_high, 3),
                     steady_swing=round(abs(steady_high - steady_low), 3),
+                    operational_low=round(op_low, 3),
+                    operational_high=round(op_high, 3),
+                    operational_swing=round(abs(op_high - op_low), 3),
                 ),
                 sobol_first=round(float(s.first[0, i]), 4),
                 sobol_total=round(float(s.total[0, i]), 4),
@@ -464,6 +481,10 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                 sobol_total_steady=round(float(s.total[1, i]), 4),
                 sobol_first_steady_ci=_ci(s.first_ci, 1, i),
                 sobol_total_steady_ci=_ci(s.total_ci, 1, i),
+                sobol_first_operational=round(float(s.first[2, i]), 4),
+                sobol_total_operational=round(float(s.total[2, i]), 4),
+                sobol_first_operational_ci=_ci(s.first_ci, 2, i),
+                sobol_total_operational_ci=_ci(s.total_ci, 2, i),
             )
         )
     out.sort(key=lambda row: (-row.sobol_total, -row.tornado.net_swing, row.parameter))
@@ -513,6 +534,8 @@ def analyse(
         central_steady=round(float(centre[1]), 3),
         p50_net=round(float(np.median(mc[0])), 2),
         p50_steady=round(float(np.median(mc[1])), 3),
+        central_operational=round(float(centre[2]), 3),
+        p50_operational=round(float(np.median(mc[2])), 3),
         sobol_n=sobol_n if inputs else 0,
         sobol_evaluations=evaluations,
         confidence=CONFIDENCE,
