@@ -133,13 +133,13 @@ class Note:
 
     ``kind``: ``neither`` (no step either way changes the plan) or ``same`` (both change it to ``plan``);
     ``lead_cny``: the recommended plan's lead in mean risk-adjusted net over the horizon (the objective, in CNY)
-    over ``plan`` (``same``) or over the next best plan (``neither``; None when there is no other plan);
+    over ``plan``: the plan both change to, or the next best plan (None when there is no other plan);
     ``tie``: the lead is within the tie margin, so the plan with fewer phases was chosen.
     """
 
-    lever: str
+    levers: tuple[str, ...]  # the levers this holds for (grouped when the reason is the same)
     kind: Literal["neither", "same"]
-    plan: Plan | None
+    plan: Plan | None  # the plan both directions change to (same), or the next best plan (neither)
     lead_cny: float | None
     tie: bool
 
@@ -198,26 +198,26 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     return Search(base, n, outcomes, _notes(sub, outcomes))
 
 
-def _lead(r: Ranking, other: Plan | None) -> float | None:
-    """The chosen plan's mean objective less ``other``'s (or the next best plan's), in CNY."""
+def _lead(r: Ranking, other: Plan | None) -> tuple[float | None, Plan | None]:
+    """The chosen plan's mean objective less ``other``'s (or the next best plan's), in CNY, and that plan."""
     scale = float(np.asarray(r.objective.cost_scale).ravel()[0])
     if other is None:
         rest = [i for i in range(len(r.plans)) if i != r.chosen]
         if not rest:
-            return None
+            return None, None
         j = max(rest, key=lambda i: r.mean[i])
     else:
         if other not in r.plans:
-            return None
+            return None, other
         j = r.plans.index(other)
-    return round(float(r.mean[r.chosen] - r.mean[j]) * scale, 0)
+    return round(float(r.mean[r.chosen] - r.mean[j]) * scale, 0), r.plans[j]
 
 
 def _notes(sub: Ranking, outcomes: list[Outcome]) -> list[Note]:
-    """A note for each paired lever whose up and down give the same answer."""
+    """A note for the paired levers whose up and down give the same answer, one per reason."""
     margin = sub.assumptions.objective.tie_margin.mode_at(sub.as_of)
     scale = float(np.asarray(sub.objective.cost_scale).ravel()[0])
-    out: list[Note] = []
+    out: dict[tuple, list[str]] = {}
     for code in PAIRED:
         pair = {o.lever.direction: o for o in outcomes if o.lever.code == code}
         up, down = pair.get("up"), pair.get("down")
@@ -229,10 +229,10 @@ def _notes(sub: Ranking, outcomes: list[Outcome]) -> list[Note]:
             kind, plan = "same", up.plan
         else:
             continue
-        lead = _lead(sub, plan)
+        lead, plan = _lead(sub, plan)
         tie = lead is not None and lead <= margin * scale
-        out.append(Note(code, kind, plan, lead, tie))  # type: ignore[arg-type]
-    return out
+        out.setdefault((kind, plan, lead, tie), []).append(code)
+    return [Note(tuple(codes), *key) for key, codes in out.items()]
 
 
 # --- in the user's words --------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def note_text(
     note: Note, lang: Lang, plan_label: str | None, assumptions: AssumptionSet | None = None
 ) -> str:
     """Why both directions of a lever give the same answer, in plain words."""
-    name = label(note.lever, lang, assumptions)
+    name = t("lever.and", lang).join(label(code, lang, assumptions) for code in note.levers)
     if note.kind == "same":
         key = "lever.note.same_tie" if note.tie else "lever.note.same"
     else:

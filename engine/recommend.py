@@ -678,7 +678,7 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
     found = levers.search(r, draws)
     kept = r.profile.existing_modules
     old = _verdicts(found.base, kept)
-    notes = {n.lever: n for n in found.notes if n.kind == "same"}
+    notes = {code: n for n in found.notes if n.kind == "same" for code in n.levers}
     out: list[Counterfactual] = []
     for o in found.outcomes:
         if o.step is None or o.plan is None:

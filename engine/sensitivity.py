@@ -126,7 +126,7 @@ class Flip(_Out):
 class FlipNote(_Out):
     """Why the two directions of a lever give the same answer (``kind``: neither, same)."""
 
-    lever: str
+    levers: list[str]
     kind: str
     text: str
 
@@ -421,7 +421,7 @@ def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], 
         )
     notes = [
         FlipNote(
-            lever=n.lever,
+            levers=list(n.levers),
             kind=n.kind,
             text=levers.note_text(
                 n,
@@ -627,6 +627,8 @@ def to_markdown(s: Sensitivity) -> str:
             weeks=_num(s.central_steady, 1),
             p50_net=_num(s.p50_net),
             p50_weeks=_num(s.p50_steady, 1),
+            operational=_num(s.central_operational, 1),
+            p50_operational=_num(s.p50_operational, 1),
         )
     )
     out.append("")
@@ -643,6 +645,8 @@ def to_markdown(s: Sensitivity) -> str:
             L("sensitivity.col.steady_low"),
             L("sensitivity.col.steady_high"),
             L("sensitivity.col.steady_swing"),
+            L("sensitivity.col.operational_low"),
+            L("sensitivity.col.operational_high"),
         ]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in sorted(s.rows, key=lambda r: (-r.tornado.net_swing, -r.tornado.steady_swing, r.parameter)):
@@ -650,7 +654,8 @@ def to_markdown(s: Sensitivity) -> str:
             out.append(
                 f"| {row.label} (`{row.parameter}`) | {row.value_p10:g} – {row.value_p90:g} {row.unit} "
                 f"| {_num(tw.net_low)} | {_num(tw.net_high)} | {_num(tw.net_swing)} "
-                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} |"
+                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} "
+                f"| {_num(tw.operational_low, 1)} | {_num(tw.operational_high, 1)} |"
             )
         out.append("")
         out += [
@@ -670,6 +675,7 @@ def to_markdown(s: Sensitivity) -> str:
             L("sensitivity.col.total"),
             L("sensitivity.col.first_steady"),
             L("sensitivity.col.total_steady"),
+            L("sensitivity.col.total_operational"),
         ]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in s.rows:
@@ -677,7 +683,8 @@ def to_markdown(s: Sensitivity) -> str:
                 f"| {row.label} (`{row.parameter}`) | {_index(row.sobol_first, row.sobol_first_ci)} "
                 f"| {_index(row.sobol_total, row.sobol_total_ci)} "
                 f"| {_index(row.sobol_first_steady, row.sobol_first_steady_ci)} "
-                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} |"
+                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} "
+                f"| {_index(row.sobol_total_operational, row.sobol_total_operational_ci)} |"
             )
         out.append("")
     out += [f"## {L('sensitivity.win.title')}", "", L("sensitivity.win.explain", draws=s.draws), ""]
@@ -696,8 +703,10 @@ def to_markdown(s: Sensitivity) -> str:
     cols = [L("sensitivity.col.lever"), L("sensitivity.col.change"), L("sensitivity.col.new_plan")]
     out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for f in s.flips:
-        arrow = "↑" if f.direction == "up" else "↓"
-        change = f.change if not f.found else f"{f.change} ({f.base_value:g} → {f.value:g})"
-        out.append(f"| {f.label} {arrow} | {change} | {f.plan_label or '—'} |")
+        out.append(f"| {f.label} | {f.change} | {f.plan_label or '—'} |")
     out.append("")
+    if s.flip_notes:
+        out += [f"**{L('drivers.flip.why')}**", ""]
+        out += [f"- {n.text}" for n in s.flip_notes]
+        out.append("")
     return "\n".join(out)
