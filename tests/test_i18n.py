@@ -10,11 +10,10 @@ from typing import get_args
 import pytest
 from conftest import AS_OF, BASE_PROFILE, ROOT
 
-from engine.assumptions import Role, Unit, read_yaml
+from engine.assumptions import Role, Unit, load, read_yaml
 from engine.i18n import LANGS, catalog, placeholders, t
-from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
 from engine.levers import levers, phrase
-from engine.assumptions import load
+from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
 from engine.recommend import _win_text
 from engine.result import Item, Verdict
 from engine.rules import RULES
@@ -221,7 +220,9 @@ def test_win_texts_exist(lang):
 def test_every_lever_step_reads_in_both_languages(lang):
     """Every step of every lever (engine/levers.py) has its phrase: a missing key raises KeyError."""
     aset = load()
-    profile = MerchantProfile.model_validate({**BASE_PROFILE, "private_domain": "none", "douyin_presence": "none"})
+    profile = MerchantProfile.model_validate(
+        {**BASE_PROFILE, "private_domain": "none", "douyin_presence": "none"}
+    )
     found = levers(profile, aset, date.fromisoformat(AS_OF))
     assert {lv.code for lv in found} >= {"staff_fte", "budget_monthly_cny", "private_domain", "goal"}
     for lever in found:

@@ -91,14 +91,16 @@ def test_levers_step_from_the_smallest_change_up(aset):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_changes_speak_the_users_language(aset, lang):
-    """"月预算 +¥8,000" / "monthly budget +¥8,000", never an internal factor like "价值权重 ÷5"."""
+    """ "月预算 +¥8,000" / "monthly budget +¥8,000", never an internal factor like "价值权重 ÷5"."""
     p = MerchantProfile.model_validate(make_profile(budget_monthly_cny=32_000, staff_fte=3))
     by = {(lv.code, lv.direction): lv for lv in levers.levers(p, aset, DAY)}
     budget = by["budget_monthly_cny", "up"]
     text = levers.phrase(budget, budget.steps[0].value, lang)
     assert text.startswith({"zh": "月预算 +¥8,000", "en": "monthly budget +¥8,000"}[lang])
     staff = by["staff_fte", "down"]
-    assert levers.phrase(staff, staff.steps[1].value, lang).startswith({"zh": "人手 −1 人", "en": "staff −1 FTE"}[lang])
+    assert levers.phrase(staff, staff.steps[1].value, lang).startswith(
+        {"zh": "人手 −1 人", "en": "staff −1 FTE"}[lang]
+    )
     downside = by["weight.downside", "up"]
     assert "¥" in levers.phrase(downside, downside.steps[0].value, lang) or lang == "zh"
     for lv in by.values():

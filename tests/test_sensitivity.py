@@ -364,7 +364,10 @@ def test_adding_staff_flips_the_plan(aset):
     assert len(found) == len(s.flips) == 13
     (down,) = [f for f in s.flips if f.lever == "staff_fte" and f.direction == "down"]
     if not down.found:  # one FTE: only 0.5 is tried below it
-        assert down.change == t("lever.none.up_to", "zh", change="人手 −0.5 人（1 → 0.5 人）") and down.plan is None
+        assert (
+            down.change == t("lever.none.up_to", "zh", change="人手 −0.5 人（1 → 0.5 人）")
+            and down.plan is None
+        )
 
 
 def test_weight_flips_leave_the_shared_assumptions_alone(aset):
