@@ -453,13 +453,15 @@ def _swings(
     mark_central = t("drivers.line.central", lang, value=number(central))
     y = alt.Y("parameter:N", title=None, sort=[d["parameter"] for d in data], axis=alt.Axis(labelLimit=170))
     tip = ",.0f" if money else ",.1f"
+    ends = [d["low"] for d in data] + [d["high"] for d in data] + [headline, central]
+    domain = [min(ends), max(ends)]  # every bar's both ends and both lines
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar(color="#2e86ab")
         .encode(
             y=y,
             x=alt.X("low:Q", title=axis_title, axis=alt.Axis(format="~s" if money else "~g"),
-                    scale=alt.Scale(zero=False)),
+                    scale=alt.Scale(zero=False, domain=domain, nice=True)),
             x2=alt.X2("high"),
             tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=tip),
                      alt.Tooltip("high:Q", format=tip), alt.Tooltip("swing:Q", format=tip)],
@@ -471,14 +473,16 @@ def _swings(
         .encode(
             x=alt.X("c:Q"),
             color=alt.Color("line:N", title=None, scale=alt.Scale(domain=[mark_p50, mark_central],
-                            range=["#c0392b", "#555555"]), legend=alt.Legend(orient="bottom", direction="vertical",
-                            labelLimit=360)),
+                            range=["#c0392b", "#555555"]), legend=None),
             strokeDash=alt.StrokeDash("line:N", scale=alt.Scale(domain=[mark_p50, mark_central],
                                       range=[[1, 0], [5, 3]]), legend=None),
             tooltip=[alt.Tooltip("line:N", title=None)],
         )
     )  # fmt: skip
-    return (bars + lines).properties(title=title, height=24 * len(data) + 10)
+    # the lines are named in the subtitle, which starts at the chart's left edge (a legend would sit right of
+    # the row labels and be cut off on a phone)
+    heading = alt.TitleParams(title, subtitle=[mark_p50, mark_central], anchor="start")
+    return (bars + lines).properties(title=heading, height=24 * len(data) + 10)
 
 
 def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
@@ -552,7 +556,8 @@ def plan_wins(sens: Sensitivity) -> alt.Chart | None:
             y=alt.Y("plan:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
             x=alt.X("p:Q", title=t("drivers.axis.probability", lang), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"])),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
+                            legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("p:Q", format=".1%")],
         )
         .properties(title=t("drivers.wins.title", lang), height=28 * len(data) + 10)
