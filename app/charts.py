@@ -425,63 +425,118 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
 # --- what drives the answer ---------------------------------------------------------------------
 
 
-def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
-    """First-year net with each assumption at its P10 and P90 (others central), largest swings first."""
+def _swings(
+    sens: Sensitivity,
+    figure: str,
+    headline: float,
+    central: float,
+    axis_title: str,
+    title: str,
+    money: bool,
+    top: int,
+) -> alt.LayerChart | None:
+    """A tornado of one figure (``net``, ``operational``): each assumption alone at its P10 and P90, the
+    others at their central values, largest swings first. Two lines say where the bars sit: the headline's
+    Monte Carlo P50 (red) and the figure with every assumption central (grey, dashed), which the bars swing
+    around: the two differ when ranges are skewed (app/content/sensitivity.*.md, reason 2)."""
     lang = sens.lang
-    rows = sorted(sens.rows, key=lambda r: -r.tornado.net_swing)[:top]
+    swing = lambda r: getattr(r.tornado, f"{figure}_swing")  # noqa: E731
+    rows = sorted((r for r in sens.rows if swing(r) > 0), key=lambda r: -swing(r))[:top]
     if not rows:
         return None
-    data = [
-        {
-            "parameter": r.label,
-            "low": min(r.tornado.net_low, r.tornado.net_high),
-            "high": max(r.tornado.net_low, r.tornado.net_high),
-            "swing": r.tornado.net_swing,
-        }
-        for r in rows
-    ]
+    data = []
+    for r in rows:
+        lo, hi = getattr(r.tornado, f"{figure}_low"), getattr(r.tornado, f"{figure}_high")
+        data.append({"parameter": r.label, "low": min(lo, hi), "high": max(lo, hi), "swing": swing(r)})
+    number = (lambda v: f"¥{v:,.0f}") if money else (lambda v: t("ui.headline.weeks", lang, p50=f"{v:,.1f}"))
+    mark_p50 = t("drivers.line.p50", lang, value=number(headline))
+    mark_central = t("drivers.line.central", lang, value=number(central))
     y = alt.Y("parameter:N", title=None, sort=[d["parameter"] for d in data], axis=alt.Axis(labelLimit=170))
+    tip = ",.0f" if money else ",.1f"
+    ends = [d["low"] for d in data] + [d["high"] for d in data] + [headline, central]
+    domain = [min(ends), max(ends)]  # every bar's both ends and both lines
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar(color="#2e86ab")
         .encode(
             y=y,
-            x=alt.X("low:Q", title=t("drivers.axis.first_year", lang), axis=alt.Axis(format="~s"),
-                    scale=alt.Scale(zero=False)),
+            x=alt.X("low:Q", title=axis_title, axis=alt.Axis(format="~s" if money else "~g"),
+                    scale=alt.Scale(zero=False, domain=domain, nice=True)),
             x2=alt.X2("high"),
-            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=",.0f"),
-                     alt.Tooltip("high:Q", format=",.0f"), alt.Tooltip("swing:Q", format=",.0f")],
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=tip),
+                     alt.Tooltip("high:Q", format=tip), alt.Tooltip("swing:Q", format=tip)],
         )
     )  # fmt: skip
-    centre = (
-        alt.Chart(alt.Data(values=[{"c": sens.central_net}]))
-        .mark_rule(color="#c0392b")
-        .encode(x=alt.X("c:Q"))
-    )
-    return (bars + centre).properties(title=t("drivers.tornado.title", lang), height=24 * len(data) + 10)
+    lines = (
+        alt.Chart(alt.Data(values=[{"c": headline, "line": mark_p50}, {"c": central, "line": mark_central}]))
+        .mark_rule(strokeWidth=2)
+        .encode(
+            x=alt.X("c:Q"),
+            color=alt.Color("line:N", title=None, scale=alt.Scale(domain=[mark_p50, mark_central],
+                            range=["#c0392b", "#555555"]), legend=None),
+            strokeDash=alt.StrokeDash("line:N", scale=alt.Scale(domain=[mark_p50, mark_central],
+                                      range=[[1, 0], [5, 3]]), legend=None),
+            tooltip=[alt.Tooltip("line:N", title=None)],
+        )
+    )  # fmt: skip
+    # the lines are named in the subtitle, which starts at the chart's left edge (a legend would sit right of
+    # the row labels and be cut off on a phone)
+    heading = alt.TitleParams(title, subtitle=[mark_p50, mark_central], anchor="start")
+    return (bars + lines).properties(title=heading, height=24 * len(data) + 10)
 
 
-def sobol(sens: Sensitivity, top: int = 12) -> alt.Chart | None:
-    """Sobol first-order and total indices of first-year net, per assumption."""
+def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
+    """First-year net with each assumption at its P10 and P90 (others central), largest swings first."""
+    lang = sens.lang
+    return _swings(
+        sens, "net", sens.p50_net, sens.central_net, t("drivers.axis.first_year", lang),
+        t("drivers.tornado.title", lang), True, top,
+    )  # fmt: skip
+
+
+def timeline_drivers(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
+    """What drives the timeline: weeks until every module is operational, each assumption at its P10 and P90."""
+    lang = sens.lang
+    return _swings(
+        sens, "operational", sens.p50_operational, sens.central_operational,
+        t("drivers.axis.operational", lang), t("drivers.timeline.title", lang), False, top,
+    )  # fmt: skip
+
+
+def sobol(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
+    """Sobol first-order and total indices of first-year net, per assumption, each with its bootstrap
+    interval as a black bracket (the brackets app/content/sensitivity.*.md, reason 5, speaks of)."""
     lang = sens.lang
     rows = sorted(sens.rows, key=lambda r: -r.sobol_total)[:top]
     if not rows:
         return None
-    first, total = t("drivers.sobol.first", lang), t("drivers.sobol.total", lang)
-    data = [{"parameter": r.label, "kind": first, "index": r.sobol_first} for r in rows]
-    data += [{"parameter": r.label, "kind": total, "index": r.sobol_total} for r in rows]
-    return (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar()
-        .encode(
-            y=alt.Y("parameter:N", title=None, sort=[r.label for r in rows], axis=alt.Axis(labelLimit=170)),
-            yOffset=alt.YOffset("kind:N"),
-            x=alt.X("index:Q", title=t("drivers.axis.index", lang)),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[first, total], range=["#76b041", "#8e6c8a"])),
-            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("kind:N"), alt.Tooltip("index:Q", format=".3f")],
-        )
-        .properties(title=t("drivers.sobol.title", lang), height=34 * len(rows) + 10)
+    first = t("drivers.sobol.first", lang)
+    total = t("drivers.sobol.total", lang)
+    data = []
+    for r in rows:
+        for kind, index, ci in (
+            (first, r.sobol_first, r.sobol_first_ci),
+            (total, r.sobol_total, r.sobol_total_ci),
+        ):
+            lo, hi = ci if ci is not None else (index, index)
+            data.append({"parameter": r.label, "kind": kind, "index": index, "lo": lo, "hi": hi})
+    y = alt.Y("parameter:N", title=None, sort=[r.label for r in rows], axis=alt.Axis(labelLimit=170))
+    base = alt.Chart(alt.Data(values=data)).encode(y=y, yOffset=alt.YOffset("kind:N"))
+    ci_title = t("drivers.sobol.ci", lang, confidence=f"{sens.confidence:.0%}")
+    bars = base.mark_bar().encode(
+        x=alt.X("index:Q", title=t("drivers.axis.index", lang)),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[first, total], range=["#76b041", "#8e6c8a"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("kind:N"), alt.Tooltip("index:Q", format=".3f"),
+                 alt.Tooltip("lo:Q", format=".3f", title=f"{ci_title} ↓"),
+                 alt.Tooltip("hi:Q", format=".3f", title=f"{ci_title} ↑")],
     )  # fmt: skip
+    brackets = base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=alt.X("lo:Q"), x2=alt.X2("hi"))
+    ends = base.transform_fold(["lo", "hi"], as_=["end", "at"]).mark_tick(
+        color="#222222", thickness=1.5, size=8, orient="vertical"
+    ).encode(x=alt.X("at:Q"))  # fmt: skip
+    title = alt.TitleParams(t("drivers.sobol.title", lang), subtitle=ci_title)
+    return (bars + brackets + ends).properties(title=title, height=34 * len(rows) + 10)
 
 
 def plan_wins(sens: Sensitivity) -> alt.Chart | None:
@@ -501,7 +556,8 @@ def plan_wins(sens: Sensitivity) -> alt.Chart | None:
             y=alt.Y("plan:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
             x=alt.X("p:Q", title=t("drivers.axis.probability", lang), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"])),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
+                            legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("p:Q", format=".1%")],
         )
         .properties(title=t("drivers.wins.title", lang), height=28 * len(data) + 10)

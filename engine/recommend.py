@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from engine import model
+from engine import levers, model
 from engine.assumptions import LEVELS, AssumptionSet, Level, Param, load
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
@@ -25,7 +25,7 @@ from engine.plans import (
     plan_label,
     shelf_ready,
 )
-from engine.profile import DOUYIN_LEVELS, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile, Module
+from engine.profile import MODULES, MerchantProfile, Module
 from engine.result import (
     Alternative,
     Band,
@@ -52,7 +52,7 @@ from engine.sources import EARLIEST_EVIDENCE
 
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
 HORIZONS = (12, 24, 36)  # months a plan can be judged over
-COUNTERFACTUAL_DRAWS = 1_000
+COUNTERFACTUAL_DRAWS = levers.SEARCH_DRAWS
 
 
 class InputError(ValueError):
@@ -676,84 +676,18 @@ def _alternatives(
     return out
 
 
-def _variants(p: MerchantProfile) -> list[tuple[str, str, list[tuple[float | str, dict, MerchantProfile]]]]:
-    """Counterfactual families, each a list of (value, text args, profile) from the smallest change up."""
-    staff = [
-        (p.staff_fte + d, {"delta": d}, p.model_copy(update={"staff_fte": p.staff_fte + d}))
-        for d in (1, 2, 3, 5)
-    ]
-    budget = [
-        (
-            f,
-            {"factor": f"{f:g}"},
-            p.model_copy(
-                update={
-                    "budget_setup_cny": p.budget_setup_cny * f,
-                    "budget_monthly_cny": p.budget_monthly_cny * f,
-                }
-            ),
-        )
-        for f in (1.5, 2, 3)
-    ]
-    out = [("staff", "staff_fte", staff), ("budget", "budget_monthly_cny", budget)]
-    if p.staff_fte > 1:
-        out.append(
-            (
-                "staff_cut",
-                "staff_fte",
-                [(p.staff_fte - 1, {"delta": 1}, p.model_copy(update={"staff_fte": p.staff_fte - 1}))],
-            )
-        )
-    half = {"budget_setup_cny": p.budget_setup_cny / 2, "budget_monthly_cny": p.budget_monthly_cny / 2}
-    out.append(("budget_cut", "budget_monthly_cny", [(0.5, {"factor": "0.5"}, p.model_copy(update=half))]))
-    for family, field, levels in (
-        ("private_domain", "private_domain", PRIVATE_DOMAIN_LEVELS),
-        ("douyin", "douyin_presence", DOUYIN_LEVELS),
-    ):
-        higher = levels[levels.index(getattr(p, field)) + 1 :]
-        if higher:
-            out.append(
-                (family, field, [(lv, {"level": lv}, p.model_copy(update={field: lv})) for lv in higher])
-            )
-    others = [g for g in ("acquisition", "repeat", "both") if g != p.goal]
-    out.append(("goal", "goal", [(g, {"goal": g}, p.model_copy(update={"goal": g})) for g in others]))
-    return out
-
-
 def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -> list[Counterfactual]:
-    """For each family of change (staff, budget, private domain, Douyin), the smallest step tried that
-    changes the recommended plan.
-
-    Re-ranks on the first ``draws`` draws (the same random numbers), so a difference is the change's own.
-    The largest step is tried first; only if it changes the plan are the smaller steps searched.
-    """
-    sub = r.draws.head(draws)
-    base_plan = r.plans[r.chosen]
+    """What would change this: every lever whose smallest step (:func:`engine.levers.search`, the same search
+    as the sensitivity flips table) changes the recommended plan, with how the modules move."""
+    found = levers.search(r, draws)
     kept = r.profile.existing_modules
-    old = _verdicts(base_plan, kept)
-
-    memo: dict[MerchantProfile, Plan] = {}
-
-    def best(profile: MerchantProfile) -> Plan:
-        if profile not in memo:
-            rr = rank(profile, r.assumptions, r.as_of, sub, horizon_months=int(r.objective.horizon_months))
-            memo[profile] = rr.plans[rr.chosen]
-        return memo[profile]
-
+    old = _verdicts(found.base, kept)
+    notes = {code: n for n in found.notes if n.kind == "same" for code in n.levers}
     out: list[Counterfactual] = []
-    for family, field, steps in _variants(r.profile):
-        # Ordered families (more staff, more budget, higher levels) are searched only when their largest
-        # step changes the plan; the goal family has no order, so each alternative is tried.
-        if family != "goal" and best(steps[-1][2]) == base_plan:
+    for o in found.outcomes:
+        if o.step is None or o.plan is None:
             continue
-        found = next(
-            ((value, args, plan) for value, args, profile in steps if (plan := best(profile)) != base_plan),
-            None,
-        )
-        if found is None:
-            continue
-        value, args, plan = found
-        new = _verdicts(plan, kept)
+        new = _verdicts(o.plan, kept)
         effects = []
         for m in MODULES:
             p_old, p_new = old[m][1], new[m][1]
@@ -766,17 +700,21 @@ def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -
                 effects.append(t("counterfactual.change_drop", lang, module=name))
             else:
                 effects.append(t("counterfactual.change_phase", lang, module=name, old=p_old, new=p_new))
-        if family in ("private_domain", "douyin"):
-            args = {"level": t(f"enum.{field}.{value}", lang)}
-        if family == "goal":
-            args = {"goal": t(f"enum.goal.{value}", lang)}
+        label = plan_label(o.plan, kept, lang, r.as_of)
+        note = notes.get(o.lever.code)
         out.append(
             Counterfactual(
-                change=t(f"counterfactual.{family}", lang, **args),
-                field=field,
-                value=value,
-                plan=plan_label(plan, kept, lang, r.as_of),
+                change=levers.phrase(o.lever, o.step.value, lang),
+                field=o.lever.code,
+                value=o.step.value,
+                plan=label,
                 effects=effects,
+                direction=o.lever.direction,
+                base_value=o.lever.base,
+                plan_code=plan_code(o.plan),
+                note=levers.note_text(note, lang, label, r.assumptions)
+                if note is not None and o.lever.direction == "down"
+                else "",
             )
         )
     if not out:

@@ -119,11 +119,17 @@ class Alternative(_Out):
 
 
 class Counterfactual(_Out):
-    change: str
-    field: str
-    value: float | str
+    """The smallest step of one lever (engine/levers.py) that changes the recommended plan."""
+
+    change: str  # in the user's words: "月预算 +¥8,000（¥40,000 → ¥48,000）"
+    field: str  # the lever: a profile field, or weight.<name>
+    value: float | str  # the lever's value at the change
     plan: str
     effects: list[str]
+    direction: str = ""  # up, down, or other (the goal)
+    base_value: float | str = ""  # the lever's value today
+    plan_code: str = ""
+    note: str = ""  # why more and less of the lever give the same plan, when they do
 
 
 class CloseCall(_Out):

@@ -24,7 +24,6 @@ Pure: randomness comes in as a ``np.random.Generator``; nothing touches global s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,8 +32,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
-from engine import model
-from engine.assumptions import AssumptionSet, Param, Weight
+from engine import levers, model
+from engine.assumptions import AssumptionSet, Param
 from engine.distributions import Z90
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
@@ -45,15 +44,12 @@ from engine.text import markdown_text
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
-FLIP_DRAWS = 1_000
+FLIP_DRAWS = levers.SEARCH_DRAWS
 BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
 SCREEN_POINTS = 128  # settings used to find which assumptions the plan's figures depend on
+FIGURES = 3  # first-year net, weeks to steady state, weeks to operational
 CHUNK = 16_384  # settings evaluated per model pass (bounds memory: the set table is 16 x roles x CHUNK)
-
-STAFF_STEP, STAFF_RANGE = 0.5, 10.0
-FACTORS = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
-WEIGHTS: tuple[Weight, ...] = Weight.__args__
 
 
 # --- the output contract -----------------------------------------------------------------------
@@ -73,6 +69,9 @@ class Tornado(_Out):
     steady_low: float
     steady_high: float
     steady_swing: float
+    operational_low: float  # weeks until every module is operational
+    operational_high: float
+    operational_swing: float
 
 
 class SensitivityRow(_Out):
@@ -92,6 +91,10 @@ class SensitivityRow(_Out):
     sobol_total_steady: float
     sobol_first_steady_ci: tuple[float, float] | None
     sobol_total_steady_ci: tuple[float, float] | None
+    sobol_first_operational: float  # of weeks to operational
+    sobol_total_operational: float
+    sobol_first_operational_ci: tuple[float, float] | None
+    sobol_total_operational_ci: tuple[float, float] | None
 
 
 class PlanRef(_Out):
@@ -107,17 +110,25 @@ class PlanWin(_Out):
 
 
 class Flip(_Out):
-    """The smallest step tried on one lever, in one direction, that changes the recommended plan."""
+    """The smallest step of one lever (engine/levers.py), in one direction, that changes the recommended plan."""
 
-    lever: str  # staff_fte, budget_monthly_cny, or weight.<name>
+    lever: str  # a profile field (staff_fte, budget_monthly_cny, private_domain, ...) or weight.<name>
     label: str
-    direction: str  # up or down
+    direction: str  # up, down, or other (the goal)
     found: bool
-    base_value: float
-    value: float | None  # the lever's value at the change (None when nothing in range changes the plan)
-    change: str  # readable: "+1.5 FTE", "×2", or what range was searched
+    base_value: float | str
+    value: float | str | None  # the lever's value at the change (None when no step changes the plan)
+    change: str  # in the user's words: "月预算 +¥8,000（…）", or what was searched
     plan: str | None  # code of the plan it changes to
     plan_label: str | None
+
+
+class FlipNote(_Out):
+    """Why the two directions of a lever give the same answer (``kind``: neither, same)."""
+
+    levers: list[str]
+    kind: str
+    text: str
 
 
 class Sensitivity(_Out):
@@ -132,8 +143,10 @@ class Sensitivity(_Out):
     overrides: dict[str, float]
     central_net: float  # the plan's figures with every assumption at its central value
     central_steady: float
-    p50_net: float  # Monte Carlo medians over the draws, for comparison
+    p50_net: float  # Monte Carlo medians over the draws: the figures the recommendation's headline shows
     p50_steady: float
+    central_operational: float
+    p50_operational: float
     sobol_n: int
     sobol_evaluations: int
     confidence: float
@@ -141,6 +154,7 @@ class Sensitivity(_Out):
     plan_win_probabilities: list[PlanWin]
     flip_draws: int
     flips: list[Flip]
+    flip_notes: list[FlipNote]
 
 
 # --- settings: a Draws stand-in with chosen values ---------------------------------------------
@@ -224,7 +238,8 @@ class Context:
         return Settings(self.assumptions.param_map, self.as_of, n, columns)
 
     def figures(self, settings: Settings | model.Draws) -> np.ndarray:
-        """First-year net (gross profit less cost, months 1-12) and weeks to steady state, shape (2, n)."""
+        """First-year net (gross profit less cost, months 1-12), weeks to steady state and weeks to
+        operational, shape (FIGURES, n)."""
         a = self.assumptions
         cohort = model.Cohort.of([self.profile], a, self.as_of, [self.levels])
         fit, defer = fit_arrays([self.fit], a, settings)  # type: ignore[arg-type]
@@ -236,13 +251,14 @@ class Context:
             masks += [prefix, model.mask_of(phase)]
         table = model.cohort_table(a, sims, cohort, settings, fit, sorted(set(masks)))  # type: ignore[arg-type]
         cost, profit = model.cashflow(self.plan, sims, table, objective, defer, 12)
-        steady = model.evaluate_plan(self.plan, sims, table, objective, defer, fit).steady_state
-        return np.stack([(profit - cost).sum(axis=0)[0], np.broadcast_to(steady[0], (settings.n,))])
+        sim = model.evaluate_plan(self.plan, sims, table, objective, defer, fit)
+        weeks = [np.broadcast_to(w[0], (settings.n,)) for w in (sim.steady_state, sim.operational)]
+        return np.stack([(profit - cost).sum(axis=0)[0], *weeks])
 
     def evaluate(self, paths: list[str], x: np.ndarray) -> np.ndarray:
         """Figures for settings ``x`` of shape (len(paths), n): row i holds the values of ``paths[i]``."""
         n = x.shape[1]
-        out = np.empty((2, n))
+        out = np.empty((FIGURES, n))
         for lo in range(0, n, CHUNK):
             hi = min(lo + CHUNK, n)
             out[:, lo:hi] = self.figures(self.settings(dict(zip(paths, x[:, lo:hi], strict=True)), hi - lo))
@@ -279,7 +295,7 @@ def uncertain_inputs(ctx: Context, rng: np.random.Generator, points: int = SCREE
     x = np.tile(base, (1, d + 1))  # block 0: base; block i + 1: input i resampled
     for i in range(d):
         x[i, (i + 1) * points : (i + 2) * points] = other[i]
-    f = ctx.evaluate([i.path for i in inputs], x).reshape(2, d + 1, points)
+    f = ctx.evaluate([i.path for i in inputs], x).reshape(FIGURES, d + 1, points)
     ref = f[:, :1]
     changed = np.abs(f[:, 1:] - ref) > 1e-9 * (1.0 + np.abs(ref))
     keep = changed.any(axis=(0, 2))
@@ -291,7 +307,8 @@ def _ppf(inputs: list[Input], u: np.ndarray) -> np.ndarray:
 
 
 def tornado(ctx: Context, inputs: list[Input]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One at a time: returns (central figures (2,), figures at each input's P10 (2, d), at its P90 (2, d)).
+    """One at a time: returns (central figures (FIGURES,), figures at each input's P10 (FIGURES, d), at its
+    P90 (FIGURES, d)).
 
     One model pass over 1 + 2d settings: all central, then each input at its P10 and at its P90."""
     d = len(inputs)
@@ -306,9 +323,9 @@ def tornado(ctx: Context, inputs: list[Input]) -> tuple[np.ndarray, np.ndarray, 
 
 @dataclass(frozen=True)
 class SobolOut:
-    first: np.ndarray  # (2 outputs, d)
+    first: np.ndarray  # (FIGURES, d)
     total: np.ndarray
-    first_ci: np.ndarray | None  # (2 outputs, d, 2): low, high
+    first_ci: np.ndarray | None  # (FIGURES, d, 2): low, high
     total_ci: np.ndarray | None
     evaluations: int
 
@@ -332,7 +349,7 @@ def sobol(
     rng: np.random.Generator,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> SobolOut:
-    """First-order and total Sobol indices of (first-year net, weeks to steady state) over ``inputs``.
+    """First-order and total Sobol indices of each figure (net, weeks to steady state, to operational).
 
     ``scipy.stats.sobol_indices`` draws the scrambled Sobol' sample from ``rng`` and runs the model on
     n x (d + 2) settings. Confidence intervals: a percentile bootstrap over the same runs (resampling the
@@ -343,13 +360,13 @@ def sobol(
     res = stats.sobol_indices(
         func=lambda x: ctx.evaluate(paths, x), n=n, dists=[i.dist for i in inputs], rng=rng
     )
-    first = np.atleast_2d(res.first_order).reshape(2, d)
-    total = np.atleast_2d(res.total_order).reshape(2, d)
+    first = np.atleast_2d(res.first_order).reshape(FIGURES, d)
+    total = np.atleast_2d(res.total_order).reshape(FIGURES, d)
     first_ci = total_ci = None
     f_a, f_b, f_ab = (getattr(res, k, None) for k in ("_f_A", "_f_B", "_f_AB"))
     if resamples > 0 and f_a is not None and f_b is not None and f_ab is not None:
-        boot_first = np.empty((resamples, 2, d))
-        boot_total = np.empty((resamples, 2, d))
+        boot_first = np.empty((resamples, FIGURES, d))
+        boot_total = np.empty((resamples, FIGURES, d))
         for b, idx in enumerate(rng.integers(0, n, size=(resamples, n))):
             boot_first[b], boot_total[b] = _saltelli(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
         q = [(1 - CONFIDENCE) / 2 * 100, (1 + CONFIDENCE) / 2 * 100]
@@ -380,142 +397,42 @@ def win_probabilities(r: Ranking, lang: Lang) -> list[PlanWin]:
     ]
 
 
-def _with_weight(assumptions: AssumptionSet, weight: Weight, factor: float) -> AssumptionSet:
-    """A copy of the set with one objective weight scaled (the shared set is left untouched)."""
-    o = assumptions.objective
-    weights = {**o.weights, weight: o.weights[weight].scaled(factor)}
-    return assumptions.model_copy(update={"objective": o.model_copy(update={"weights": weights})})
-
-
-@dataclass(frozen=True)
-class _Lever:
-    lever: str
-    label: str
-    direction: str
-    base: float
-    steps: list[tuple[float, str, Callable[[], Plan]]]  # (value, readable change, re-rank), smallest first
-
-
-def _levers(r: Ranking, draws: model.Draws, lang: Lang) -> list[_Lever]:
-    p, a, day = r.profile, r.assumptions, r.as_of
-
-    horizon = int(r.objective.horizon_months)
-
-    def best(profile: MerchantProfile, aset: AssumptionSet = a) -> Callable[[], Plan]:
-        def run() -> Plan:
-            rr = rank(profile, aset, day, draws, horizon_months=horizon)
-            return rr.plans[rr.chosen]
-
-        return run
-
-    out: list[_Lever] = []
-    staff_label = t("sensitivity.lever.staff_fte", lang)
-    count = round(STAFF_RANGE / STAFF_STEP)
-    for direction, sign in (("up", 1), ("down", -1)):
-        steps = []
-        for k in range(1, count + 1):
-            value = round(p.staff_fte + sign * k * STAFF_STEP, 4)
-            if value <= 0:
-                break
-            change = f"{sign * k * STAFF_STEP:+g} FTE"
-            steps.append((value, change, best(p.model_copy(update={"staff_fte": value}))))
-        out.append(_Lever("staff_fte", staff_label, direction, p.staff_fte, steps))
-
-    def factor_steps(base: float, make: Callable[[float], Callable[[], Plan]], up: bool) -> list:
-        return [
-            (
-                round(base * f if up else base / f, 4),
-                f"×{f:g}" if up else f"÷{f:g}",
-                make(f if up else 1 / f),
-            )
-            for f in FACTORS
-        ]
-
-    budget = p.budget_monthly_cny
-    for direction in ("up", "down"):
-        out.append(
-            _Lever(
-                "budget_monthly_cny",
-                t("sensitivity.lever.budget_monthly_cny", lang),
-                direction,
-                budget,
-                factor_steps(
-                    budget,
-                    lambda f: best(p.model_copy(update={"budget_monthly_cny": budget * f})),
-                    direction == "up",
-                )
-                if budget > 0
-                else [],
-            )
-        )
-    for w in WEIGHTS:
-        param = a.objective.weights[w]
-        value = param.mode_at(day)
-        label = getattr(param.label, lang)
-        for direction in ("up", "down"):
-            steps = (
-                factor_steps(value, lambda f, w=w: best(p, _with_weight(a, w, f)), direction == "up")
-                if value != 0
-                else []
-            )
-            out.append(_Lever(f"weight.{w}", label, direction, value, steps))
-    return out
-
-
-def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], int]:
-    """For each lever and direction, the smallest step tried that changes the recommended plan.
-
-    Re-ranks on the first ``draws`` draws (the same random numbers), so a change is the lever's own. If the
-    subsample recommends another plan than all the draws do, it is doubled until they agree. Returns the
-    flips and the number of draws used.
-    """
-    base = r.plans[r.chosen]
-    n = min(draws, r.draws.n)
-    while True:
-        sub = r.draws.head(n)
-        rr = rank(r.profile, r.assumptions, r.as_of, sub, horizon_months=round(r.objective.horizon_months))
-        if rr.plans[rr.chosen] == base or n >= r.draws.n:
-            break
-        n = min(2 * n, r.draws.n)
-    base = rr.plans[rr.chosen]
+def flips(r: Ranking, lang: Lang, draws: int = FLIP_DRAWS) -> tuple[list[Flip], int, list[FlipNote]]:
+    """For each lever and direction, the smallest step that changes the recommended plan: the one search of
+    :func:`engine.levers.search`, which the recommendation's "what would change this" reads too. Returns the
+    flips, the number of draws re-ranked on and, for levers whose two directions agree, why."""
+    found = levers.search(r, draws)
     kept = r.profile.existing_modules
     out: list[Flip] = []
-    for lever in _levers(r, sub, lang):
-        found = next(
-            ((value, change, plan) for value, change, run in lever.steps if (plan := run()) != base), None
-        )
-        if found is None:
-            out.append(
-                Flip(
-                    lever=lever.lever,
-                    label=lever.label,
-                    direction=lever.direction,
-                    found=False,
-                    base_value=lever.base,
-                    value=None,
-                    change=t("sensitivity.flip.none", lang, range=lever.steps[-1][1])
-                    if lever.steps
-                    else t("sensitivity.flip.not_applicable", lang),
-                    plan=None,
-                    plan_label=None,
-                )
-            )
-            continue
-        value, change, plan = found
+    for o in found.outcomes:
+        lever = o.lever
         out.append(
             Flip(
-                lever=lever.lever,
-                label=lever.label,
+                lever=lever.code,
+                label=levers.label(lever.code, lang, r.assumptions),
                 direction=lever.direction,
-                found=True,
+                found=o.found,
                 base_value=lever.base,
-                value=value,
-                change=change,
-                plan=plan_code(plan),
-                plan_label=plan_label(plan, kept, lang, r.as_of),
+                value=o.step.value if o.step is not None else None,
+                change=levers.outcome_change(o, lang),
+                plan=plan_code(o.plan) if o.plan is not None else None,
+                plan_label=plan_label(o.plan, kept, lang, r.as_of) if o.plan is not None else None,
             )
         )
-    return out, n
+    notes = [
+        FlipNote(
+            levers=list(n.levers),
+            kind=n.kind,
+            text=levers.note_text(
+                n,
+                lang,
+                plan_label(n.plan, kept, lang, r.as_of) if n.plan is not None else None,
+                r.assumptions,
+            ),
+        )
+        for n in found.notes
+    ]
+    return out, found.draws, notes
 
 
 # --- putting it together -----------------------------------------------------------------------
@@ -535,6 +452,7 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
     for i, inp in enumerate(inputs):
         net_low, net_high = float(low[0, i]), float(high[0, i])
         steady_low, steady_high = float(low[1, i]), float(high[1, i])
+        op_low, op_high = float(low[2, i]), float(high[2, i])
         out.append(
             SensitivityRow(
                 parameter=inp.path,
@@ -551,6 +469,9 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                     steady_low=round(steady_low, 3),
                     steady_high=round(steady_high, 3),
                     steady_swing=round(abs(steady_high - steady_low), 3),
+                    operational_low=round(op_low, 3),
+                    operational_high=round(op_high, 3),
+                    operational_swing=round(abs(op_high - op_low), 3),
                 ),
                 sobol_first=round(float(s.first[0, i]), 4),
                 sobol_total=round(float(s.total[0, i]), 4),
@@ -560,6 +481,10 @@ def rows(ctx: Context, inputs: list[Input], sobol_n: int, rng: np.random.Generat
                 sobol_total_steady=round(float(s.total[1, i]), 4),
                 sobol_first_steady_ci=_ci(s.first_ci, 1, i),
                 sobol_total_steady_ci=_ci(s.total_ci, 1, i),
+                sobol_first_operational=round(float(s.first[2, i]), 4),
+                sobol_total_operational=round(float(s.total[2, i]), 4),
+                sobol_first_operational_ci=_ci(s.first_ci, 2, i),
+                sobol_total_operational_ci=_ci(s.total_ci, 2, i),
             )
         )
     out.sort(key=lambda row: (-row.sobol_total, -row.tornado.net_swing, row.parameter))
@@ -592,7 +517,7 @@ def analyse(
     inputs = uncertain_inputs(ctx, rng)
     table, centre, evaluations = rows(ctx, inputs, sobol_n, rng, lang)
     mc = ctx.figures(r.draws)
-    flip_list, used = flips(r, lang, flip_draws)
+    flip_list, used, notes = flips(r, lang, flip_draws)
     return Sensitivity(
         plan=PlanRef(code=plan_code(plan), label=plan_label(plan, kept, lang, r.as_of)),
         forced_plan=forced,
@@ -609,6 +534,8 @@ def analyse(
         central_steady=round(float(centre[1]), 3),
         p50_net=round(float(np.median(mc[0])), 2),
         p50_steady=round(float(np.median(mc[1])), 3),
+        central_operational=round(float(centre[2]), 3),
+        p50_operational=round(float(np.median(mc[2])), 3),
         sobol_n=sobol_n if inputs else 0,
         sobol_evaluations=evaluations,
         confidence=CONFIDENCE,
@@ -616,6 +543,7 @@ def analyse(
         plan_win_probabilities=win_probabilities(r, lang),
         flip_draws=used,
         flips=flip_list,
+        flip_notes=notes,
     )
 
 
@@ -699,6 +627,8 @@ def to_markdown(s: Sensitivity) -> str:
             weeks=_num(s.central_steady, 1),
             p50_net=_num(s.p50_net),
             p50_weeks=_num(s.p50_steady, 1),
+            operational=_num(s.central_operational, 1),
+            p50_operational=_num(s.p50_operational, 1),
         )
     )
     out.append("")
@@ -715,6 +645,8 @@ def to_markdown(s: Sensitivity) -> str:
             L("sensitivity.col.steady_low"),
             L("sensitivity.col.steady_high"),
             L("sensitivity.col.steady_swing"),
+            L("sensitivity.col.operational_low"),
+            L("sensitivity.col.operational_high"),
         ]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in sorted(s.rows, key=lambda r: (-r.tornado.net_swing, -r.tornado.steady_swing, r.parameter)):
@@ -722,7 +654,8 @@ def to_markdown(s: Sensitivity) -> str:
             out.append(
                 f"| {row.label} (`{row.parameter}`) | {row.value_p10:g} – {row.value_p90:g} {row.unit} "
                 f"| {_num(tw.net_low)} | {_num(tw.net_high)} | {_num(tw.net_swing)} "
-                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} |"
+                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} "
+                f"| {_num(tw.operational_low, 1)} | {_num(tw.operational_high, 1)} |"
             )
         out.append("")
         out += [
@@ -742,6 +675,7 @@ def to_markdown(s: Sensitivity) -> str:
             L("sensitivity.col.total"),
             L("sensitivity.col.first_steady"),
             L("sensitivity.col.total_steady"),
+            L("sensitivity.col.total_operational"),
         ]
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in s.rows:
@@ -749,7 +683,8 @@ def to_markdown(s: Sensitivity) -> str:
                 f"| {row.label} (`{row.parameter}`) | {_index(row.sobol_first, row.sobol_first_ci)} "
                 f"| {_index(row.sobol_total, row.sobol_total_ci)} "
                 f"| {_index(row.sobol_first_steady, row.sobol_first_steady_ci)} "
-                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} |"
+                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} "
+                f"| {_index(row.sobol_total_operational, row.sobol_total_operational_ci)} |"
             )
         out.append("")
     out += [f"## {L('sensitivity.win.title')}", "", L("sensitivity.win.explain", draws=s.draws), ""]
@@ -768,8 +703,10 @@ def to_markdown(s: Sensitivity) -> str:
     cols = [L("sensitivity.col.lever"), L("sensitivity.col.change"), L("sensitivity.col.new_plan")]
     out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for f in s.flips:
-        arrow = "↑" if f.direction == "up" else "↓"
-        change = f.change if not f.found else f"{f.change} ({f.base_value:g} → {f.value:g})"
-        out.append(f"| {f.label} {arrow} | {change} | {f.plan_label or '—'} |")
+        out.append(f"| {f.label} | {f.change} | {f.plan_label or '—'} |")
     out.append("")
+    if s.flip_notes:
+        out += [f"**{L('drivers.flip.why')}**", ""]
+        out += [f"- {n.text}" for n in s.flip_notes]
+        out.append("")
     return "\n".join(out)

@@ -211,12 +211,13 @@ def test_what_drives_the_answer_on_request():
     assert len(at.get("vega_lite_chart")) == 7  # nothing computed until asked
     at.button(key="drivers_run").click().run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 10  # tornado, Sobol bars, plan-win probabilities
-    titles = [title_of(s) for s in specs(at)[-3:]]
-    assert titles == [t(f"drivers.{k}.title", "zh") for k in ("tornado", "sobol", "wins")]
-    tornado = json.dumps(specs(at)[-3], ensure_ascii=False)
+    assert len(at.get("vega_lite_chart")) == 11  # tornado, timeline, Sobol bars, plan-win probabilities
+    titles = [title_of(s) for s in specs(at)[-4:]]
+    assert titles == [t(f"drivers.{k}.title", "zh") for k in ("tornado", "timeline", "sobol", "wins")]
+    tornado = json.dumps(specs(at)[-4], ensure_ascii=False)
     assert t("drivers.axis.first_year", "zh") in tornado  # first-year net
     assert t("drivers.flips", "zh") in texts(at)
+    assert t("drivers.tornado.caption", "zh") in texts(at)
 
 
 def test_a_24_month_horizon_from_the_link_is_used_for_the_money():

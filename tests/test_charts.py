@@ -127,13 +127,18 @@ def test_driver_charts_render_in_both_languages():
             (charts.tornado(sens), "drivers.tornado.title"),
             (charts.sobol(sens), "drivers.sobol.title"),
             (charts.plan_wins(sens), "drivers.wins.title"),
+            (charts.timeline_drivers(sens), "drivers.timeline.title"),
         ):
             spec = json.dumps(chart.to_dict(), ensure_ascii=False)  # validates against the Vega-Lite schema
             assert t(key, lang) in spec
-        # the tornado is of first-year net: the bars span each row's net at P10 and P90, the red line is the
-        # central net
+        # the tornado is of first-year net: the bars span each row's net at P10 and P90; two labelled lines,
+        # the headline's P50 and the all-central figure the bars swing around
         bars = _values(charts.tornado(sens))
-        assert {"c": sens.central_net} in bars
+        lines = {b["c"]: b["line"] for b in bars if "line" in b}
+        assert lines == {
+            sens.p50_net: t("drivers.line.p50", lang, value=f"¥{sens.p50_net:,.0f}"),
+            sens.central_net: t("drivers.line.central", lang, value=f"¥{sens.central_net:,.0f}"),
+        }
         top = max(sens.rows, key=lambda r: r.tornado.net_swing)
         (row,) = [b for b in bars if b.get("parameter") == top.label]
         assert (row["low"], row["high"]) == (
@@ -143,3 +148,24 @@ def test_driver_charts_render_in_both_languages():
         assert t("drivers.axis.first_year", lang) in json.dumps(
             charts.tornado(sens).to_dict(), ensure_ascii=False
         )
+
+
+def test_timeline_drivers_and_sobol_brackets():
+    """What drives the weeks to operational, centred like the money tornado; the Sobol bars carry the
+    bootstrap brackets the Method page promises (app/content/sensitivity.*.md, reason 5)."""
+    from engine.sensitivity import sensitivity
+
+    sens = sensitivity(make_profile(staff_fte=2, douyin_presence="established"), as_of=AS_OF, draws=500,
+                       sobol_n=64, lang="en")  # fmt: skip
+    timeline = _values(charts.timeline_drivers(sens))
+    moving = [r for r in sens.rows if r.tornado.operational_swing > 0]
+    assert moving and len([b for b in timeline if "parameter" in b]) == min(len(moving), 12)
+    assert {b["c"] for b in timeline if "line" in b} == {sens.p50_operational, sens.central_operational}
+    assert t("drivers.axis.operational", "en") in json.dumps(charts.timeline_drivers(sens).to_dict())
+    brackets = [b for b in _values(charts.sobol(sens)) if b["kind"] == t("drivers.sobol.total", "en")]
+    by_label = {b["parameter"]: b for b in brackets}
+    for row in sens.rows[:12]:
+        assert row.sobol_total_ci is not None
+        assert (by_label[row.label]["lo"], by_label[row.label]["hi"]) == row.sobol_total_ci
+    spec = json.dumps(charts.sobol(sens).to_dict(), ensure_ascii=False)
+    assert t("drivers.sobol.ci", "en", confidence="95%") in spec and '"rule"' in spec

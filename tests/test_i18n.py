@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import date
 from typing import get_args
 
 import pytest
-from conftest import BASE_PROFILE, ROOT
+from conftest import AS_OF, BASE_PROFILE, ROOT
 
-from engine.assumptions import Role, Unit, read_yaml
+from engine.assumptions import Role, Unit, load, read_yaml
 from engine.i18n import LANGS, catalog, placeholders, t
+from engine.levers import levers, phrase
 from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
-from engine.recommend import _variants, _win_text
+from engine.recommend import _win_text
 from engine.result import Item, Verdict
 from engine.rules import RULES
 
@@ -215,11 +217,18 @@ def test_win_texts_exist(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_counterfactual_families_exist(catalogs, lang):
-    families = {family for family, *_ in _variants(MerchantProfile.model_validate(BASE_PROFILE))}
-    assert families
-    missing = [f"counterfactual.{f}" for f in families if f"counterfactual.{f}" not in catalogs[lang]]
-    assert not missing, missing
+def test_every_lever_step_reads_in_both_languages(lang):
+    """Every step of every lever (engine/levers.py) has its phrase: a missing key raises KeyError."""
+    aset = load()
+    profile = MerchantProfile.model_validate(
+        {**BASE_PROFILE, "private_domain": "none", "douyin_presence": "none"}
+    )
+    found = levers(profile, aset, date.fromisoformat(AS_OF))
+    assert {lv.code for lv in found} >= {"staff_fte", "budget_monthly_cny", "private_domain", "goal"}
+    for lever in found:
+        assert lever.steps, lever.code
+        for step in lever.steps:
+            assert phrase(lever, step.value, lang).strip()
 
 
 def test_rules_are_bilingual():

@@ -147,7 +147,8 @@ def test_warnings_alternatives_counterfactuals(out):
     assert out["counterfactuals"]
     for cf in out["counterfactuals"]:
         assert cf["change"].strip()
-        assert cf["field"] in PROFILE
+        assert cf["field"] in PROFILE or cf["field"].startswith("weight.")
+        assert cf["direction"] in ("up", "down", "other") and cf["plan_code"] != out["plan"]["code"]
         assert cf["plan"].strip()
         assert cf["plan"] != out["plan"]["label"], "a counterfactual must change the plan"
         assert cf["effects"] and all(e.strip() for e in cf["effects"])

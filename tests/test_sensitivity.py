@@ -16,6 +16,7 @@ from conftest import AS_OF, ROOT, make_profile
 from engine import model
 from engine.assumptions import Param, load
 from engine.i18n import t
+from engine.levers import STAFF_STEPS
 from engine.profile import MerchantProfile
 from engine.recommend import InputError, rank, recommend
 from engine.sensitivity import (
@@ -347,19 +348,26 @@ def test_adding_staff_flips_the_plan(aset):
         return ">".join(",".join(ph) for ph in r.plans[r.chosen])
 
     assert best(up.value) == up.plan
-    assert best(up.value - 0.5) == s.recommended.code
-    # every lever is reported in both directions; a lever that cannot move says so
-    levers = {(f.lever, f.direction) for f in s.flips}
+    before = [1 + d for d in STAFF_STEPS if 1 + d < up.value]  # the steps tried before it
+    assert all(best(v) == s.recommended.code for v in before)
+    # every lever is reported in every direction it has; a lever that cannot move says so
+    found = {(f.lever, f.direction) for f in s.flips}
     assert {
         ("budget_monthly_cny", "up"),
+        ("private_domain", "up"),
+        ("goal", "other"),
         ("weight.downside", "down"),
         ("weight.budget_overrun", "up"),
         ("weight.staff_shortfall", "up"),
-    } <= levers
-    assert len(levers) == len(s.flips) == 10  # staff, budget and three weights, each up and down
+    } <= found
+    # staff, budget and three weights up and down; private domain and Douyin up; the goal
+    assert len(found) == len(s.flips) == 13
     (down,) = [f for f in s.flips if f.lever == "staff_fte" and f.direction == "down"]
     if not down.found:  # one FTE: only 0.5 is tried below it
-        assert down.change == t("sensitivity.flip.none", "zh", range="-0.5 FTE") and down.plan is None
+        assert (
+            down.change == t("lever.none.up_to", "zh", change="人手 −0.5 人（1 → 0.5 人）")
+            and down.plan is None
+        )
 
 
 def test_weight_flips_leave_the_shared_assumptions_alone(aset):

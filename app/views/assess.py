@@ -270,6 +270,8 @@ st.subheader(t("ui.counterfactuals", lang))
 for c in rec.counterfactuals:
     detail = "; ".join(c.effects)
     st.markdown(f"- **{c.change}**" + (f": {detail} → {c.plan}" if detail else ""))
+for note in dict.fromkeys(c.note for c in rec.counterfactuals if c.note):
+    st.info(note, icon=":material/balance:")
 
 if rec.alternatives:
     st.subheader(t("ui.alternatives", lang))
@@ -342,10 +344,17 @@ with st.expander(t("drivers.title", lang)):
     if st.button(t("drivers.run", lang), key="drivers_run") or st.session_state.get("drivers_for") == active:
         st.session_state["drivers_for"] = active
         sens = cache.drivers(active)
-        for chart in (charts.tornado(sens), charts.sobol(sens), charts.plan_wins(sens)):
+        for chart, caption in (
+            (charts.tornado(sens), t("drivers.tornado.caption", lang)),
+            (charts.timeline_drivers(sens), None),
+            (charts.sobol(sens), None),
+            (charts.plan_wins(sens), None),
+        ):
             if chart is not None:
                 vega = charts.spec(chart)
                 st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
+                if caption:
+                    st.caption(caption)
         st.markdown(f"**{t('drivers.flips', lang)}**")
         st.table(
             [
@@ -355,10 +364,12 @@ with st.expander(t("drivers.title", lang)):
                     t("drivers.flip.plan", lang): f.plan_label or "—",
                 }
                 for f in sens.flips
-                if f.found
             ]
-            or [{t("drivers.flip.lever", lang): "—"}]
         )
+        if sens.flip_notes:
+            st.markdown(f"**{t('drivers.flip.why', lang)}**")
+            for n in sens.flip_notes:
+                st.markdown(f"- {n.text}")
         st.caption(t("drivers.method", lang))
 
 # --- downloads and sharing: the handover report -------------------------------------------------
