@@ -32,11 +32,11 @@ class Source(BaseModel):
 
     @property
     def link(self) -> str:
-        """Where a reader finds the article: its own address, else a search for its title and outlet on a
+        """Where a reader finds the article: its own address, else a search for its title on a
         search engine reachable in mainland China."""
         if self.url:
             return self.url
-        return "https://www.baidu.com/s?" + urlencode({"wd": f"{self.title} {self.outlet}"}, quote_via=quote)
+        return "https://www.baidu.com/s?" + urlencode({"wd": self.title}, quote_via=quote)
 
 
 SOURCES: dict[str, Source] = {
