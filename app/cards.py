@@ -63,7 +63,8 @@ def show_evidence(ref: str, lang: Lang) -> None:
 
 
 def citation_popovers(refs: Iterable[str], lang: Lang) -> None:
-    """One small button per citation; each opens the article and the cited passage."""
-    for ref in refs:
-        with st.popover(short_cite(ref, lang), icon=":material/format_quote:"):
-            show_evidence(ref, lang)
+    """One small button per citation, side by side (wrapping); each opens the article and the passage."""
+    with st.container(horizontal=True, gap="small"):
+        for ref in refs:
+            with st.popover(short_cite(ref, lang), icon=":material/format_quote:"):
+                show_evidence(ref, lang)

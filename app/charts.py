@@ -68,6 +68,13 @@ def wrapped_axis(**kwargs) -> alt.Axis:
     return alt.Axis(labelExpr="split(datum.label, '\\n')", labelLimit=LABEL_LIMIT, **kwargs)
 
 
+def bottom_legend(title: str, entries: int) -> tuple[alt.Legend, int]:
+    """A legend under the plot, one entry a line (a legend at the side leaves a phone's plot no room), and
+    the pixels it needs."""
+    legend = alt.Legend(title=title, orient="bottom", direction="vertical", labelLimit=260, titleLimit=260)
+    return legend, 20 * entries + 34
+
+
 def _lines(labels: Sequence[str]) -> int:
     return max((label.count("\n") + 1 for label in labels), default=1)
 
@@ -91,12 +98,13 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
         return None
     title = "chart.cost_breakdown.setup_title" if group == "setup" else "chart.cost_breakdown.monthly_title"
     unit = "chart.axis.cny" if group == "setup" else "chart.axis.cny_month"
+    legend, legend_px = bottom_legend(t("chart.axis.module", lang), len(PALETTE))
     base = alt.Chart(alt.Data(values=part)).encode(
         y=alt.Y("item:N", title=None, sort="-x", axis=wrapped_axis()),
     )
     bars = base.mark_bar().encode(
         x=alt.X("p50:Q", title=t(unit, lang), axis=alt.Axis(format="~s")),
-        color=alt.Color("module:N", title=t("chart.axis.module", lang), scale=_module_colours(rec)),
+        color=alt.Color("module:N", scale=_module_colours(rec), legend=legend),
         tooltip=[
             alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
             alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
@@ -107,7 +115,9 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
     )
     whiskers = base.mark_rule(color="#333").encode(x=alt.X("p10:Q"), x2=alt.X2("p90"))
     row = max(24, LINE_PIXELS * _lines([r["item"] for r in part]) + 8)
-    return (bars + whiskers).properties(title=t(title, lang), height=row * len(part) + 10)
+    return (bars + whiskers).properties(
+        title=t(title, lang), height=row * len(part) + 10, usermeta={"extra_height": legend_px}
+    )
 
 
 def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
@@ -230,7 +240,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
             y=y,
             x=alt.X("from:Q", title=t("chart.axis.weeks", lang)),
             x2=alt.X2("to"),
-            color=alt.Color("stage:N", title=t("chart.ramp.segment", lang)),
+            color=alt.Color("stage:N", legend=bottom_legend(t("chart.ramp.segment", lang), 2)[0]),
             tooltip=[
                 alt.Tooltip("module:N"),
                 alt.Tooltip("stage:N"),
@@ -246,7 +256,9 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         .encode(y=y, x=alt.X("lo:Q"), x2=alt.X2("hi"))
     )
     return (bars + whiskers).properties(
-        title=t("chart.ramp.title", lang), height=max(120, 50 * (len(rows) // 2))
+        title=t("chart.ramp.title", lang),
+        height=max(120, 50 * (len(rows) // 2)),
+        usermeta={"extra_height": bottom_legend("", 2)[1]},
     )
 
 
@@ -302,7 +314,7 @@ def staffing(rec: Recommendation) -> alt.LayerChart:
     )
     layers.append(
         alt.Chart(alt.Data(values=totals))
-        .mark_text(align="left", dx=4, fontSize=12)
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-4, fontSize=12)
         .encode(y=y, x=alt.X("total:Q"), text=alt.Text("total:Q", format=".1f"))
     )
     legend_rows = len(roles) + len(supply) + 2
@@ -315,25 +327,55 @@ def staffing(rec: Recommendation) -> alt.LayerChart:
     )
 
 
+LABEL_FIT = 0.055  # height of a dot's label on the fit axis (0–1 over 260 px)
+LABEL_CHAR = 0.008  # width of a label character, as a share of the net axis (about 900 px on a desktop)
+
+
+def _label_sides(points: Sequence[tuple[float, float, str]]) -> list[str]:
+    """ "above" or "below" for each (net, fit, label) dot's label: the first side whose box does not cover an
+    earlier label's box, so that neighbours' labels do not print over each other ("above" when both do)."""
+    xs = [x for x, _, _ in points]
+    low, span = min(xs, default=0.0), (max(xs, default=0.0) - min(xs, default=0.0)) or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    sides: list[str] = []
+    for x, y, label in points:
+        left = (x - low) / span
+        right = left + LABEL_CHAR * _columns(label)
+        boxes = {"above": (left, right, y, y + LABEL_FIT), "below": (left, right, y - LABEL_FIT, y)}
+        free = [
+            side
+            for side, (x0, x1, y0, y1) in boxes.items()
+            if not any(x0 < b1 and b0 < x1 and y0 < c1 and c0 < y1 for b0, b1, c0, c1 in placed)
+        ]
+        side = free[0] if free else "above"
+        sides.append(side)
+        placed.append(boxes[side])
+    return sides
+
+
 def alternatives(rec: Recommendation) -> alt.LayerChart:
-    """Every plan shown as first-year net (P50, P10–P90 line) against fit, each dot labelled with its plan;
-    the recommendation highlighted."""
+    """Every plan shown as first-year net (P50, P10–P90 line) against fit, each dot labelled with its plan
+    (module names without their originals in brackets, to fit), neighbours' labels on opposite sides; the
+    recommendation highlighted."""
     lang = rec.lang
     chosen, other = t("chart.alternatives.recommended", lang), t("chart.alternatives.alternative", lang)
     plans = [(chosen, rec.plan, rec.value.net_cny.first_year)] + [
         (other, a.plan, a.net_cny_first_year) for a in rec.alternatives
     ]
+    sides = _label_sides([(net.p50, plan.fit, _short(plan.label)) for _, plan, net in plans])
     data = alt.Data(
         values=[
             {
                 "kind": kind,
                 "plan": plan.label,
+                "short": _short(plan.label),
+                "side": side,
                 "fit": plan.fit,
                 "p10": net.p10,
                 "p50": net.p50,
                 "p90": net.p90,
             }
-            for kind, plan, net in plans
+            for (kind, plan, net), side in zip(plans, sides, strict=True)
         ]
     )
     color = alt.Color(
@@ -356,10 +398,13 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         ],
     )
     lines = base.mark_rule().encode(x=alt.X("p10:Q"), x2=alt.X2("p90"), y=alt.Y("fit:Q"), color=color)
-    labels = base.mark_text(align="left", baseline="bottom", dx=6, dy=-4, fontSize=11, limit=200).encode(
-        x=x, y=y, text=alt.Text("plan:N"), color=color
-    )
-    return (lines + points + labels).properties(title=t("chart.alternatives.title", lang), height=260)
+    labels = [
+        base.transform_filter(alt.datum.side == side)
+        .mark_text(align="left", baseline=baseline, dx=6, dy=dy, fontSize=11, limit=240)
+        .encode(x=x, y=y, text=alt.Text("short:N"), color=color)
+        for side, baseline, dy in (("above", "bottom", -4), ("below", "top", 4))
+    ]
+    return alt.layer(lines, points, *labels).properties(title=t("chart.alternatives.title", lang), height=260)
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:

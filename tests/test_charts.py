@@ -217,7 +217,26 @@ def test_alternatives_dots_are_labelled_with_their_plan(recs):
     rec = recs["en"]
     spec = charts.alternatives(rec).to_dict()
     text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
-    assert len(text) == 1 and text[0]["encoding"]["text"]["field"] == "plan"
-    plans = {v["plan"] for v in spec["data"]["values"]} if "data" in spec else set()
-    plans |= {v["plan"] for layer in spec["layer"] for v in layer.get("data", {}).get("values", [])}
-    assert rec.plan.label in plans and all(a.plan.label in plans for a in rec.alternatives)
+    assert len(text) == 2 and all(layer["encoding"]["text"]["field"] == "short" for layer in text)
+    values = spec["data"]["values"]
+    assert {v["plan"] for v in values} == {rec.plan.label, *(a.plan.label for a in rec.alternatives)}
+    assert all("(" not in v["short"] and v["short"] for v in values)  # names without their originals
+    assert {v["side"] for v in values} <= {"above", "below"}
+
+
+def test_labels_of_neighbouring_dots_go_to_opposite_sides():
+    assert charts._label_sides([(0, 0.5, "A + B"), (100, 0.5, "C")]) == ["above", "above"]  # far apart
+    assert charts._label_sides([(0, 0.5, "A + B"), (100, 0.5, "C"), (2, 0.46, "D")]) == [
+        "above",
+        "above",
+        "below",
+    ]
+    # the layout the issue showed: a cluster of alternatives under the recommendation
+    dots = [
+        (320, 0.8, "Channels + WeChat Shop"),
+        (285, 0.68, "WeChat Shop → Channels → WeCom"),
+        (292, 0.68, "WeChat Shop → Channels → Mini-program mall"),
+        (262, 0.6, "WeChat Shop → Mini-program mall"),
+        (65, 0.6, "WeChat Shop → Mini-program mall"),
+    ]
+    assert charts._label_sides(dots) == ["above", "above", "below", "below", "above"]
