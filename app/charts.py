@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -34,12 +35,62 @@ def _module_colours(rec: Recommendation) -> alt.Scale:
     return alt.Scale(domain=[_module_name(rec, m) for m in PALETTE], range=list(PALETTE.values()))
 
 
+LABEL_COLUMNS = 22  # an axis label longer than this (a CJK character counts two) goes on more lines
+LABEL_LIMIT = 170  # pixels an axis line may take; a wrapped label fits in it
+LINE_PIXELS = 13  # height of a label line
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, columns: int = LABEL_COLUMNS) -> str:
+    """``text`` broken at spaces (or, in a run of Chinese, between characters) into lines of at most
+    ``columns`` columns, joined by newlines: axis labels show every line (:func:`wrapped_axis`) instead of
+    cutting the label short ("Content production and sa…")."""
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"\S+\s*", text.strip()):
+        pieces = [word] if _columns(word.strip()) <= columns else list(word)
+        for piece in pieces:
+            if line and _columns((line + piece).rstrip()) > columns:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines) or text
+
+
+def wrapped_axis(**kwargs) -> alt.Axis:
+    """An axis whose labels are :func:`wrap`-ped text: each line drawn on its own."""
+    return alt.Axis(labelExpr="split(datum.label, '\\n')", labelLimit=LABEL_LIMIT, **kwargs)
+
+
+def bottom_legend(title: str, entries: int) -> tuple[alt.Legend, int]:
+    """A legend under the plot, one entry a line (a legend at the side leaves a phone's plot no room), and
+    the pixels it needs."""
+    legend = alt.Legend(title=title, orient="bottom", direction="vertical", labelLimit=260, titleLimit=260)
+    return legend, 20 * entries + 34
+
+
+def _lines(labels: Sequence[str]) -> int:
+    return max((label.count("\n") + 1 for label in labels), default=1)
+
+
 def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChart | None:
     """One-time (``group="setup"``) or monthly items of the recommended plan: P50 bars with P10–P90 lines,
     coloured by module."""
     lang = rec.lang
     part = [
-        {"item": i.label, "module": _module_name(rec, i.module), "p10": i.p10, "p50": i.p50, "p90": i.p90}
+        {
+            "item": wrap(i.label),
+            "module": _module_name(rec, i.module),
+            "p10": i.p10,
+            "p50": i.p50,
+            "p90": i.p90,
+        }
         for i in rec.items
         if (i.kind == "setup") == (group == "setup")
     ]
@@ -47,12 +98,13 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
         return None
     title = "chart.cost_breakdown.setup_title" if group == "setup" else "chart.cost_breakdown.monthly_title"
     unit = "chart.axis.cny" if group == "setup" else "chart.axis.cny_month"
+    legend, legend_px = bottom_legend(t("chart.axis.module", lang), len(PALETTE))
     base = alt.Chart(alt.Data(values=part)).encode(
-        y=alt.Y("item:N", title=None, sort="-x", axis=alt.Axis(labelLimit=150)),
+        y=alt.Y("item:N", title=None, sort="-x", axis=wrapped_axis()),
     )
     bars = base.mark_bar().encode(
         x=alt.X("p50:Q", title=t(unit, lang), axis=alt.Axis(format="~s")),
-        color=alt.Color("module:N", title=t("chart.axis.module", lang), scale=_module_colours(rec)),
+        color=alt.Color("module:N", scale=_module_colours(rec), legend=legend),
         tooltip=[
             alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
             alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
@@ -62,7 +114,10 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
         ],
     )
     whiskers = base.mark_rule(color="#333").encode(x=alt.X("p10:Q"), x2=alt.X2("p90"))
-    return (bars + whiskers).properties(title=t(title, lang), height=24 * len(part) + 10)
+    row = max(24, LINE_PIXELS * _lines([r["item"] for r in part]) + 8)
+    return (bars + whiskers).properties(
+        title=t(title, lang), height=row * len(part) + 10, usermeta={"extra_height": legend_px}
+    )
 
 
 def first_year_distribution(rec: Recommendation) -> alt.LayerChart:
@@ -154,7 +209,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
     for m in rec.modules.values():
         if m.start_week is None or m.operational_week is None or m.steady_state_week is None:
             continue
-        label = f"{t('report.phase', lang, phase=m.phase)} · {m.name}"
+        label = wrap(f"{t('report.phase', lang, phase=m.phase)} · {m.name}")
         rows.append(
             {
                 "module": label,
@@ -177,7 +232,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         )
     if not rows:
         return None
-    y = alt.Y("module:N", title=None, sort=None, axis=alt.Axis(labelLimit=150))
+    y = alt.Y("module:N", title=None, sort=None, axis=wrapped_axis())
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(height=18)
@@ -185,7 +240,7 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
             y=y,
             x=alt.X("from:Q", title=t("chart.axis.weeks", lang)),
             x2=alt.X2("to"),
-            color=alt.Color("stage:N", title=t("chart.ramp.segment", lang)),
+            color=alt.Color("stage:N", legend=bottom_legend(t("chart.ramp.segment", lang), 2)[0]),
             tooltip=[
                 alt.Tooltip("module:N"),
                 alt.Tooltip("stage:N"),
@@ -201,66 +256,126 @@ def ramp_timeline(rec: Recommendation) -> alt.LayerChart | None:
         .encode(y=y, x=alt.X("lo:Q"), x2=alt.X2("hi"))
     )
     return (bars + whiskers).properties(
-        title=t("chart.ramp.title", lang), height=max(120, 50 * (len(rows) // 2))
+        title=t("chart.ramp.title", lang),
+        height=max(120, 50 * (len(rows) // 2)),
+        usermeta={"extra_height": bottom_legend("", 2)[1]},
     )
+
+
+SHOWN_FTE = 0.05  # a role needing less than this (P50) has no bar: a sliver would read as a broken bar
 
 
 def staffing(rec: Recommendation) -> alt.LayerChart:
     """Required FTE by role (stacked) beside the staff available plus the hires the budget pays for, with the
-    P10–P90 of the requirement."""
+    P10–P90 of the requirement and each bar's total written at its end. Roles and the people on hand have
+    legends of their own (the staff available is not a role); a role needing (about) nobody is left out."""
     lang = rec.lang
     req, avail = t("chart.staffing.required", lang), t("chart.staffing.available", lang)
-    rows, x = [], 0.0
+    roles, x = [], 0.0
     for role, fte in rec.staffing.by_role.items():
-        rows.append({"bar": req, "role": t(f"role.{role}", lang), "fte": fte, "x0": x, "x1": x + fte})
+        if fte < SHOWN_FTE:
+            continue
+        roles.append({"bar": req, "role": t(f"role.{role}", lang), "fte": fte, "x0": x, "x1": x + fte})
         x += fte
     have, hires = rec.staffing.available_fte, rec.staffing.hires_fte
-    rows.append({"bar": avail, "role": avail, "fte": have, "x0": 0.0, "x1": have})
+    hired = t("chart.staffing.hires", lang)
+    supply = [{"bar": avail, "role": avail, "fte": have, "x0": 0.0, "x1": have}] if have > 0 else []
     if hires > 0:
-        hired = t("chart.staffing.hires", lang)
-        rows.append({"bar": avail, "role": hired, "fte": hires, "x0": have, "x1": have + hires})
+        supply.append({"bar": avail, "role": hired, "fte": hires, "x0": have, "x1": have + hires})
+    totals = [{"bar": req, "total": x}, {"bar": avail, "total": have + max(hires, 0.0)}]
     y = alt.Y("bar:N", title=None, sort=[req, avail])
-    bars = (
-        alt.Chart(alt.Data(values=rows))
-        .mark_bar()
-        .encode(
-            y=y,
-            x=alt.X("x0:Q", title=t("chart.axis.fte", lang)),
-            x2=alt.X2("x1"),
-            color=alt.Color("role:N", title=t("chart.staffing.role", lang)),
-            tooltip=[
-                alt.Tooltip("role:N", title=t("chart.staffing.role", lang)),
-                alt.Tooltip("fte:Q", format=".2f"),
-            ],
-        )
-    )
+    x_axis = alt.X("x0:Q", title=t("chart.axis.fte", lang))
+    tooltip = [
+        alt.Tooltip("role:N", title=t("chart.staffing.role", lang)),
+        alt.Tooltip("fte:Q", format=".2f"),
+    ]
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=220, titleLimit=220)
+    layers = []
+    if roles:
+        layers.append(
+            alt.Chart(alt.Data(values=roles))
+            .mark_bar()
+            .encode(y=y, x=x_axis, x2=alt.X2("x1"), tooltip=tooltip,
+                    color=alt.Color("role:N", title=t("chart.staffing.role", lang), legend=legend))
+        )  # fmt: skip
+    if supply:
+        layers.append(
+            alt.Chart(alt.Data(values=supply))
+            .mark_bar()
+            .encode(y=y, x=x_axis, x2=alt.X2("x1"), tooltip=tooltip,
+                    color=alt.Color("role:N", title=t("chart.staffing.have", lang), legend=legend,
+                                    scale=alt.Scale(domain=[avail, hired], range=["#5d6d7e", "#aeb6bf"])))
+        )  # fmt: skip
     band = rec.staffing.required_band
-    whisker = (
+    layers.append(
         alt.Chart(alt.Data(values=[{"bar": req, "lo": band.p10, "hi": band.p90}]))
         .mark_rule(color="#333", strokeWidth=2)
         .encode(y=y, x=alt.X("lo:Q"), x2=alt.X2("hi"))
     )
-    return (bars + whisker).properties(title=t("chart.staffing.title", lang), height=max(180, 24 * len(rows)))
+    layers.append(
+        alt.Chart(alt.Data(values=totals))
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-4, fontSize=12)
+        .encode(y=y, x=alt.X("total:Q"), text=alt.Text("total:Q", format=".1f"))
+    )
+    legend_rows = len(roles) + len(supply) + 2
+    return (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(
+            title=t("chart.staffing.title", lang), height=120, usermeta={"extra_height": 20 * legend_rows}
+        )
+    )
+
+
+LABEL_FIT = 0.055  # height of a dot's label on the fit axis (0–1 over 260 px)
+LABEL_CHAR = 0.008  # width of a label character, as a share of the net axis (about 900 px on a desktop)
+
+
+def _label_sides(points: Sequence[tuple[float, float, str]]) -> list[str]:
+    """ "above" or "below" for each (net, fit, label) dot's label: the first side whose box does not cover an
+    earlier label's box, so that neighbours' labels do not print over each other ("above" when both do)."""
+    xs = [x for x, _, _ in points]
+    low, span = min(xs, default=0.0), (max(xs, default=0.0) - min(xs, default=0.0)) or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    sides: list[str] = []
+    for x, y, label in points:
+        left = (x - low) / span
+        right = left + LABEL_CHAR * _columns(label)
+        boxes = {"above": (left, right, y, y + LABEL_FIT), "below": (left, right, y - LABEL_FIT, y)}
+        free = [
+            side
+            for side, (x0, x1, y0, y1) in boxes.items()
+            if not any(x0 < b1 and b0 < x1 and y0 < c1 and c0 < y1 for b0, b1, c0, c1 in placed)
+        ]
+        side = free[0] if free else "above"
+        sides.append(side)
+        placed.append(boxes[side])
+    return sides
 
 
 def alternatives(rec: Recommendation) -> alt.LayerChart:
-    """Every plan shown as first-year net (P50, P10–P90 line) against fit; the recommendation highlighted."""
+    """Every plan shown as first-year net (P50, P10–P90 line) against fit, each dot labelled with its plan
+    (module names without their originals in brackets, to fit), neighbours' labels on opposite sides; the
+    recommendation highlighted."""
     lang = rec.lang
     chosen, other = t("chart.alternatives.recommended", lang), t("chart.alternatives.alternative", lang)
     plans = [(chosen, rec.plan, rec.value.net_cny.first_year)] + [
         (other, a.plan, a.net_cny_first_year) for a in rec.alternatives
     ]
+    sides = _label_sides([(net.p50, plan.fit, _short(plan.label)) for _, plan, net in plans])
     data = alt.Data(
         values=[
             {
                 "kind": kind,
                 "plan": plan.label,
+                "short": _short(plan.label),
+                "side": side,
                 "fit": plan.fit,
                 "p10": net.p10,
                 "p50": net.p50,
                 "p90": net.p90,
             }
-            for kind, plan, net in plans
+            for (kind, plan, net), side in zip(plans, sides, strict=True)
         ]
     )
     color = alt.Color(
@@ -269,9 +384,11 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
     )
     base = alt.Chart(data)
+    x = alt.X("p50:Q", title=t("chart.axis.net_first_year_cny", lang), axis=alt.Axis(format="~s"))
+    y = alt.Y("fit:Q", title=t("chart.axis.fit", lang), scale=alt.Scale(domain=[0, 1]))
     points = base.mark_point(filled=True).encode(
-        x=alt.X("p50:Q", title=t("chart.axis.net_first_year_cny", lang), axis=alt.Axis(format="~s")),
-        y=alt.Y("fit:Q", title=t("chart.axis.fit", lang), scale=alt.Scale(domain=[0, 1])),
+        x=x,
+        y=y,
         color=color,
         size=alt.Size("kind:N", scale=alt.Scale(domain=[chosen, other], range=[220, 70]), legend=None),
         tooltip=[
@@ -281,7 +398,13 @@ def alternatives(rec: Recommendation) -> alt.LayerChart:
         ],
     )
     lines = base.mark_rule().encode(x=alt.X("p10:Q"), x2=alt.X2("p90"), y=alt.Y("fit:Q"), color=color)
-    return (lines + points).properties(title=t("chart.alternatives.title", lang), height=260)
+    labels = [
+        base.transform_filter(alt.datum.side == side)
+        .mark_text(align="left", baseline=baseline, dx=6, dy=dy, fontSize=11, limit=240)
+        .encode(x=x, y=y, text=alt.Text("short:N"), color=color)
+        for side, baseline, dy in (("above", "bottom", -4), ("below", "top", 4))
+    ]
+    return alt.layer(lines, points, *labels).properties(title=t("chart.alternatives.title", lang), height=260)
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:

@@ -12,19 +12,20 @@ import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 import pandas as pd
 
+from app.state import AppState, Options, share_link
 from engine import batch, leads
 from engine.assumptions import AssumptionSet
 from engine.errors import localize
 from engine.i18n import Lang, t
 from engine.plans import Plan, plan_label
-from engine.profile import MODULES, Module
+from engine.profile import MODULES, MerchantProfile, Module
 
 NUMBER_COLUMNS = tuple(c for c in leads.OUTPUT_COLUMNS if c.endswith(("_p10", "_p50", "_p90", "probability")))
 VERDICT_COLUMNS = tuple(f"verdict_{m}" for m in MODULES)
@@ -67,6 +68,18 @@ class BatchResult:
 
     def scored(self) -> list[bool]:
         return [not error for error in self.column("error")]
+
+    @cached_property
+    def profiles(self) -> tuple[MerchantProfile | None, ...]:
+        """Every row's profile as the scoring read it (None for a row with an error)."""
+        n = self.input_columns
+        header = self.header[:n]
+        return tuple(
+            profile
+            if ok and isinstance(profile := leads.parse_row(row[:n], header), MerchantProfile)
+            else None
+            for row, ok in zip(self.rows, self.scored(), strict=True)
+        )
 
 
 def score(
@@ -173,6 +186,19 @@ def readable_csv(result: BatchResult, lang: Lang) -> bytes:
     return sink.getvalue().encode("utf-8-sig")
 
 
+def assess_links(result: BatchResult, lang: Lang, base_url: str | None) -> list[str | None]:
+    """Per row, the link that opens its lead on the Assess page: the profile, the batch's as-of date, draws
+    and seed (so Assess shows what the row says), in ``lang`` — the same link the Assess page shares
+    (:func:`app.state.share_link`). None for a row with an error."""
+    options = Options(as_of=result.as_of, draws=result.draws, seed=result.seed)
+    return [
+        None
+        if profile is None
+        else share_link(AppState(profile=profile, lang=lang, options=options), base_url)
+        for profile in result.profiles
+    ]
+
+
 def download_name(result: BatchResult, lang: Lang | None = None) -> str:
     """The machine CSV's file name; with ``lang``, the name of the one in that language."""
     return f"wxplan-leads-{result.as_of.isoformat()}{f'-{lang}' if lang else ''}.csv"
@@ -198,11 +224,13 @@ def verdict_counts(result: BatchResult) -> dict[Module, Counter[str]]:
     }
 
 
-def table(result: BatchResult, lang: Lang, *, only_errors: bool = False) -> pd.DataFrame:
-    """The result as a table to show: the lead's first column (and ``name``), then the results in words
-    (headers and verdicts in ``lang``, numbers as numbers, the plan's code last), then the other input
-    columns. Rows keep their
-    input order and index (row 1 is the file's first data row)."""
+def table(
+    result: BatchResult, lang: Lang, *, only_errors: bool = False, links: Sequence[str | None] | None = None
+) -> pd.DataFrame:
+    """The result as a table to show: the lead's first column (and ``name``), then — given ``links``
+    (:func:`assess_links`) — the link that opens the lead in Assess, then the results in words (headers and
+    verdicts in ``lang``, numbers as numbers, the plan's code last), then the other input columns. Rows keep
+    their input order and index (row 1 is the file's first data row)."""
     n = result.input_columns
     inputs = [
         (name or f"({i + 1})", [row[i] for row in result.rows]) for i, name in enumerate(result.header[:n])
@@ -222,7 +250,10 @@ def table(result: BatchResult, lang: Lang, *, only_errors: bool = False) -> pd.D
         else:
             values = result.column(column)
         outputs.append((t(f"batchpage.col.{column}", lang), values))
-    ordered = [inputs[i] for i in front] + outputs + [c for i, c in enumerate(inputs) if i not in front]
+    opened = [(t("batchpage.col.open", lang), list(links))] if links is not None else []
+    ordered = (
+        [inputs[i] for i in front] + opened + outputs + [c for i, c in enumerate(inputs) if i not in front]
+    )
     columns: dict[str, list] = {}
     for name, values in ordered:
         while name in columns:  # headers that clash (an input named like a result column) stay apart

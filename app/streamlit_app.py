@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from app.state import current_lang, sync
 from engine.i18n import t
 
-st.set_page_config(page_title="wxplan", page_icon=":material/storefront:", layout="wide")
+# The tab icon is a file served by the app itself: a Material icon name would be fetched from a font CDN
+# that browsers in mainland China often cannot reach.
+ICON = Path(__file__).with_name("content") / "favicon.png"
+st.set_page_config(page_title="wxplan", page_icon=str(ICON), layout="wide")
 sync()  # every page: the URL holds the active assessment; Back/Forward bring back the one in the URL
 lang = current_lang()
 pages = [

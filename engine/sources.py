@@ -6,9 +6,13 @@ The article text is not part of this project; this registry holds what a citatio
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +28,15 @@ class Source(BaseModel):
     published: date
     published_note: str = ""
     lines: int
+    url: str | None = None  # the original article's address, when it is known (none is, as yet)
+
+    @property
+    def link(self) -> str:
+        """Where a reader finds the article: its own address, else a search for its title on a
+        search engine reachable in mainland China."""
+        if self.url:
+            return self.url
+        return "https://www.baidu.com/s?" + urlencode({"wd": self.title}, quote_via=quote)
 
 
 SOURCES: dict[str, Source] = {
@@ -87,14 +100,79 @@ def parse_cite(cite: str) -> tuple[Source, int]:
 
 def seeds_dir() -> Path | None:
     """Where the article files are, if present (``WXPLAN_SEEDS_DIR``, or ``../shared/seeds`` beside a checkout)."""
-    import os
-
     from engine.resources import CHECKOUT
 
     candidates = [os.environ.get("WXPLAN_SEEDS_DIR", "")]
     if CHECKOUT is not None:  # an installed wheel has no sibling folders to look in
         candidates.append(str(CHECKOUT.parent / "shared" / "seeds"))
     for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
+        if candidate and _is_dir(candidate):
             return Path(candidate)
     return None
+
+
+def _is_dir(candidate: str) -> bool:
+    try:
+        return Path(candidate).is_dir()
+    except (OSError, ValueError):  # e.g. a path too long, or one the process may not look into
+        return False
+
+
+# --- the cited passage itself, where the article files are at hand ---------------------------------
+
+PASSAGE_CHARS = 2000  # a paragraph is shown up to this many characters
+MAX_ARTICLE_BYTES = 2 << 20  # an article file larger than this is not one of the five articles
+
+
+class Passage(BaseModel):
+    """One cited line of an article, as read from the article files."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: Source
+    line: int
+    text: str
+
+
+def passage(cite: str, directory: Path | None = None) -> Passage | None:
+    """The paragraph ``FILE:LINE`` stands for, read from the article files (``directory``, else
+    :func:`seeds_dir`), or None when it cannot be shown: no folder, no such file, a file that is not the
+    registered article (another number of lines), unreadable or empty. Never raises for the folder's state;
+    a malformed citation raises ``ValueError`` as :func:`parse_cite` does."""
+    source, line = parse_cite(cite)
+    folder = directory if directory is not None else seeds_dir()
+    if folder is None:
+        return None
+    lines = _article_lines(folder / source.file)
+    if lines is None or len(lines) != source.lines:
+        return None
+    text = " ".join(lines[line - 1].split())
+    if not text:
+        return None
+    if len(text) > PASSAGE_CHARS:
+        text = text[:PASSAGE_CHARS] + "…"
+    return Passage(source=source, line=line, text=text)
+
+
+def _article_lines(path: Path) -> tuple[str, ...] | None:
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARTICLE_BYTES:
+        return None
+    return _read_lines(str(path), info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=16)
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
+    """An article's lines, cached while the file is unchanged (its time and size are part of the key);
+    None for a file that cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_ARTICLE_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    if len(data) > MAX_ARTICLE_BYTES:
+        return None
+    return tuple(data.decode("utf-8", errors="replace").splitlines())

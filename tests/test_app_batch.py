@@ -120,7 +120,13 @@ def test_a_stored_result_shows_counts_charts_table_and_download(result, lang):
     table = at.dataframe[0].value
     assert len(table) == rows
     assert t("batchpage.col.error", lang) in table.columns
-    assert list(table.columns[:3]) == ["id", "name", t("batchpage.col.error", lang)]
+    # the lead, the link that opens it in Assess (issue 10), then the results
+    assert list(table.columns[:4]) == [
+        "id",
+        "name",
+        t("batchpage.col.open", lang),
+        t("batchpage.col.error", lang),
+    ]
     assert table[t("batchpage.col.plan_label", lang)].tolist() == leadbatch.plan_labels(result, lang)
     assert t("batchpage.results_for", lang, file="leads\\.csv", draws="300", seed=0, as_of=AS_OF) in [
         c.value for c in at.caption

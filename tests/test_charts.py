@@ -101,7 +101,7 @@ def test_cashflow_fans_the_cumulative_net_month_by_month(recs):
 
 def test_ramp_has_a_row_per_adopted_module(recs):
     rec = recs["en"]
-    spec = json.dumps(charts.ramp_timeline(rec).to_dict(), ensure_ascii=False)
+    spec = json.dumps(charts.ramp_timeline(rec).to_dict(), ensure_ascii=False).replace("\\n", " ")  # wrapped
     for m in rec.modules.values():
         assert (m.name in spec) == (m.phase is not None)
 
@@ -169,3 +169,100 @@ def test_timeline_drivers_and_sobol_brackets():
         assert (by_label[row.label]["lo"], by_label[row.label]["hi"]) == row.sobol_total_ci
     spec = json.dumps(charts.sobol(sens).to_dict(), ensure_ascii=False)
     assert t("drivers.sobol.ci", "en", confidence="95%") in spec and '"rule"' in spec
+
+
+# --- issue 10: labels that fit, a staffing legend of roles only, labelled alternatives ------------------
+
+
+def test_long_labels_wrap_instead_of_being_cut():
+    assert charts.wrap("Content production and samples") == "Content production and\nsamples"
+    assert charts.wrap("短视频内容") == "短视频内容"
+    long_zh = "资质与类目许可证办理费用以及其他很长的说明"
+    lines = charts.wrap(long_zh).split("\n")
+    assert "".join(lines) == long_zh and len(lines) > 1
+    assert all(charts._columns(line) <= charts.LABEL_COLUMNS for line in lines)
+    assert charts.wrap("x" * 40) == "x" * 22 + "\n" + "x" * 18  # one word longer than a line is split
+
+
+def test_cost_and_ramp_labels_show_every_line(recs):
+    rec = recs["en"]
+    for chart in (
+        charts.cost_breakdown(rec, "setup"),
+        charts.cost_breakdown(rec, "monthly"),
+        charts.ramp_timeline(rec),
+    ):
+        spec = chart.to_dict()
+        axis = spec["layer"][0]["encoding"]["y"]["axis"]
+        assert "split(datum.label" in axis["labelExpr"]
+        values = (spec.get("data") or spec["layer"][0]["data"])["values"]
+        label = "item" if "item" in values[0] else "module"
+        assert all(charts._columns(line) <= charts.LABEL_COLUMNS
+                   for v in values for line in v[label].split("\n"))  # fmt: skip
+
+
+def _layers(spec: dict) -> list[dict]:
+    return [layer for layer in spec["layer"]]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_staffing_legend_lists_roles_and_the_people_on_hand_apart(recs, lang):
+    rec = recs[lang]
+    spec = charts.staffing(rec).to_dict()
+    layers = _layers(spec)
+    role_layer, supply_layer = layers[0], layers[1]
+    roles = {v["role"] for v in role_layer["data"]["values"]}
+    available = t("chart.staffing.available", lang)
+    assert available not in roles  # the staff available is not a role
+    assert role_layer["encoding"]["color"]["title"] == t("chart.staffing.role", lang)
+    assert supply_layer["encoding"]["color"]["title"] == t("chart.staffing.have", lang)
+    assert {v["role"] for v in supply_layer["data"]["values"]} <= {available, t("chart.staffing.hires", lang)}
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    assert all(v["fte"] >= charts.SHOWN_FTE for v in role_layer["data"]["values"])
+    shown = {t(f"role.{r}", lang) for r, fte in rec.staffing.by_role.items() if fte >= charts.SHOWN_FTE}
+    assert roles == shown
+
+
+def test_staff_rows_of_nobody_are_left_out_and_totals_are_written(recs):
+    rec = recs["en"]
+    roles = dict(rec.staffing.by_role)
+    some = next(iter(roles))
+    zeroed = rec.model_copy(
+        update={"staffing": rec.staffing.model_copy(update={"by_role": {**roles, some: 0.0}})}
+    )
+    spec = charts.staffing(zeroed).to_dict()
+    assert t(f"role.{some}", "en") not in {v["role"] for v in _layers(spec)[0]["data"]["values"]}
+    totals = _layers(spec)[-1]
+    assert totals["mark"]["type"] == "text"
+    need = next(
+        v["total"] for v in totals["data"]["values"] if v["bar"] == t("chart.staffing.required", "en")
+    )
+    assert need == pytest.approx(sum(f for r, f in roles.items() if r != some and f >= charts.SHOWN_FTE))
+
+
+def test_alternatives_dots_are_labelled_with_their_plan(recs):
+    rec = recs["en"]
+    spec = charts.alternatives(rec).to_dict()
+    text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(text) == 2 and all(layer["encoding"]["text"]["field"] == "short" for layer in text)
+    values = spec["data"]["values"]
+    assert {v["plan"] for v in values} == {rec.plan.label, *(a.plan.label for a in rec.alternatives)}
+    assert all("(" not in v["short"] and v["short"] for v in values)  # names without their originals
+    assert {v["side"] for v in values} <= {"above", "below"}
+
+
+def test_labels_of_neighbouring_dots_go_to_opposite_sides():
+    assert charts._label_sides([(0, 0.5, "A + B"), (100, 0.5, "C")]) == ["above", "above"]  # far apart
+    assert charts._label_sides([(0, 0.5, "A + B"), (100, 0.5, "C"), (2, 0.46, "D")]) == [
+        "above",
+        "above",
+        "below",
+    ]
+    # the layout the issue showed: a cluster of alternatives under the recommendation
+    dots = [
+        (320, 0.8, "Channels + WeChat Shop"),
+        (285, 0.68, "WeChat Shop → Channels → WeCom"),
+        (292, 0.68, "WeChat Shop → Channels → Mini-program mall"),
+        (262, 0.6, "WeChat Shop → Mini-program mall"),
+        (65, 0.6, "WeChat Shop → Mini-program mall"),
+    ]
+    assert charts._label_sides(dots) == ["above", "above", "below", "below", "above"]

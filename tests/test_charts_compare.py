@@ -104,5 +104,5 @@ def test_an_item_without_new_modules_is_drawn_as_its_rule_only():
 def test_display_height_leaves_room_for_the_legend(comparisons):
     spec = charts.spec(charts.compare_first_year(comparisons["zh"]))
     assert charts.display_height(spec) > spec["height"] + 110
-    plain = charts.spec(charts.staffing(comparisons["zh"].results[0]))
+    plain = charts.spec(charts.first_year_distribution(comparisons["zh"].results[0]))
     assert charts.display_height(plain) == plain["height"] + 110

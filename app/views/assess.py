@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app import cache, charts, packui, state
-from app.ui import cite, fmt, language_switch
+from app.cards import VERDICT_COLOUR, card_order, citation_popovers
+from app.ui import fmt, language_switch
 from engine import report_pdf
 from engine.compare import Variant, close_call_text, describe, quick_variants
 from engine.errors import text as message_text
@@ -236,34 +237,35 @@ if rec.warnings:
         st.warning(w.text)
 
 # --- module cards --------------------------------------------------------------------------------
+# Cards in verdict order, two to a row: a phone stacks each row's two columns, so it reads the same order.
 st.subheader(t("ui.modules", lang))
-columns = st.columns(2)
-for i, module in enumerate(rec.modules.values()):
-    with columns[i % 2], st.container(border=True):
-        phase = (
-            f" · {t('report.phase', lang, phase=module.phase)} · {t('report.level', lang, level=t('level.' + module.operating_level, lang))}"
-            if module.phase
-            else ""
-        )
-        colour = {"keep": "blue", "adopt_now": "green", "adopt_later": "orange", "not_recommended": "gray"}
-        st.markdown(f"#### {module.name}")
-        st.badge(t(f"verdict.{module.verdict}", lang) + phase, color=colour[module.verdict])
-        st.progress(module.fit, text=t("ui.fit", lang, fit=f"{module.fit:.2f}"))
-        st.write(module.decision)
-        if module.gmv_monthly_steady_cny is not None:
-            g = module.gmv_monthly_steady_cny
-            st.caption(t("ui.module_gmv", lang, p50=fmt(g.p50), p10=fmt(g.p10), p90=fmt(g.p90)))
-        if module.operational_week is not None and module.start_week is not None:
-            ow = module.operational_week
-            st.caption(
-                t("ui.timing", lang, start=fmt(module.start_week.p50, 1), operational=fmt(ow.p50, 1),
-                  lo=fmt(ow.p10, 1), hi=fmt(ow.p90, 1))
-            )  # fmt: skip
-        with st.expander(t("ui.reasons", lang, count=len(module.reasons))):
-            for reason in module.reasons:
-                effect = f" *({reason.effect})*" if reason.effect else ""
-                st.markdown(f"**{reason.label}**{effect}  \n{reason.text}")
-                st.caption("  \n".join(cite(ref, lang) for ref in reason.sources))
+ordered = card_order(rec.modules.values())
+for row in range(0, len(ordered), 2):
+    for column, module in zip(st.columns(2), ordered[row : row + 2], strict=False):
+        with column, st.container(border=True, key=f"card_{module.module}"):
+            phase = (
+                f" · {t('report.phase', lang, phase=module.phase)} · {t('report.level', lang, level=t('level.' + module.operating_level, lang))}"
+                if module.phase
+                else ""
+            )
+            st.markdown(f"#### {module.name}")
+            st.badge(t(f"verdict.{module.verdict}", lang) + phase, color=VERDICT_COLOUR[module.verdict])
+            st.progress(module.fit, text=t("ui.fit", lang, fit=f"{module.fit:.2f}"))
+            st.write(module.decision)
+            if module.gmv_monthly_steady_cny is not None:
+                g = module.gmv_monthly_steady_cny
+                st.caption(t("ui.module_gmv", lang, p50=fmt(g.p50), p10=fmt(g.p10), p90=fmt(g.p90)))
+            if module.operational_week is not None and module.start_week is not None:
+                ow = module.operational_week
+                st.caption(
+                    t("ui.timing", lang, start=fmt(module.start_week.p50, 1), operational=fmt(ow.p50, 1),
+                      lo=fmt(ow.p10, 1), hi=fmt(ow.p90, 1))
+                )  # fmt: skip
+            with st.expander(t("ui.reasons", lang, count=len(module.reasons))):
+                for reason in module.reasons:
+                    effect = f" *({reason.effect})*" if reason.effect else ""
+                    st.markdown(f"**{reason.label}**{effect}  \n{reason.text}")
+                    citation_popovers(reason.sources, lang)  # article, link and the passage, one click away
 
 # --- what would change this, alternatives --------------------------------------------------------
 st.subheader(t("ui.counterfactuals", lang))

@@ -167,7 +167,8 @@ def show(result: leadbatch.BatchResult) -> None:
 
     st.subheader(t("batchpage.table", lang))
     only_errors = summary.errors > 0 and st.toggle(t("batchpage.only_errors", lang), key="bt_only_errors")
-    frame = leadbatch.table(result, lang, only_errors=only_errors)
+    links = leadbatch.assess_links(result, lang, app_address())
+    frame = leadbatch.table(result, lang, only_errors=only_errors, links=links)
     bad = {i + 1 for i, ok in enumerate(result.scored()) if not ok}
     data = frame
     if bad and len(frame) <= STYLED_ROWS:  # a Styler's text replaces the column formats: give the same
@@ -181,6 +182,15 @@ def show(result: leadbatch.BatchResult) -> None:
     )
 
 
+def app_address() -> str | None:
+    """The app's own address (this page's, without its ``/batch``): where the Assess page is."""
+    url = st.context.url
+    if not url:
+        return None
+    url = url.split("?", 1)[0].rstrip("/")
+    return url.removesuffix("/batch")
+
+
 def column_config(frame, wide_errors: bool) -> dict:
     """Numbers as numbers (CNY with separators, weeks to a tenth, the win chance in %), the error column
     wide when there are errors, the lead's first column pinned while scrolling sideways."""
@@ -190,7 +200,11 @@ def column_config(frame, wide_errors: bool) -> dict:
         "payback_probability": number(format="percent"),
         "error": st.column_config.TextColumn(width="large" if wide_errors else "small"),
     }
-    config = {}
+    config = {
+        t("batchpage.col.open", lang): st.column_config.LinkColumn(
+            display_text=t("batchpage.open_text", lang), help=t("batchpage.open_help", lang)
+        )
+    }
     for column in OUTPUT_COLUMNS:
         name = t(f"batchpage.col.{column}", lang)
         if "_cny_" in column:

@@ -11,6 +11,7 @@ from datetime import date
 import streamlit as st
 
 from app.cache import assumptions
+from app.cards import published_text, short_cite, show_evidence
 from app.ui import cite, language_switch
 from engine.assumptions import DatedValue, Param, Reference
 from engine.i18n import catalog, t
@@ -247,7 +248,7 @@ with tab_rules:
         format_func=lambda m: t(f"module.{m}.name", lang),
         placeholder=t("evidence.all", lang),
     )
-    rule_rows = []
+    rule_rows, shown_rules = [], []
     for rule in RULES:
         if module_filter and not rule_modules(rule) & set(module_filter):
             continue
@@ -260,6 +261,7 @@ with tab_rules:
             *(parse_cite(c.ref)[0].outlet for c in rule.sources),
         ):
             continue
+        shown_rules.append(rule)
         badge = f" {t('evidence.warning_yes', lang)}" if rule.warning else ""
         rule_rows.append(
             {
@@ -276,6 +278,20 @@ with tab_rules:
         st.table(rule_rows, hide_index=True)
     else:
         st.info(t("evidence.no_match", lang))
+    # The passage behind any citation of the rules shown: article, where to find it, the text itself.
+    shown_cites = {c.ref: rule for rule in shown_rules for c in rule.sources}
+    if shown_cites:
+        st.subheader(t("evidence.passage.title", lang))
+        picked = st.selectbox(
+            t("evidence.passage.pick", lang),
+            list(shown_cites),
+            key="ev_passage",
+            format_func=lambda ref: f"{shown_cites[ref].label[lang]} — {short_cite(ref, lang)}",
+            help=t("evidence.passage.pick_help", lang),
+        )
+        if picked:
+            with st.container(border=True, key="ev_passage_card"):
+                show_evidence(picked, lang)
 
 
 # --- articles --------------------------------------------------------------------------------
@@ -290,19 +306,17 @@ with tab_articles:
             any(ref.seed and parse_cite(ref.seed)[0].file == source.file for ref in p.references)
             for _, p in params
         )
-        published = source.published.isoformat()
-        if source.published_note:
-            key = f"source.note.{source.file}"
-            note = t(key, lang) if key in catalog(lang) else source_text(source.published_note)
-            published = f"{published} ({note})"
         article_rows.append(
             {
                 t("evidence.col.title", lang): f"**{source.title}**  \n`{source.file}`",
                 t("evidence.col.outlet", lang): source.outlet,
-                t("evidence.col.published", lang): published,
+                t("evidence.col.published", lang): published_text(source, lang),
                 t("evidence.col.rules_citing", lang): str(n_rules),
                 t("evidence.col.params_citing", lang): str(n_params),
                 t("evidence.col.lines", lang): str(source.lines),
+                t("evidence.col.link", lang): t(
+                    "evidence.link.open" if source.url else "evidence.link.search", lang, url=source.link
+                ),
             }
         )
     st.table(article_rows, hide_index=True)

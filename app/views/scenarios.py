@@ -72,12 +72,18 @@ def flash(kind: str, key: str, **values: object) -> None:
     ss[FLASH] = (kind, key, values)
 
 
+def new_action() -> None:
+    """Every action starts afresh: a problem (or an offer to overwrite) left by an earlier one no longer
+    applies, and would read as this action's."""
+    ss[ERRORS] = {}
+    ss.pop(CONFLICT, None)
+
+
 # --- actions (button callbacks: they run before the page is drawn again) --------------------------
 
 
 def save_current(overwrite: bool) -> None:
-    errors().pop("sc_name", None)
-    ss.pop(CONFLICT, None)
+    new_action()
     name = (ss.get("sc_name") or "").strip()
     if not name:
         errors()["sc_name"] = ("scenarios.error.name_required", {})
@@ -113,6 +119,7 @@ def save_current(overwrite: bool) -> None:
 
 
 def open_in_assess(name: str) -> None:
+    new_action()
     try:
         scenario = cache.store().get(name)
     except StoreError as err:
@@ -151,7 +158,7 @@ def open_in_assess(name: str) -> None:
 def _to_new_name(action: str, name: str, done: str) -> None:
     """Rename or duplicate ``name`` to the name typed in its field; errors stay beside that field."""
     key = f"sc_{action}:{name}"
-    errors().pop(key, None)
+    new_action()
     new = (ss.get(key) or "").strip()
     if not new:
         errors()[key] = ("scenarios.error.name_required", {})
@@ -173,14 +180,17 @@ def duplicate(name: str) -> None:
 
 
 def ask_delete(name: str) -> None:
+    new_action()
     ss[CONFIRM] = name
 
 
 def cancel_delete() -> None:
+    new_action()
     ss.pop(CONFIRM, None)
 
 
 def delete(name: str) -> None:
+    new_action()
     ss.pop(CONFIRM, None)
     try:
         cache.store().delete(name)
@@ -191,7 +201,7 @@ def delete(name: str) -> None:
 
 
 def import_file() -> None:
-    errors().pop("sc_import", None)
+    new_action()
     upload = ss.get(f"sc_import_{ss.get(IMPORTS, 0)}")
     if upload is None:
         errors()["sc_import"] = ("scenarios.import.choose", {})
