@@ -347,6 +347,9 @@ def share_link(state: AppState, base_url: str | None) -> str:
 ACTIVE = "wx_active"  # the AppState the result shows
 DRAFT = "wx_draft"  # the form's values by name (see widget_values), kept across pages
 URL_PROBLEMS = "wx_url_problems"
+# The consultant's notes for the handover report (Assess) and a saved scenario (Scenarios): the session's, not
+# the link's. NOTES_WIDGET is the Assess text area, which Streamlit forgets while another page is shown.
+NOTES, NOTES_WIDGET = "wx_notes", "handover_notes"
 FIELD_ERRORS = "wx_field_errors"
 LANG = "wx_lang"
 LANG_SWITCH = "lang_switch"  # the language switch's widget key (app/ui.py)

@@ -279,3 +279,26 @@ def test_compare_language_switch_keeps_working(store):
     assert not at.exception
     assert at.title[0].value == t("ui.nav.compare", "en")
     assert t("comparepage.col.row", "en") in at.table[0].value.columns
+
+
+def test_the_handover_notes_are_the_scenarios_notes_and_come_back_with_it(store):
+    """Notes written for the handover report on Assess prefill a scenario's notes; opening a scenario puts
+    its notes back into the report's notes on Assess, with its horizon."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in ({"lang": "zh", "horizon": "36"} | FAST).items():
+        at.query_params[key] = value
+    at.run()
+    at.text_area(key="handover_notes").set_value("客户希望先试直播").run()
+    at.switch_page("views/scenarios.py").run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="sc_notes").value == "客户希望先试直播"
+    at.text_input(key="sc_name").set_value("客户B")
+    click(at, "sc_save")
+    saved = store.get("客户B")
+    assert saved.notes == "客户希望先试直播" and saved.horizon_months == 36
+    store.save(scenario("客户C", notes="第二次访谈：预算翻倍", horizon_months=24))
+    at.run()
+    click(at, "sc_open:客户C")
+    assert at.title[0].value == t("app.title", "zh")  # on Assess
+    assert at.text_area(key="handover_notes").value == "第二次访谈：预算翻倍"
+    assert at.session_state["wx_active"].options.horizon_months == 24

@@ -379,8 +379,8 @@ st.subheader(t("ui.downloads", lang))
 st.caption(t("ui.handover_help", lang))
 # The notes are the consultant's, not part of the assessment's inputs: kept in the session (across pages and
 # languages, as the form is) and never in the link. Streamlit forgets a widget's value while another page is
-# shown, so the text also lives under NOTES and comes back from there.
-NOTES, NOTES_WIDGET = "wx_notes", "handover_notes"
+# shown, so the text also lives under NOTES and comes back from there; a scenario saves them as its notes.
+NOTES, NOTES_WIDGET = state.NOTES, state.NOTES_WIDGET
 if NOTES_WIDGET not in st.session_state:
     st.session_state[NOTES_WIDGET] = st.session_state.get(NOTES, "")
 notes = st.text_area(

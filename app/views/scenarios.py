@@ -137,6 +137,8 @@ def open_in_assess(name: str) -> None:
             return
         pack = state.remember_pack(scenario.assumptions)
     ss.pop(state.PACK_MISSING, None)
+    ss[state.NOTES] = scenario.notes  # its notes come back as the handover report's
+    ss.pop(state.NOTES_WIDGET, None)
     opened = state.AppState(
         profile=scenario.profile,
         lang=state.current_lang(),
@@ -258,6 +260,8 @@ st.caption(
     + t("scenarios.save.hint", lang)
 )
 packui.indicator(lang)  # the assumption pack in use is saved with the scenario
+if "sc_notes" not in ss:  # the notes written for the handover report are the scenario's notes
+    ss["sc_notes"] = ss.get(state.NOTES, "")
 with st.form("sc_save_form"):
     st.text_input(
         t("scenarios.name", lang), key="sc_name", max_chars=NAME_MAX, help=t("scenarios.name_help", lang)
