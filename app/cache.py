@@ -12,8 +12,9 @@ import streamlit as st
 
 from app.state import AppState
 from engine.assumptions import AssumptionSet, load
+from engine.i18n import Lang
 from engine.packs import Pack, load_pack
-from engine.recommend import recommend
+from engine.recommend import Analysis, analyse, check_horizon, prepare, render
 from engine.report import to_html, to_markdown
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity, sensitivity
@@ -80,7 +81,7 @@ def active_assumptions() -> AssumptionSet:
 
 def _key(state: AppState) -> str:
     """The inputs of an assessment as one hashable JSON string (plus today's date: "as of today" moves
-    at midnight)."""
+    at midnight). The language is not an input: a result is simulated once and written in either."""
     o = state.options
     return json.dumps(
         {
@@ -90,24 +91,11 @@ def _key(state: AppState) -> str:
             "seed": o.seed,
             "horizon": o.horizon_months,
             "overrides": state.overrides.active(),
-            "lang": state.lang,
             "pack": state.pack,
             "today": date.today().isoformat(),
         },
         sort_keys=True,
     )
-
-
-def _kwargs(key: str) -> dict:
-    k = json.loads(key)
-    return {
-        "as_of": k["as_of"],
-        "draws": k["draws"],
-        "seed": k["seed"],
-        "assumptions": assumptions_for(k.get("pack")),
-        "lang": k["lang"],
-        "overrides": k["overrides"],
-    }
 
 
 @st.cache_resource(show_spinner=False)
@@ -123,30 +111,42 @@ def compiled() -> bool:
     return True
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _recommendation(key: str) -> Recommendation:
+ANALYSES_KEPT = 6
+
+
+# The simulations of the last few assessments, kept as they are (not copied: tens of MB each at 10,000 draws),
+# so that writing a result in the other language, or the same inputs on another page, simulates nothing.
+@st.cache_resource(show_spinner=False, max_entries=ANALYSES_KEPT)
+def _analysis(key: str, plan: str | None) -> Analysis:
     compiled()
-    return recommend(
-        json.loads(key)["profile"], **_kwargs(key), horizon_months=json.loads(key).get("horizon", 12)
+    k = json.loads(key)
+    inputs = prepare(
+        k["profile"],
+        k["as_of"],
+        k["draws"],
+        k["seed"],
+        plan,
+        assumptions_for(k.get("pack")),
+        "zh",
+        k["overrides"],
     )
+    return analyse(*inputs, k["draws"], k["seed"], horizon=check_horizon(k.get("horizon", 12)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _recommendation(key: str, plan: str | None, lang: Lang) -> Recommendation:
+    return render(_analysis(key, plan), lang)
 
 
 def recommendation(state: AppState) -> Recommendation:
-    """The (cached) recommendation for an assessment."""
-    return _recommendation(_key(state))
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _evaluation(key: str, plan: str) -> Recommendation:
-    compiled()
-    k = json.loads(key)
-    return recommend(k["profile"], **_kwargs(key), plan=plan, horizon_months=k.get("horizon", 12))
+    """The (cached) recommendation for an assessment, in its language."""
+    return _recommendation(_key(state), None, state.lang)
 
 
 def evaluation(state: AppState, plan: str | None) -> Recommendation:
     """The (cached) result of an assessment with a forced plan; ``None``: its recommendation. Raises the
     engine's InputError (a ValueError) for a plan it cannot evaluate."""
-    return recommendation(state) if plan is None else _evaluation(_key(state), plan)
+    return _recommendation(_key(state), plan, state.lang)
 
 
 def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str, str]:
@@ -187,7 +187,17 @@ def store() -> ScenarioStore:
     return _store(resolve_url())
 
 
-SCENARIO_INPUTS = {"profile", "overrides", "as_of", "seed", "draws", "plan", "assumptions"}
+SCENARIO_INPUTS = {
+    "profile",
+    "overrides",
+    "as_of",
+    "seed",
+    "draws",
+    "plan",
+    "assumptions",
+    "horizon_months",
+    "levels",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -208,10 +218,19 @@ def scenario_result(scenario: Scenario, lang: str) -> Recommendation:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _drivers(key: str) -> Sensitivity:
-    return sensitivity(json.loads(key)["profile"], **_kwargs(key))
+def _drivers(key: str, lang: Lang) -> Sensitivity:
+    k = json.loads(key)
+    return sensitivity(
+        k["profile"],
+        as_of=k["as_of"],
+        draws=k["draws"],
+        seed=k["seed"],
+        assumptions=assumptions_for(k.get("pack")),
+        lang=lang,
+        overrides=k["overrides"],
+    )
 
 
 def drivers(state: AppState) -> Sensitivity:
     """What drives the answer for an assessment (seconds of work, so computed on request and cached)."""
-    return _drivers(_key(state))
+    return _drivers(_key(state), state.lang)

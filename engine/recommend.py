@@ -676,10 +676,14 @@ def _alternatives(
     return out
 
 
-def counterfactuals(r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS) -> list[Counterfactual]:
+def counterfactuals(
+    r: Ranking, lang: Lang, draws: int = COUNTERFACTUAL_DRAWS, found: levers.Search | None = None
+) -> list[Counterfactual]:
     """What would change this: every lever whose smallest step (:func:`engine.levers.search`, the same search
-    as the sensitivity flips table) changes the recommended plan, with how the modules move."""
-    found = levers.search(r, draws)
+    as the sensitivity flips table; ``found`` if it has run) changes the recommended plan, with how the
+    modules move."""
+    if found is None:
+        found = levers.search(r, draws)
     kept = r.profile.existing_modules
     old = _verdicts(found.base, kept)
     notes = {code: n for n in found.notes if n.kind == "same" for code in n.levers}
@@ -924,15 +928,70 @@ def recommend(
     option and ``AssumptionError`` for a bad assumptions set.
     """
     p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
-    forced_levels = check_levels(levels)
-    horizon = check_horizon(horizon_months)
-    rng = np.random.default_rng(seed)
-    d = model.draw(aset, day, draws, rng)
-    r = rank(p, aset, day, d, forced, forced_levels, horizon)
-    chosen_plan = r.plans[r.chosen]
-    sim = r.simulate(r.chosen)
-    econ = economics(r, chosen_plan)
+    a = analyse(p, day, ov, aset, forced, draws, seed, with_counterfactuals, check_levels(levels),
+                check_horizon(horizon_months))  # fmt: skip
+    return render(a, lang)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the Monte Carlo decides for one assessment, before any text: the ranking, the chosen plan's
+    simulation and month-by-month money, the set-level win shares and the lever search. :func:`render` writes
+    it in a language without drawing or scoring anything again, so a language switch costs no simulation."""
+
+    profile: MerchantProfile
+    as_of: date
+    overrides: Overrides
+    assumptions: AssumptionSet
+    forced: tuple[tuple[Module, ...], Plan | None] | None
+    draws: int
+    seed: int
+    ranking: Ranking
+    sim: model.PlanSim
+    econ: Economics
+    set_win: np.ndarray
+    phasing: np.ndarray
+    levers: levers.Search | None  # None: no counterfactuals asked for (or a forced plan)
+
+
+def analyse(
+    p: MerchantProfile,
+    day: date,
+    ov: Overrides,
+    aset: AssumptionSet,
+    forced: tuple[tuple[Module, ...], Plan | None] | None,
+    draws: int,
+    seed: int,
+    with_counterfactuals: bool = True,
+    levels: Levels | None = None,
+    horizon: int | None = None,
+) -> Analysis:
+    """The language-free part of :func:`recommend`, on inputs :func:`prepare` has checked."""
+    d = model.draw(aset, day, draws, np.random.default_rng(seed))
+    r = rank(p, aset, day, d, forced, levels, horizon)
     set_win, phasing = win_shares(r.scores, r.plans)
+    return Analysis(
+        profile=p,
+        as_of=day,
+        overrides=ov,
+        assumptions=aset,
+        forced=forced,
+        draws=draws,
+        seed=seed,
+        ranking=r,
+        sim=r.simulate(r.chosen),
+        econ=economics(r, r.plans[r.chosen]),
+        set_win=set_win,
+        phasing=phasing,
+        levers=levers.search(r, COUNTERFACTUAL_DRAWS) if with_counterfactuals and forced is None else None,
+    )
+
+
+def render(a: Analysis, lang: Lang) -> Recommendation:
+    """The :class:`Recommendation` of an analysis, in ``lang`` (``prepare`` has checked the language)."""
+    p, day, ov, aset, forced, r = a.profile, a.as_of, a.overrides, a.assumptions, a.forced, a.ranking
+    sim, econ, set_win, phasing = a.sim, a.econ, a.set_win, a.phasing
+    chosen_plan = r.plans[r.chosen]
     win = float(set_win[r.chosen])
 
     verdicts = _verdicts(chosen_plan, p.existing_modules)
@@ -961,12 +1020,12 @@ def recommend(
     with np.errstate(over="ignore"):
         orders = be / p.avg_order_value_cny
     scale = model.merchant_scale(p, aset, day)
-    whatifs = counterfactuals(r, lang) if with_counterfactuals and forced is None else []
+    whatifs = counterfactuals(r, lang, found=a.levers) if a.levers is not None else []
     return Recommendation(
         profile=p,
         as_of=day,
-        seed=seed,
-        draws=draws,
+        seed=a.seed,
+        draws=a.draws,
         lang=lang,
         assumptions=aset.source,
         overrides=ov.active(),

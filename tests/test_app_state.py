@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.state import AppState, to_query
+from app.state import AppState, replace_lang, to_query
 from engine.i18n import t
 from engine.presets import preset
 from tests.conftest import ROOT
@@ -130,3 +130,29 @@ def test_the_share_link_holds_the_whole_assessment_shown():
     query = {k: v[-1] for k, v in parse_qs(urlparse(link).query, keep_blank_values=True).items()}
     assert query == expected("shelf_repeat")
     assert at.caption and any(c.value == t("ui.share", "zh") for c in at.caption)
+
+
+def test_a_language_switch_writes_the_same_result_without_simulating_again(monkeypatch):
+    """The result is simulated once (engine.recommend.analyse draws once) and written in either language
+    (engine.recommend.render): switching to English and back draws nothing again, and the figures agree."""
+    from app import cache
+    from engine import model
+
+    draws = []
+    real = model.draw
+
+    def counted(*args, **kwargs):
+        draws.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model, "draw", counted)
+    at = start({"draws": "1234", "seed": "424242"})  # inputs no other test has simulated
+    zh = at.session_state["wx_active"]
+    assert draws == [1234]
+    ok(at.get("button_group")[0].set_value("en").run())
+    assert url(at)["lang"] == "en" and at.title[0].value == t("app.title", "en")
+    ok(at.get("button_group")[0].set_value("zh").run())
+    assert draws == [1234], "switching language ran the simulation again"
+    en, back = cache.recommendation(replace_lang(zh, "en")), cache.recommendation(zh)
+    assert draws == [1234]
+    assert en.lang == "en" and back.lang == "zh" and en.value == back.value and en.plan.code == back.plan.code
