@@ -176,24 +176,27 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     lever is searched only when its largest step changes the plan (then from the smallest step up), so a
     lever reported as unchanged is unchanged at its largest step; the goal's alternatives are each tried.
     """
-    from engine.recommend import rank
+    from engine.recommend import rank, rescore
 
     sub, n = _subsample(r, draws)
     base = sub.plans[sub.chosen]
     memo: dict[tuple[MerchantProfile, int], Plan] = {}
 
-    def best(step: Step) -> Plan:
+    def best(lever: Lever, step: Step) -> Plan:
         key = (step.profile, id(step.assumptions))
         if key not in memo:
-            rr = rank(step.profile, step.assumptions, r.as_of, sub.draws, horizon_months=_horizon(r))
+            if lever.code.startswith("weight."):  # the same merchant judged otherwise: only the scores move
+                rr = rescore(sub, step.assumptions)
+            else:
+                rr = rank(step.profile, step.assumptions, r.as_of, sub.draws, horizon_months=_horizon(r))
             memo[key] = rr.plans[rr.chosen]
         return memo[key]
 
     outcomes: list[Outcome] = []
     for lever in levers(r.profile, r.assumptions, r.as_of):
         found = None
-        if lever.steps and (not lever.ordered or best(lever.steps[-1]) != base):
-            found = next(((s, plan) for s in lever.steps if (plan := best(s)) != base), None)
+        if lever.steps and (not lever.ordered or best(lever, lever.steps[-1]) != base):
+            found = next(((s, plan) for s in lever.steps if (plan := best(lever, s)) != base), None)
         outcomes.append(Outcome(lever, *(found or (None, None))))
     return Search(base, n, outcomes, _notes(sub, outcomes))
 

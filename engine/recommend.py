@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -242,6 +242,24 @@ def rank(
         defer,
         below,
     )
+
+
+def rescore(r: Ranking, assumptions: AssumptionSet) -> Ranking:
+    """:func:`rank` for the same profile and draws under other objective *weights* (``assumptions`` differs
+    from ``r.assumptions`` in ``objective.weights`` only): the modules, levels and set table do not depend on
+    the weights, so only the plans are scored again - the same figures as ranking from scratch."""
+    objective = replace(
+        r.objective,
+        w_downside=assumptions.objective.weights["downside"].mode_at(r.as_of),
+        w_budget=assumptions.objective.weights["budget_overrun"].mode_at(r.as_of),
+        w_staff=assumptions.objective.weights["staff_shortfall"].mode_at(r.as_of),
+    )
+    scores = model.score_plans(r.plans, r.sims, r.table, objective, r.defer, r.fit_array)[:, 0]
+    mean = scores.mean(axis=1)
+    chosen = choose(
+        scores, mean, list(range(len(r.plans))), r.plans, r.assumptions.objective.tie_margin.mode_at(r.as_of)
+    )
+    return replace(r, assumptions=assumptions, scores=scores, mean=mean, chosen=chosen, objective=objective)
 
 
 def choose(

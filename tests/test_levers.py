@@ -142,3 +142,20 @@ def test_note_texts_in_both_languages():
     alone = levers.Note(("staff_fte",), "neither", None, None, False)
     assert levers.note_text(alone, "en", None) == t("lever.note.neither_alone", "en", lever="Staff")
     assert plan_code(base) == "channels,shop"
+
+
+def test_rescoring_under_other_weights_is_ranking_from_scratch():
+    """The weight levers re-score the plans on the same simulation (engine.recommend.rescore) instead of
+    simulating again: the scores and the choice are those of a ranking from scratch, to the last bit."""
+    from engine.recommend import rescore
+
+    aset = load()
+    profile = MerchantProfile.model_validate(make_profile(staff_fte=2, douyin_presence="established"))
+    d = model.draw(aset, DAY, 600, np.random.default_rng(5))
+    base = rank(profile, aset, DAY, d)
+    weights = [lv for lv in levers.levers(profile, aset, DAY) if lv.code.startswith("weight.")]
+    assert weights
+    for lever in weights:
+        for step in lever.steps:
+            fresh, quick = rank(profile, step.assumptions, DAY, d), rescore(base, step.assumptions)
+            assert np.array_equal(fresh.scores, quick.scores) and fresh.chosen == quick.chosen
