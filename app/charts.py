@@ -16,6 +16,7 @@ from engine.plans import Plan, module_name, plan_code, plan_label
 from engine.profile import MODULES, Module
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity
+from engine.text import number
 
 PALETTE = {
     "channels": "#e4572e",
@@ -571,9 +572,11 @@ def _swings(
     for r in rows:
         lo, hi = getattr(r.tornado, f"{figure}_low"), getattr(r.tornado, f"{figure}_high")
         data.append({"parameter": r.label, "low": min(lo, hi), "high": max(lo, hi), "swing": swing(r)})
-    number = (lambda v: f"¥{v:,.0f}") if money else (lambda v: t("ui.headline.weeks", lang, p50=f"{v:,.1f}"))
-    mark_p50 = t("drivers.line.p50", lang, value=number(headline))
-    mark_central = t("drivers.line.central", lang, value=number(central))
+    shown = (
+        (lambda v: f"¥{number(v)}") if money else (lambda v: t("ui.headline.weeks", lang, p50=number(v, 1)))
+    )
+    mark_p50 = t("drivers.line.p50", lang, value=shown(headline))
+    mark_central = t("drivers.line.central", lang, value=shown(central))
     y = alt.Y("parameter:N", title=None, sort=[d["parameter"] for d in data], axis=alt.Axis(labelLimit=170))
     tip = ",.0f" if money else ",.1f"
     ends = [d["low"] for d in data] + [d["high"] for d in data] + [headline, central]
@@ -803,7 +806,7 @@ def batch_first_year(values: Sequence[float], lang: Lang, bins: int | None = Non
         t("batchpage.chart.first_year_title", lang),
         subtitle=[
             t("batchpage.chart.first_year_note", lang, leads=data.size),
-            t("batchpage.chart.median_note", lang, median=f"{median:,.0f}"),
+            t("batchpage.chart.median_note", lang, median=number(median)),
         ],
     )
     return (bars + rule).properties(title=title, height=200, usermeta={"extra_height": 30})

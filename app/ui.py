@@ -9,6 +9,7 @@ from engine.i18n import LANGS, Lang, t
 from engine.profile import MerchantProfile
 from engine.report import cite_label  # noqa: F401 - re-exported for pages
 from engine.sources import parse_cite
+from engine.text import number
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -38,8 +39,7 @@ def cite(ref: str, lang: Lang) -> str:
     )
 
 
-def fmt(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
+fmt = number  # the engine's one number format (engine.text.number)
 
 
 def profile_summary(profile: MerchantProfile, lang: Lang) -> str:

@@ -20,7 +20,7 @@ from engine.overrides import Overrides
 from engine.plans import parse_plan, plan_label
 from engine.profile import DOUYIN_LEVELS, FIELD_CHOICES, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile
 from engine.result import Band, CloseCall, Recommendation
-from engine.text import clip, markdown_text
+from engine.text import clip, markdown_text, number
 
 MIN_ITEMS, MAX_ITEMS = 2, 6
 MAX_VARIANTS = MAX_ITEMS - 1  # the assessment itself is the first column
@@ -329,7 +329,7 @@ def close_call_text(call: CloseCall, rec: Recommendation, lang: Lang) -> str:
             other = plan_label(phases or (modules,), rec.profile.existing_modules, lang, rec.as_of)
         except ValueError:
             pass
-    money = {k: f"{v:,.0f}" for k, v in f.items() if k.endswith("_cny")}
+    money = {k: number(v) for k, v in f.items() if k.endswith("_cny")}
     shares = {k: f"{v:.0%}" for k, v in f.items() if k in ("win", "other_win", "share_behind", "phasing")}
     args: dict[str, object] = {**money, **shares, "plan": rec.plan.label, "other": other}
     if call.code.startswith("same_both_ways"):
@@ -339,7 +339,7 @@ def close_call_text(call: CloseCall, rec: Recommendation, lang: Lang) -> str:
         args |= {
             "field": t(f"closecall.field.{call.field}", lang),
             "other": whatif.plan if whatif else "",
-            "draws": f"{f['draws']:,.0f}",
+            "draws": number(f["draws"]),
         }
     if call.code == "simpler_within_margin":
         args |= {"phases": f"{f['phases']:g}", "other_phases": f"{f['other_phases']:g}"}
@@ -347,10 +347,7 @@ def close_call_text(call: CloseCall, rec: Recommendation, lang: Lang) -> str:
 
 
 def _band(band: Band, digits: int = 0) -> str:
-    def f(v: float | None) -> str:
-        return "—" if v is None else f"{v:,.{digits}f}"
-
-    return f"{f(band.p50)} ({f(band.p10)}–{f(band.p90)})"
+    return f"{number(band.p50, digits)} ({number(band.p10, digits)}–{number(band.p90, digits)})"
 
 
 def _payback(band: Band, horizon: int, lang: Lang) -> str:

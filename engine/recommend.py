@@ -49,6 +49,7 @@ from engine.result import (
 )
 from engine.rules import Firing, describe_effect, fire
 from engine.sources import EARLIEST_EVIDENCE
+from engine.text import amount
 
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
 HORIZONS = (12, 24, 36)  # months a plan can be judged over
@@ -312,12 +313,6 @@ def band_of(quantiles: np.ndarray, digits: int = 0) -> Band:
     return Band(p10=out[0], p50=out[1], p90=out[2])
 
 
-def _fmt(value: float | None, lang: Lang, digits: int = 0) -> str:
-    if value is None:
-        return t("report.infinite", lang)
-    return f"{value:,.{digits}f}"
-
-
 def _plan_out(plan: Plan, sim: model.PlanSim, kept: tuple[Module, ...], lang: Lang, as_of: date) -> PlanOut:
     phases = [
         PhaseOut(phase=i + 1, modules=list(phase), start_week=_band(sim.phase_starts[i][0], 1))
@@ -545,8 +540,8 @@ def _warnings(r: Ranking, sim: model.PlanSim, econ: Economics, forced: bool, lan
                 text=t(
                     "warning.scale_inferred",
                     lang,
-                    gmv=_fmt(scale.current_monthly_gmv_cny, lang),
-                    reach=_fmt(scale.reachable_customers, lang),
+                    gmv=amount(scale.current_monthly_gmv_cny, lang),
+                    reach=amount(scale.reachable_customers, lang),
                 ),
             )
         )
@@ -581,8 +576,8 @@ def _warnings(r: Ranking, sim: model.PlanSim, econ: Economics, forced: bool, lan
                 text=t(
                     "warning.budget_setup_overrun",
                     lang,
-                    cost=_fmt(setup, lang),
-                    budget=_fmt(p.budget_setup_cny, lang),
+                    cost=amount(setup, lang),
+                    budget=amount(p.budget_setup_cny, lang),
                 ),
             )
         )
@@ -593,8 +588,8 @@ def _warnings(r: Ranking, sim: model.PlanSim, econ: Economics, forced: bool, lan
                 text=t(
                     "warning.budget_monthly_overrun",
                     lang,
-                    cost=_fmt(monthly, lang),
-                    budget=_fmt(p.budget_monthly_cny, lang),
+                    cost=amount(monthly, lang),
+                    budget=amount(p.budget_monthly_cny, lang),
                 ),
             )
         )

@@ -15,7 +15,7 @@ from engine.i18n import catalog, t
 from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.result import Band, Recommendation
 from engine.sources import parse_cite
-from engine.text import invisible, markdown_text
+from engine.text import amount, invisible, markdown_text, number
 
 
 def cite_label(cite: str) -> str:
@@ -26,7 +26,7 @@ def cite_label(cite: str) -> str:
 
 def _b(band: Band, lang: str, digits: int = 0) -> str:
     def f(v: float | None) -> str:
-        return t("report.infinite", lang) if v is None else f"{v:,.{digits}f}"  # type: ignore[arg-type]
+        return amount(v, lang, digits)
 
     return t("report.band", lang, p10=f(band.p10), p50=f(band.p50), p90=f(band.p90))  # type: ignore[arg-type]
 
@@ -130,7 +130,7 @@ def to_markdown(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             module = rec.modules[i.module].name if i.module else "—"
             out.append(
                 f"| {module} | {i.label} | {t('kind.' + i.kind, lang)} | {t('unit.' + i.unit, lang)} | "
-                f"{i.p10:,.0f} | {i.p50:,.0f} | {i.p90:,.0f} |"
+                f"{number(i.p10)} | {number(i.p50)} | {number(i.p90)} |"
             )
         out.append("")
     out += [
@@ -206,9 +206,9 @@ def _input_value(rec: Recommendation, field: str, value: object) -> str:
             "current_monthly_gmv_cny": rec.scale.current_monthly_gmv_cny,
             "reachable_customers": rec.scale.reachable_customers,
         }.get(field)
-        return t("report.inputs.estimated", lang, value=f"{used:,.0f}") if used is not None else "—"
+        return t("report.inputs.estimated", lang, value=number(used)) if used is not None else "—"
     if isinstance(value, float) and field.endswith("_cny"):
-        return f"{value:,.0f}"
+        return number(value)
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
@@ -317,9 +317,9 @@ def _value_section(rec: Recommendation) -> list[str]:
         "",
         L(
             "report.scale_line",
-            gmv=f"{sc.current_monthly_gmv_cny:,.0f}",
+            gmv=number(sc.current_monthly_gmv_cny),
             gmv_note=inferred if sc.gmv_inferred else "",
-            reach=f"{sc.reachable_customers:,.0f}",
+            reach=number(sc.reachable_customers),
             reach_note=inferred if sc.reach_inferred else "",
         ),
         "",
@@ -335,7 +335,7 @@ def _value_section(rec: Recommendation) -> list[str]:
         ]
         for c in v.cashflow:
             out.append(
-                f"| {c.month} | {c.cost.p50:,.0f} | {c.gross_profit.p50:,.0f} | {_b(c.cumulative_net, lang)} |"
+                f"| {c.month} | {number(c.cost.p50)} | {number(c.gross_profit.p50)} | {_b(c.cumulative_net, lang)} |"
             )
     return out
 

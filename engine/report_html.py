@@ -25,6 +25,7 @@ from engine.report import (
 )
 from engine.result import Band, Item, ModuleResult, Recommendation
 from engine.sources import parse_cite
+from engine.text import amount, number
 
 # --- small helpers ---------------------------------------------------------------------------
 
@@ -39,10 +40,6 @@ INK, MUTED, GRID, ACCENT = "#1d2530", "#5b6675", "#e3e7ec", "#d9480f"
 def e(value: object) -> str:
     """Escape text for HTML and SVG (element content and quoted attributes)."""
     return escape(str(value), quote=True)
-
-
-def _num(v: float | None, lang: str, digits: int = 0) -> str:
-    return t("report.infinite", lang) if v is None else f"{v:,.{digits}f}"  # type: ignore[arg-type]
 
 
 def _f(x: float) -> str:
@@ -145,7 +142,7 @@ def _histogram_svg(rec: Recommendation) -> str:
     body.append(f'<g stroke="{GRID}" stroke-width="1">')
     body += [f'<line x1="{ml}" y1="{_f(sy(c))}" x2="{W - mr}" y2="{_f(sy(c))}"/>' for c in yticks]
     body.append("</g>")
-    body += [_text(ml - 6, sy(c) + 4, f"{c:,.0f}", anchor="end", fill=MUTED) for c in yticks]
+    body += [_text(ml - 6, sy(c) + 4, number(c), anchor="end", fill=MUTED) for c in yticks]
     body.append(
         _text(14, mt + ph / 2, L("chart.axis.draws"), size=FS_LABEL, anchor="middle", fill=MUTED,
               transform=f"rotate(-90 14 {_f(mt + ph / 2)})")
@@ -172,7 +169,7 @@ def _histogram_svg(rec: Recommendation) -> str:
         if value is None:
             continue
         x, y = sx(value), 18 + row * 20
-        label = f"{name} {value:,.0f}"
+        label = f"{name} {number(value)}"
         colour, dash = (ACCENT, "") if name == "P50" else (INK, ' stroke-dasharray="4 3"')
         body.append(
             f'<line x1="{_f(x)}" y1="{_f(y - 12)}" x2="{_f(x)}" y2="{_f(mt + ph)}" stroke="{colour}" '
@@ -187,9 +184,9 @@ def _histogram_svg(rec: Recommendation) -> str:
     aria = L(
         "html.first_year.aria",
         title=L("chart.first_year.title"),
-        p10=_num(band.p10, lang),
-        p50=_num(band.p50, lang),
-        p90=_num(band.p90, lang),
+        p10=amount(band.p10, lang),
+        p50=amount(band.p50, lang),
+        p90=amount(band.p90, lang),
         unit=unit,
         draws=rec.draws,
     )
@@ -215,7 +212,7 @@ def _bars_svg(
         bar_y, bar_h = y + 22, 14
         cy = bar_y + bar_h / 2
         body.append("<g>")
-        body.append(f"<title>{e(label)}: P50 {p50:,.0f} (P10–P90 {p10:,.0f}–{p90:,.0f})</title>")
+        body.append(f"<title>{e(label)}: P50 {number(p50)} (P10–P90 {number(p10)}–{number(p90)})</title>")
         body.append(_text(ml, y + 15, _clip(label, FS_LABEL, W - ml - 4), size=FS_LABEL))
         body.append(
             f'<rect x="{_f(sx(0))}" y="{_f(bar_y)}" width="{_f(max(sx(p50) - sx(0), 0))}" '
@@ -226,7 +223,7 @@ def _bars_svg(
             f'y2="{_f(cy)}"/><line x1="{_f(sx(p10))}" y1="{_f(cy - 5)}" x2="{_f(sx(p10))}" y2="{_f(cy + 5)}"/>'
             f'<line x1="{_f(sx(p90))}" y1="{_f(cy - 5)}" x2="{_f(sx(p90))}" y2="{_f(cy + 5)}"/></g>'
         )
-        body.append(_text(sx(max(p50, p90)) + 6, cy + 4, f"{p50:,.0f}", fill=INK, font_weight="600"))
+        body.append(_text(sx(max(p50, p90)) + 6, cy + 4, number(p50), fill=INK, font_weight="600"))
         body.append("</g>")
     return _svg(fig_id, height, aria, body)
 
@@ -352,7 +349,7 @@ def _table(head: list[Cell], rows: list[list[Cell]], cls: str = "") -> str:
 
 
 def _band_cells(band: Band, lang: str, digits: int = 0) -> list[Cell]:
-    p10, p50, p90 = (_num(v, lang, digits) for v in (band.p10, band.p50, band.p90))
+    p10, p50, p90 = (amount(v, lang, digits) for v in (band.p10, band.p50, band.p90))
     return [(f"<strong>{e(p50)}</strong>", "num"), (f"{e(p10)}–<wbr>{e(p90)}", "num band")]
 
 
@@ -526,9 +523,9 @@ def _value_html(rec: Recommendation) -> str:
     inferred = L("report.inferred")
     scale = L(
         "report.scale_line",
-        gmv=f"{sc.current_monthly_gmv_cny:,.0f}",
+        gmv=number(sc.current_monthly_gmv_cny),
         gmv_note=inferred if sc.gmv_inferred else "",
-        reach=f"{sc.reachable_customers:,.0f}",
+        reach=number(sc.reachable_customers),
         reach_note=inferred if sc.reach_inferred else "",
     )
     flow_head = [
@@ -541,10 +538,10 @@ def _value_html(rec: Recommendation) -> str:
     flow = [
         [
             (str(c.month), "num"),
-            (_num(c.cost.p50, lang), "num"),
-            (_num(c.gross_profit.p50, lang), "num"),
-            (_num(c.cumulative_net.p50, lang), "num"),
-            (f"{_num(c.cumulative_net.p10, lang)} – {_num(c.cumulative_net.p90, lang)}", "num"),
+            (amount(c.cost.p50, lang), "num"),
+            (amount(c.gross_profit.p50, lang), "num"),
+            (amount(c.cumulative_net.p50, lang), "num"),
+            (f"{amount(c.cumulative_net.p10, lang)} – {amount(c.cumulative_net.p90, lang)}", "num"),
         ]
         for c in v.cashflow
     ]
@@ -684,7 +681,7 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             + "</figure>"
         )
     else:
-        value = _num(c.first_year.p50, lang)
+        value = amount(c.first_year.p50, lang)
         chart = f'<p class="note">{e(L("html.first_year.degenerate", value=value, unit=cny))}</p>'
     out.append(_section("cost", L("report.cost"), _table(head, rows, "compact"), chart))
 
@@ -829,7 +826,7 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             if not chosen:
                 continue
             rows_ = [(_item_label(rec, i), i.p10, i.p50, i.p90) for i in chosen]
-            aria = t(caption, lang) + "; " + "; ".join(f"{lbl}: {p50:,.0f}" for lbl, _, p50, _ in rows_)
+            aria = t(caption, lang) + "; " + "; ".join(f"{lbl}: {number(p50)}" for lbl, _, p50, _ in rows_)
             parts.append(
                 f'<figure class="chart"><figcaption>{e(t(caption, lang))}</figcaption>'
                 f"{_bars_svg(fig_id, rows_, t(axis, lang), aria, fill)}</figure>"
@@ -849,9 +846,9 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
                 (e(i.label), "lead"),
                 (e(t("kind." + i.kind, lang)), "nw"),
                 (e(t("unit." + i.unit, lang)), "nw"),
-                (f"{i.p10:,.0f}", "num"),
-                (f"{i.p50:,.0f}", "num"),
-                (f"{i.p90:,.0f}", "num"),
+                (number(i.p10), "num"),
+                (number(i.p50), "num"),
+                (number(i.p90), "num"),
             ]
             for i in rec.items
         ]

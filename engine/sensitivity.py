@@ -40,7 +40,7 @@ from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
 from engine.recommend import Fit, InputError, Ranking, fit_arrays, prepare, rank
-from engine.text import markdown_text
+from engine.text import markdown_text, number
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
@@ -597,7 +597,7 @@ def sensitivity(
 
 
 def _num(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
+    return number(value, digits)
 
 
 def _index(value: float, ci: tuple[float, float] | None) -> str:

@@ -140,3 +140,20 @@ def parse_json(text: str) -> Any:
         raise
     except ValueError as err:  # anything else the decoder refuses
         raise InvalidJSON(f"not valid JSON: {clip(str(err), 200)}") from None
+
+
+# --- numbers for people ----------------------------------------------------------------------------
+# The one way every surface (app, reports, comparison, CLI tables) writes a figure: thousands separated,
+# ``digits`` decimals; a figure that does not exist (None) as ``missing``.
+
+
+def number(value: float | None, digits: int = 0, missing: str = "—") -> str:
+    """``12,345`` / ``1.5``; ``missing`` for None (a percentile out of reach, a field not given)."""
+    return missing if value is None else f"{value:,.{digits}f}"
+
+
+def amount(value: float | None, lang: str, digits: int = 0) -> str:
+    """:func:`number` in a report's language, where None is unbounded (a payback beyond the horizon): "∞"."""
+    from engine.i18n import t
+
+    return number(value, digits, t("report.infinite", lang))  # type: ignore[arg-type]
