@@ -20,15 +20,12 @@ from engine.overrides import Overrides
 from engine.plans import parse_plan, plan_label
 from engine.profile import DOUYIN_LEVELS, FIELD_CHOICES, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile
 from engine.result import Band, CloseCall, Recommendation
+from engine.result import Output as _Out
 from engine.text import clip, markdown_text
 
 MIN_ITEMS, MAX_ITEMS = 2, 6
 MAX_VARIANTS = MAX_ITEMS - 1  # the assessment itself is the first column
 MAX_CHANGES = 8
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class CompareRow(_Out):
