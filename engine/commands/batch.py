@@ -50,11 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--overwrite", action="store_true", help="replace OUTPUT.csv if it exists (it keeps its permissions)"
     )
-    p.add_argument(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="evaluate with the evidence and values in force then (default: today)",
-    )
+    options.add_as_of(p)
     p.add_argument(
         "--draws",
         type=int,
@@ -62,12 +58,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="N",
         help=f"Monte Carlo draws per lead, 100-200000 (default {BATCH_DRAWS})",
     )
-    p.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output"
-    )
-    p.add_argument(
-        "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
-    )
+    options.add_seed(p)
+    options.add_assumptions(p)
     p.add_argument(
         "--lang", choices=options.LANGS, default="zh", help="language of the plan labels (default zh)"
     )

@@ -16,24 +16,37 @@ LANGS = ("zh", "en")
 PROFILE_HELP = "merchant profile JSON file ('-' reads stdin); see 'wxplan schema'"
 
 
-def add_common(
-    p: argparse.ArgumentParser, formats: tuple[str, ...] = ("json", "markdown", "html", "pdf")
-) -> None:
-    p.add_argument("profile", help=PROFILE_HELP)
+def add_as_of(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         help="evaluate with the evidence and values in force then (default: today)",
     )
-    p.add_argument(
-        "--draws", type=int, default=10_000, metavar="N", help="Monte Carlo draws, 100-200000 (default 10000)"
-    )
+
+
+def add_seed(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output"
     )
+
+
+def add_assumptions(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--assumptions", metavar="DIR", help="use another assumptions directory (default: the bundled set)"
     )
+
+
+def add_common(
+    p: argparse.ArgumentParser, formats: tuple[str, ...] = ("json", "markdown", "html", "pdf")
+) -> None:
+    """The options of a command that evaluates one profile and prints the result."""
+    p.add_argument("profile", help=PROFILE_HELP)
+    add_as_of(p)
+    p.add_argument(
+        "--draws", type=int, default=10_000, metavar="N", help="Monte Carlo draws, 100-200000 (default 10000)"
+    )
+    add_seed(p)
+    add_assumptions(p)
     p.add_argument("--format", choices=formats, default="json", help="output format (default json)")
     p.add_argument("--lang", choices=LANGS, default="zh", help="language of texts (default zh)")
     p.add_argument(
