@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import string
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -27,6 +28,9 @@ from engine.i18n import LANGS, Lang, catalog, placeholders, t
 from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.text import ECHO_MAX, clip
 from engine.text import InvalidJSON as InvalidJSON
+
+if TYPE_CHECKING:
+    from engine.packs import Problem
 
 # --- exceptions ----------------------------------------------------------------------------------
 
@@ -125,6 +129,30 @@ class InvalidScenario(StoreError, ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("not a valid wxplan scenario: " + "; ".join(problems))
+
+
+class VariantError(ValueError):
+    """A comparison variant's change that cannot be read or applied; ``message`` renders in either language."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class PackError(ValueError):
+    """A pack that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+class PdfUnavailable(RuntimeError):
+    """The PDF cannot be made on this machine; ``message`` says why and what to install (zh and en)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 class UnreadableScenario(StoreError):

@@ -87,7 +87,8 @@ def write_recommendation(rec: BaseModel, fmt: str, lang: str) -> None:
     from engine.report import to_html, to_markdown
 
     if fmt == "pdf":  # the HTML report on A4 (engine/report_pdf.py): bytes, redirect to a file
-        from engine.report_pdf import PdfUnavailable, to_pdf
+        from engine.errors import PdfUnavailable
+        from engine.report_pdf import to_pdf
 
         try:
             sys.stdout.buffer.write(to_pdf(rec))
