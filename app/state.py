@@ -21,8 +21,8 @@ from urllib.parse import quote, urlencode
 
 from pydantic import ValidationError
 
-from engine.compare import MAX_VARIANTS, Variant, VariantError, parse_variant
-from engine.errors import Message, msg, profile_problems
+from engine.compare import MAX_VARIANTS, Variant, parse_variant
+from engine.errors import Message, VariantError, msg, profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
 from engine.packs import DIGEST, Pack

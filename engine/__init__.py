@@ -4,10 +4,11 @@
 >>> rec = recommend({...profile...}, as_of="2026-11-21", seed=0)
 """
 
-from engine.assumptions import AssumptionError, AssumptionSet
+from engine.assumptions import AssumptionSet
 from engine.assumptions import load as load_assumptions
+from engine.errors import AssumptionError, InputError
 from engine.profile import MODULES, MerchantProfile
-from engine.recommend import InputError, recommend
+from engine.recommend import recommend
 from engine.report import to_html, to_markdown
 from engine.result import Recommendation
 

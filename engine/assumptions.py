@@ -37,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.errors import AssumptionError
 from engine.profile import (
     DOUYIN_LEVELS,
     MODULES,
@@ -541,14 +542,6 @@ class AssumptionSet(_Strict):
 
         walk("", self.model_copy(update={"source": ""}))
         return out
-
-
-class AssumptionError(ValueError):
-    """Problems found in an assumptions directory; ``problems`` lists each as 'file: field: message'."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 # --- strict YAML -----------------------------------------------------------------------------

@@ -25,12 +25,12 @@ import numpy as np
 
 from engine import model
 from engine.assumptions import AssumptionSet
+from engine.errors import InputError
 from engine.plans import Plan, candidate_plans, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
 from engine.recommend import (
     Economics,
     Fit,
-    InputError,
     _verdicts,
     as_of_date,
     assess_fit,

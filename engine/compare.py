@@ -12,23 +12,18 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from engine.errors import Message, msg
+from engine.errors import Message, VariantError, msg
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
 from engine.plans import parse_plan, plan_label
 from engine.profile import DOUYIN_LEVELS, FIELD_CHOICES, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile
 from engine.result import Band, CloseCall, Recommendation
+from engine.result import Output as _Out
 from engine.text import clip, markdown_text, number
 
 MIN_ITEMS, MAX_ITEMS = 2, 6
 MAX_VARIANTS = MAX_ITEMS - 1  # the assessment itself is the first column
 MAX_CHANGES = 8
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class CompareRow(_Out):
@@ -45,9 +40,8 @@ class Comparison(_Out):
     labels: list[str]
     rows: list[CompareRow]
     results: list[Recommendation]
-    notes: list[
-        list[str]
-    ] = []  # per column: why its ranking is close, what a forced plan is measured against
+    # per column: why its ranking is close, what a forced plan is measured against
+    notes: list[list[str]] = []  # noqa: RUF012 (a pydantic field: each model gets its own copy)
 
 
 # --- variants ------------------------------------------------------------------------------------
@@ -67,14 +61,6 @@ LIST_FIELDS = ("shelf_platforms", "existing_modules")
 OPTION_FIELDS = ("plan", "as_of", "label", *Overrides.model_fields)
 VARIANT_FIELDS = (*PROFILE_FIELDS, *OPTION_FIELDS)
 _TOKEN = re.compile(r"^\s*([a-z_]+)\s*([=+\-*]|\s(?=\d))\s*(.*?)\s*$")  # "a+1" read back as "a 1" too
-
-
-class VariantError(ValueError):
-    """A change that cannot be read or applied; ``message`` renders in either language."""
-
-    def __init__(self, message: Message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class Change(_Out):

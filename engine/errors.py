@@ -1,5 +1,13 @@
-"""Turn validation errors into one clear line per problem: the field, what was given, what is allowed.
+"""wxplan's errors: every exception class the engine and the CLI raise, and the messages they carry.
 
+The exception classes come first, one section, so a caller finds here what it may have to catch. Two kinds
+of exception stay beside the code that raises and catches them, because they never leave their module: the
+YAML loader's ``TooDeep`` and ``FileProblem`` (:mod:`engine.assumptions`) and the CSV reader's line-length
+signals (:mod:`engine.leads`). :class:`InvalidJSON` is defined by the strict JSON reader in
+:mod:`engine.text`, the one module below this one (it is what this module and :mod:`engine.profile` read
+with), and imported from here like the others.
+
+Validation errors become one clear line per problem: the field, what was given, what is allowed.
 Messages are built from the catalogs (``error.*`` keys) as :class:`Message`: a ``str`` holding the English
 text (what the CLI prints and the tests read), which also keeps its keys and values so that the UI can show
 it in Chinese (:meth:`Message.text`). Text that reaches the UI as a plain English string (the row errors and
@@ -12,12 +20,150 @@ from __future__ import annotations
 import re
 import string
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from engine.i18n import LANGS, Lang, catalog, placeholders, t
 from engine.profile import FIELD_CHOICES, MerchantProfile
 from engine.text import ECHO_MAX, clip
+from engine.text import InvalidJSON as InvalidJSON
+
+if TYPE_CHECKING:
+    from engine.packs import Problem
+
+# --- exceptions ----------------------------------------------------------------------------------
+
+
+class UserError(Exception):
+    """A command-line error the user can fix; printed without a traceback, exit status 2."""
+
+
+class Stopped(BaseException):
+    """SIGTERM (or SIGHUP) arrived: unwinds like Ctrl-C's KeyboardInterrupt, so that temporary files are
+    removed and workers stopped, without being caught by ``except Exception``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class InputError(ValueError):
+    """Bad input other than the profile itself; ``field`` names what was wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class PlanSyntaxError(ValueError):
+    """A ``--plan`` string that cannot be read."""
+
+
+class AssumptionError(ValueError):
+    """Problems found in an assumptions directory; ``problems`` lists each as 'file: field: message'."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class LeadFileError(ValueError):
+    """A problem with the lead file as a whole: the message says what is wrong and what is expected.
+
+    A message from the catalogs also has its ``key`` and ``values`` (:meth:`text` gives it in a
+    language); ``str()`` is the English one."""
+
+    def __init__(self, message: str, key: str | None = None, values: dict[str, object] | None = None):
+        super().__init__(message)
+        self.key = key
+        self.values = values or {}
+
+    def text(self, lang: Lang) -> str:
+        return t(self.key, lang, **self.values) if self.key else str(self)
+
+
+class OutputError(OSError):
+    """A target that must not be written as asked: ``key`` and ``values`` give the message in any
+    language (``str()`` is the English one)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(t(key, "en", **values))
+        self.key = key
+        self.values = values
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def text(self, lang: Lang) -> str:
+        return t(self.key, lang, **self.values)
+
+
+class OutputExists(OutputError, FileExistsError):
+    """The target is an existing file and ``overwrite`` was not given."""
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used (bad URL, unreachable, unreadable data, newer schema)."""
+
+
+class ScenarioNotFound(StoreError, LookupError):
+    """No scenario has this name."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"scenario '{clip(name)}' not found")
+
+
+class ScenarioExists(StoreError):
+    """A scenario with this name already exists (names are unique)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"scenario '{clip(name)}' already exists")
+
+
+class InvalidScenario(StoreError, ValueError):
+    """Data that is not a valid scenario or scenario export; ``problems`` lists each problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("not a valid wxplan scenario: " + "; ".join(problems))
+
+
+class VariantError(ValueError):
+    """A comparison variant's change that cannot be read or applied; ``message`` renders in either language."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class PackError(ValueError):
+    """A pack that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+class PdfUnavailable(RuntimeError):
+    """The PDF cannot be made on this machine; ``message`` says why and what to install (zh and en)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class UnreadableScenario(StoreError):
+    """A stored row that is not a valid scenario (edited by hand, or written by something else)."""
+
+    def __init__(self, name: object, detail: str):
+        self.name = name
+        super().__init__(f"scenario '{clip(name)}' cannot be read: {clip(detail, 300)}")
+
+
+# --- messages ------------------------------------------------------------------------------------
 
 Part = str | tuple[str, dict[str, object]]
 

@@ -45,11 +45,10 @@ from typing import IO, TextIO, get_args
 from pydantic import ValidationError
 
 from engine import batch, safe_io
-from engine.errors import profile_problems
+from engine.errors import InputError, LeadFileError, profile_problems
 from engine.i18n import LANGS, Lang, t
 from engine.plans import plan_label
 from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
-from engine.recommend import InputError
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "error",
@@ -106,21 +105,6 @@ a row error keeping the cells before the limit (an ``id`` first stays); memory p
 (a line of commas is a list of that many cells)."""
 _PROBLEMS_PER_FIELD = 3  # problems of one field listed in a row's error; the rest are counted
 _CHUNK = 1 << 16
-
-
-class LeadFileError(ValueError):
-    """A problem with the lead file as a whole: the message says what is wrong and what is expected.
-
-    A message from the catalogs also has its ``key`` and ``values`` (:meth:`text` gives it in a
-    language); ``str()`` is the English one."""
-
-    def __init__(self, message: str, key: str | None = None, values: dict[str, object] | None = None):
-        super().__init__(message)
-        self.key = key
-        self.values = values or {}
-
-    def text(self, lang: Lang) -> str:
-        return t(self.key, lang, **self.values) if self.key else str(self)
 
 
 def _file_error(key: str, **values: object) -> LeadFileError:

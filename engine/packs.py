@@ -44,7 +44,7 @@ from engine.assumptions import (
     load,
     load_overlay,
 )
-from engine.errors import Message, localize, msg
+from engine.errors import Message, PackError, localize, msg
 from engine.i18n import Lang, t
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import clip
@@ -92,14 +92,6 @@ class Problem:
         if self.file:
             return t("pack.problem.file", lang, file=self.file, message=message)
         return message
-
-
-class PackError(ValueError):
-    """A pack that cannot be used; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
 
 
 _FIELD = re.compile(r"(?P<field>[\w\-]+(?:\.[\w\-]+)*|\(top level\)): (?P<message>.+)", re.S)

@@ -8,15 +8,12 @@ from itertools import combinations
 
 from engine import catalog
 from engine.assumptions import AssumptionSet
+from engine.errors import PlanSyntaxError
 from engine.events import SHOP_RENAME
 from engine.i18n import Lang, t
 from engine.profile import MODULES, Module
 
 Plan = tuple[tuple[Module, ...], ...]
-
-
-class PlanSyntaxError(ValueError):
-    """A ``--plan`` string that cannot be read."""
 
 
 def ordered_partitions(items: tuple[Module, ...]) -> Iterator[Plan]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from engine import levers, model
 from engine.assumptions import LEVELS, AssumptionSet, Level, Param, load
+from engine.errors import InputError
 from engine.i18n import Lang, t
 from engine.overrides import Overrides
 from engine.overrides import apply as apply_overrides
@@ -54,14 +55,6 @@ from engine.text import amount
 MIN_DRAWS, MAX_DRAWS = 100, 200_000
 HORIZONS = (12, 24, 36)  # months a plan can be judged over
 COUNTERFACTUAL_DRAWS = levers.SEARCH_DRAWS
-
-
-class InputError(ValueError):
-    """Bad input other than the profile itself; ``field`` names what was wrong."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 # --- inputs ------------------------------------------------------------------------------------

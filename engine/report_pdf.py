@@ -17,18 +17,10 @@ import shutil
 import subprocess
 from functools import cache
 
-from engine.errors import Message, msg
+from engine.errors import Message, PdfUnavailable, msg
 from engine.result import Recommendation
 
 CJK_FAMILY = "Noto Sans CJK SC"  # the first CJK family of the report's stylesheet that Debian ships
-
-
-class PdfUnavailable(RuntimeError):
-    """The PDF cannot be made on this machine; ``message`` says why and what to install (zh and en)."""
-
-    def __init__(self, message: Message) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 @cache

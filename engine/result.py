@@ -13,11 +13,14 @@ Verdict = Literal["keep", "adopt_now", "adopt_later", "not_recommended"]
 OperatingLevel = Literal["lean", "standard", "scaled"]
 
 
-class _Out(BaseModel):
+class Output(BaseModel):
+    """The base of every result model (here, in engine.compare and engine.sensitivity): frozen, and no field
+    it does not declare."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Band(_Out):
+class Band(Output):
     """P10 / P50 / P90 of a simulated quantity (``None`` where it is unbounded, e.g. no break-even)."""
 
     p10: float | None
@@ -25,7 +28,7 @@ class Band(_Out):
     p90: float | None
 
 
-class Reason(_Out):
+class Reason(Output):
     rule: str
     label: str
     text: str
@@ -33,7 +36,7 @@ class Reason(_Out):
     sources: list[str]
 
 
-class ModuleResult(_Out):
+class ModuleResult(Output):
     module: Module
     name: str
     verdict: Verdict
@@ -51,13 +54,13 @@ class ModuleResult(_Out):
     steady_state_week: Band | None = None
 
 
-class PhaseOut(_Out):
+class PhaseOut(Output):
     phase: int
     modules: list[Module]
     start_week: Band
 
 
-class PlanOut(_Out):
+class PlanOut(Output):
     label: str
     code: str
     fit: float  # mean fit of the new modules as the objective counts them
@@ -66,18 +69,18 @@ class PlanOut(_Out):
     phases: list[PhaseOut]
 
 
-class CostOut(_Out):
+class CostOut(Output):
     setup: Band
     monthly: Band
     first_year: Band
 
 
-class RampOut(_Out):
+class RampOut(Output):
     operational: Band
     steady_state: Band
 
 
-class Item(_Out):
+class Item(Output):
     module: Module | None
     kind: Literal["setup", "monthly", "seat", "gmv_share", "staff"]
     item: str
@@ -89,7 +92,7 @@ class Item(_Out):
     references: list[str]
 
 
-class Staffing(_Out):
+class Staffing(Output):
     required_fte: float
     available_fte: float
     hires_fte: float  # hired with the budget (costed, after a hiring lag)
@@ -99,13 +102,13 @@ class Staffing(_Out):
     by_role: dict[str, float]
 
 
-class WarningOut(_Out):
+class WarningOut(Output):
     code: str
     text: str
     sources: list[str] = []
 
 
-class Alternative(_Out):
+class Alternative(Output):
     plan: PlanOut
     mean_score: float
     win_probability: float  # of the module set, its phasings pooled
@@ -118,7 +121,7 @@ class Alternative(_Out):
     p_payback_within_horizon: float
 
 
-class Counterfactual(_Out):
+class Counterfactual(Output):
     """The smallest step of one lever (engine/levers.py) that changes the recommended plan."""
 
     change: str  # in the user's words: "月预算 +¥8,000（¥40,000 → ¥48,000）"
@@ -132,7 +135,7 @@ class Counterfactual(_Out):
     note: str = ""  # why more and less of the lever give the same plan, when they do
 
 
-class CloseCall(_Out):
+class CloseCall(Output):
     """Why a close call went the way it did: ``code`` (translated at the edge as ``closecall.<code>``), the
     other plan concerned (its code), the profile field a what-if changed, and the figures the text quotes
     (shares 0-1, money in CNY of risk-adjusted net, counts)."""
@@ -149,19 +152,19 @@ class CloseCall(_Out):
     figures: dict[str, float] = {}
 
 
-class Money(_Out):
+class Money(Output):
     first_year: Band  # months 1-12
     horizon: Band  # months 1..horizon
 
 
-class CashMonth(_Out):
+class CashMonth(Output):
     month: int
     cost: Band
     gross_profit: Band
     cumulative_net: Band
 
 
-class Value(_Out):
+class Value(Output):
     """What the plan earns back: money a merchant can check, as P10 / P50 / P90 over the draws."""
 
     horizon_months: int
@@ -175,7 +178,7 @@ class Value(_Out):
     cashflow: list[CashMonth]
 
 
-class ScaleOut(_Out):
+class ScaleOut(Output):
     """The merchant's scale the model used: the profile's figures, or defaults it inferred (flagged)."""
 
     current_monthly_gmv_cny: float
@@ -184,14 +187,14 @@ class ScaleOut(_Out):
     reach_inferred: bool
 
 
-class Histogram(_Out):
+class Histogram(Output):
     """Counts of draws in equal-width bins between ``edges``, for charts."""
 
     edges: list[float]
     counts: list[int]
 
 
-class Recommendation(_Out):
+class Recommendation(Output):
     profile: MerchantProfile
     as_of: date
     seed: int

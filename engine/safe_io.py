@@ -30,32 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from engine.i18n import t
+from engine.errors import OutputError, OutputExists
 
 TEMP = re.compile(r"\.wxplan-(\d+)-[0-9a-f]{8}\.tmp")
 """The name of our temporary files (short, so any target name that fits the directory fits)."""
 
 _FD_ALIAS = re.compile(r"/(?:proc/(?:self|thread-self|(\d+))/fd|dev/fd)/(\d+)")
-
-
-class OutputError(OSError):
-    """A target that must not be written as asked: ``key`` and ``values`` give the message in any
-    language (``str()`` is the English one)."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(t(key, "en", **values))
-        self.key = key
-        self.values = values
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    def text(self, lang: Literal["zh", "en"]) -> str:
-        return t(self.key, lang, **self.values)
-
-
-class OutputExists(OutputError, FileExistsError):
-    """The target is an existing file and ``overwrite`` was not given."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from engine import levers, model
@@ -40,6 +39,7 @@ from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
 from engine.recommend import Fit, InputError, Ranking, fit_arrays, prepare, rank
+from engine.result import Output as _Out
 from engine.text import markdown_text, number
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
@@ -53,10 +53,6 @@ CHUNK = 16_384  # settings evaluated per model pass (bounds memory: the set tabl
 
 
 # --- the output contract -----------------------------------------------------------------------
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Tornado(_Out):

@@ -84,6 +84,11 @@ SOURCES: dict[str, Source] = {
 EARLIEST_EVIDENCE: date = min(s.published for s in SOURCES.values())
 
 
+def article(number: str) -> Source:
+    """The article whose file name starts with ``number`` (``"002"`` for 002_853ecfeb8b20bf2c.txt)."""
+    return next(s for f, s in SOURCES.items() if f.startswith(number))
+
+
 def parse_cite(cite: str) -> tuple[Source, int]:
     """Split ``FILE:LINE`` into its source and line, or raise ``ValueError`` saying what is wrong."""
     match = CITE_RE.match(cite)

@@ -53,6 +53,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from engine.assumptions import AssumptionSet, Level
+from engine.errors import InvalidScenario, ScenarioExists, ScenarioNotFound, StoreError, UnreadableScenario
 from engine.i18n import Lang
 from engine.overrides import Overrides
 from engine.packs import Pack, load_pack
@@ -63,7 +64,6 @@ from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import ECHO_MAX as ECHO_MAX  # re-exported: the helpers moved to engine.text, shared
 from engine.text import JSON_INT_DIGITS as JSON_INT_DIGITS
-from engine.text import InvalidJSON as InvalidJSON
 from engine.text import clip, code_point
 from engine.text import invisible as _invisible
 from engine.text import parse_json as parse_json
@@ -80,37 +80,6 @@ NOTES_MAX = 100_000
 # Timestamps a scenario can carry: any of them stays a valid date in every time zone of either database.
 TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-class StoreError(Exception):
-    """The database cannot be opened or used (bad URL, unreachable, unreadable data, newer schema)."""
-
-
-class ScenarioNotFound(StoreError, LookupError):
-    """No scenario has this name."""
-
-    def __init__(self, name: str):
-        self.name = name
-        super().__init__(f"scenario '{clip(name)}' not found")
-
-
-class ScenarioExists(StoreError):
-    """A scenario with this name already exists (names are unique)."""
-
-    def __init__(self, name: str):
-        self.name = name
-        super().__init__(f"scenario '{clip(name)}' already exists")
-
-
-class InvalidScenario(StoreError, ValueError):
-    """Data that is not a valid scenario or scenario export; ``problems`` lists each problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("not a valid wxplan scenario: " + "; ".join(problems))
 
 
 # --- the scenario ------------------------------------------------------------------------------
@@ -630,14 +599,6 @@ def _to_row(s: Scenario) -> dict[str, Any]:
         "horizon_months": s.horizon_months,
         "levels": json.dumps(s.levels, sort_keys=True) if s.levels else None,
     }
-
-
-class UnreadableScenario(StoreError):
-    """A stored row that is not a valid scenario (edited by hand, or written by something else)."""
-
-    def __init__(self, name: object, detail: str):
-        self.name = name
-        super().__init__(f"scenario '{clip(name)}' cannot be read: {clip(detail, 300)}")
 
 
 def _from_row(row: sa.Row) -> Scenario:

@@ -21,10 +21,10 @@ from conftest import make_profile
 from pg import postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
 from test_store_cli import ok, wx
 
+from engine.errors import InvalidJSON
 from engine.store import (
     _PG_MIGRATION_LOCK,
     ENV_URL,
-    InvalidJSON,
     InvalidScenario,
     Scenario,
     ScenarioExists,

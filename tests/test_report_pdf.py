@@ -11,11 +11,11 @@ import re
 import pytest
 
 from engine import recommend, report_pdf
-from engine.errors import msg
+from engine.errors import PdfUnavailable, msg
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.report import report_title
-from engine.report_pdf import PdfUnavailable, html_to_pdf, to_pdf
+from engine.report_pdf import html_to_pdf, to_pdf
 from tests.conftest import ARTIFACTS, AS_OF, make_profile
 
 pdfium = pytest.importorskip("pypdfium2")

@@ -10,11 +10,11 @@ import streamlit as st
 from app import cache, charts, leadbatch, packui
 from app.state import safe_text
 from app.ui import language_switch
-from engine.assumptions import AssumptionError
 from engine.batch import BATCH_DRAWS
+from engine.errors import AssumptionError, InputError, LeadFileError
 from engine.i18n import t
-from engine.leads import OUTPUT_COLUMNS, LeadFileError
-from engine.recommend import MAX_DRAWS, MIN_DRAWS, InputError
+from engine.leads import OUTPUT_COLUMNS
+from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE
 

@@ -31,14 +31,14 @@ from engine.compare import (
     quick_variants,
     to_markdown,
 )
-from engine.errors import msg, profile_problems
+from engine.errors import StoreError, msg, profile_problems
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.overrides import Overrides
 from engine.profile import FIELD_CHOICES
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
-from engine.store import Scenario, StoreError
+from engine.store import Scenario
 
 ss = st.session_state
 lang = language_switch()

@@ -12,15 +12,12 @@ from pydantic import ValidationError
 
 from app import cache, packui, state
 from app.ui import language_switch, profile_summary
+from engine.errors import InvalidScenario, ScenarioExists, ScenarioNotFound, StoreError
 from engine.i18n import t
 from engine.packs import check_pack
 from engine.store import (
     NAME_MAX,
-    InvalidScenario,
     Scenario,
-    ScenarioExists,
-    ScenarioNotFound,
-    StoreError,
     export_scenario,
     scenario_problems,
 )
