@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+import sys
 import threading
 import time
+import types
 from datetime import UTC, date, datetime
 
 import pytest
@@ -385,7 +387,10 @@ def _writer(url: str, fresh_url: str, worker: int, barrier) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_concurrent_writers_lose_nothing(backend, tmp_path, request):
+def test_concurrent_writers_lose_nothing(backend, tmp_path, request, monkeypatch):
+    # A spawned process re-runs the parent's __main__ script; after an AppTest that is an app page, which
+    # must not run outside Streamlit. The writers need only this module, so they start from a bare __main__.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     if backend == "sqlite":
         url, fresh = (f"sqlite:///{tmp_path / n}" for n in ("s.db", "fresh.db"))
     else:
