@@ -27,16 +27,14 @@ from engine.i18n import DEFAULT_LANG, LANGS, Lang
 from engine.overrides import Overrides
 from engine.packs import DIGEST, Pack
 from engine.presets import DEFAULT_PRESET, preset
-from engine.profile import FIELD_CHOICES, MerchantProfile
+from engine.profile import FIELD_CHOICES, INT_CHOICE_FIELDS, LIST_FIELDS, OPTIONAL_FIELDS, MerchantProfile
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import clip
 
 PROFILE_KEYS: tuple[str, ...] = tuple(MerchantProfile.model_fields)
-LIST_KEYS = ("shelf_platforms", "existing_modules")
-OPTIONAL_KEYS: tuple[str, ...] = tuple(
-    n for n, f in MerchantProfile.model_fields.items() if f.default is None
-)
+LIST_KEYS = LIST_FIELDS  # fields holding several values: "a,b" in a link
+OPTIONAL_KEYS = OPTIONAL_FIELDS  # fields a link may leave empty
 OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed", "horizon")
 VARIANT_KEYS = tuple(f"v{i}" for i in range(1, MAX_VARIANTS + 1))  # the Compare page's variants, in order
@@ -106,7 +104,7 @@ def _parse_value(key: str, raw: str) -> Any:
     """Turn one query-string value into what the profile field expects (validation comes after)."""
     if key in LIST_KEYS:
         return [part.strip() for part in raw.split(",") if part.strip()]
-    if key == "city_tier":
+    if key in INT_CHOICE_FIELDS:
         number = _whole_number(raw)
         return raw if number is None else number
     if key in OPTIONAL_KEYS and raw.strip() == "":

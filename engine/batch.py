@@ -224,7 +224,7 @@ class Scorer:
         objective = model.Objective.for_cohort(opts.assumptions, cohort, draws)
         sims = model.cohort_sims(opts.assumptions, cohort, draws, fit, objective.horizon_months)
         candidates = {m for plan in plans for phase in plan for m in phase}
-        masks = [mask for mask in range(16) if set(model.modules_of(mask)) <= candidates]
+        masks = [mask for mask in range(model.SETS) if set(model.modules_of(mask)) <= candidates]
         table = model.cohort_table(opts.assumptions, sims, cohort, draws, fit, masks)
         scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
         mean = scores.mean(axis=2)

@@ -267,7 +267,7 @@ def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel now, e.g. before forking workers that would each
     compile it; a few seconds the first time after an install, a fraction of a second after."""
     z4 = np.zeros((MAX, 1, 1))
-    z16 = np.ones((16, 1, 1))
+    z16 = np.ones((1 << MAX, 1, 1))
     run(
         *compile_plans(((("channels",),), ())), z4, z4 + 1, np.zeros((MAX, 1)), np.zeros((1, MAX)),
         np.ones(1), np.zeros(1), np.zeros(1), z16, z16, z16 * 0, z16 * 0, z16 * 0, z16 * 0, z16 * 0,

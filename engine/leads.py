@@ -48,7 +48,7 @@ from engine import batch, safe_io
 from engine.errors import InputError, LeadFileError, profile_problems
 from engine.i18n import LANGS, Lang, t
 from engine.plans import plan_label
-from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
+from engine.profile import FIELD_CHOICES, INT_CHOICE_FIELDS, LIST_FIELDS, MODULES, MerchantProfile
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "error",
@@ -85,7 +85,6 @@ assert OUTPUT_COLUMNS[3:7] == tuple(f"verdict_{m}" for m in MODULES)
 FIELDS: tuple[str, ...] = tuple(MerchantProfile.model_fields)
 REQUIRED: tuple[str, ...] = tuple(n for n, f in MerchantProfile.model_fields.items() if f.is_required())
 OPTIONAL: tuple[str, ...] = tuple(n for n in FIELDS if n not in REQUIRED)
-LIST_FIELDS: tuple[str, ...] = ("shelf_platforms", "existing_modules")
 ENUM_FIELDS: tuple[str, ...] = tuple(f for f in FIELD_CHOICES if f not in LIST_FIELDS)
 
 
@@ -214,7 +213,7 @@ def _enum(name: str, text: str) -> object:
     found = _aliases(name).get(_norm(text))
     if found is not None:
         return found
-    if name == "city_tier":
+    if name in INT_CHOICE_FIELDS:
         number = _number(text)
         if number is not None and number.is_integer() and abs(number) < 1e6:
             return int(number)

@@ -599,7 +599,8 @@ def _select(options: list[ModuleSim], chosen: np.ndarray) -> ModuleSim:
 
 # --- every set of modules ------------------------------------------------------------------------------
 
-MASKS = np.arange(16)
+SETS = 1 << len(MODULES)  # every set of modules, as a bit mask (16 for four modules)
+MASKS = np.arange(SETS)
 
 
 @dataclass(frozen=True)
@@ -629,7 +630,7 @@ class SetTable:
     def take(self, rows: np.ndarray, within: int | None = None) -> SetTable:
         """The table of the profiles ``rows`` (an index array) only; with ``within`` (a set's mask), only the
         rows of the sets inside it (all a plan of that set reads), the others left unset."""
-        masks = [m for m in range(16) if within is None or not m & ~within]
+        masks = [m for m in range(SETS) if within is None or not m & ~within]
 
         def cut(a: np.ndarray, axis: int) -> np.ndarray:
             if a.shape[axis] == 1:
@@ -685,7 +686,7 @@ def cohort_table(
     if np.any(cohort.kept != kept):
         raise ValueError("a cohort's profiles must run the same modules today")
     if masks is None:
-        masks = [mask for mask in range(16) if not mask & kept]
+        masks = [mask for mask in range(SETS) if not mask & kept]
     d = demand(assumptions, cohort, draws)
     fitmult = fit_multiplier(assumptions, fit, draws.as_of)
     overlap = draws["adjustments.role_overlap"]
@@ -713,12 +714,12 @@ def cohort_table(
 
     kept_roles = roles_of(kept)
     base = np.maximum(available, kept_roles.sum(axis=0))
-    shape = (16, size, n)
+    shape = (SETS, size, n)
     required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, alone, gmv, be = (
         np.zeros(shape) for _ in range(11)
     )
-    gross_profit = np.zeros((16, len(MODULES), size, n))
-    role_fte = np.zeros((16, len(ROLES), size, n))
+    gross_profit = np.zeros((SETS, len(MODULES), size, n))
+    role_fte = np.zeros((SETS, len(ROLES), size, n))
     cs = ROLES.index("customer_service")
     for mask in masks:
         run = mask | kept

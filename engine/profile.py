@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -84,6 +85,21 @@ def _labels(name: str) -> dict[str, str]:
     return extra
 
 
+Section = Literal["business", "channels", "team", "scale", "goal"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a person enters a field, declared on the field (``Annotated[..., Entry(...)]``) and read by the
+    app's form, the link parser and the lead-list reader: the form section and column it sits in, and a
+    number's step and display format. Lists, choices and numbers follow from the field's type."""
+
+    section: Section
+    column: int = 0  # 0: left, 1: right
+    step: float | None = None  # numbers: the +/- step of the input
+    format: str | None = None  # numbers: printf-style display ("%.0f")
+
+
 def _field(name: str, default: object = ..., **kwargs: object):
     return Field(
         default,
@@ -99,28 +115,40 @@ class MerchantProfile(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", title="MerchantProfile")
 
-    name: str = _field("name", "", max_length=120)
-    business_type: BusinessType = _field("business_type")
-    category: Category = _field("category")
-    douyin_presence: DouyinPresence = _field("douyin_presence")
-    shelf_platforms: Annotated[tuple[ShelfPlatform, ...], BeforeValidator(_split_csv)] = _field(
-        "shelf_platforms", ()
+    name: Annotated[str, Entry("business")] = _field("name", "", max_length=120)
+    business_type: Annotated[BusinessType, Entry("business")] = _field("business_type")
+    category: Annotated[Category, Entry("business", 1)] = _field("category")
+    douyin_presence: Annotated[DouyinPresence, Entry("channels")] = _field("douyin_presence")
+    shelf_platforms: Annotated[tuple[ShelfPlatform, ...], BeforeValidator(_split_csv), Entry("channels")] = (
+        _field("shelf_platforms", ())
     )
-    private_domain: PrivateDomain = _field("private_domain")
-    existing_modules: Annotated[tuple[Module, ...], BeforeValidator(_split_csv)] = _field(
-        "existing_modules", ()
+    private_domain: Annotated[PrivateDomain, Entry("channels", 1)] = _field("private_domain")
+    existing_modules: Annotated[tuple[Module, ...], BeforeValidator(_split_csv), Entry("channels", 1)] = (
+        _field("existing_modules", ())
     )
-    distributors: int = _field("distributors", 0, ge=0, le=1_000_000)
-    staff_fte: float = _field("staff_fte", gt=0, le=1_000)
-    budget_setup_cny: float = _field("budget_setup_cny", ge=0, le=1e10)
-    budget_monthly_cny: float = _field("budget_monthly_cny", ge=0, le=1e9)
-    city_tier: CityTier = _field("city_tier")
-    avg_order_value_cny: float = _field("avg_order_value_cny", gt=0, le=1e6)
-    gross_margin: float = _field("gross_margin", gt=0, lt=1)
-    goal: Goal = _field("goal")
-    audience_age: AudienceAge = _field("audience_age")
-    current_monthly_gmv_cny: float | None = _field("current_monthly_gmv_cny", None, ge=0, le=1e11)
-    reachable_customers: int | None = _field("reachable_customers", None, ge=0, le=1_000_000_000)
+    distributors: Annotated[int, Entry("channels", 0, 1, "%d")] = _field(
+        "distributors", 0, ge=0, le=1_000_000
+    )
+    staff_fte: Annotated[float, Entry("team", 0, 0.5)] = _field("staff_fte", gt=0, le=1_000)
+    budget_setup_cny: Annotated[float, Entry("team", 0, 5000, "%.0f")] = _field(
+        "budget_setup_cny", ge=0, le=1e10
+    )
+    budget_monthly_cny: Annotated[float, Entry("team", 0, 5000, "%.0f")] = _field(
+        "budget_monthly_cny", ge=0, le=1e9
+    )
+    city_tier: Annotated[CityTier, Entry("business", 1)] = _field("city_tier")
+    avg_order_value_cny: Annotated[float, Entry("team", 1, 10, "%.0f")] = _field(
+        "avg_order_value_cny", gt=0, le=1e6
+    )
+    gross_margin: Annotated[float, Entry("team", 1, 0.05, "%.2f")] = _field("gross_margin", gt=0, lt=1)
+    goal: Annotated[Goal, Entry("goal")] = _field("goal")
+    audience_age: Annotated[AudienceAge, Entry("goal", 1)] = _field("audience_age")
+    current_monthly_gmv_cny: Annotated[float | None, Entry("scale", 0, 10000, "%.0f")] = _field(
+        "current_monthly_gmv_cny", None, ge=0, le=1e11
+    )
+    reachable_customers: Annotated[int | None, Entry("scale", 1, 500, "%d")] = _field(
+        "reachable_customers", None, ge=0, le=1_000_000_000
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -184,15 +212,39 @@ class MerchantProfile(BaseModel):
 
 PROFILE_VERSION = 2  # 2: current GMV and reachable customers replace the expected WeChat GMV
 
+# --- what each field is, read off its declaration --------------------------------------------------
+# Every consumer (the app's form and link parser, the lead-list reader, error messages) asks here, so a new
+# field is declared once, on the model, with its Entry.
+
+FIELD_ENTRIES: dict[str, Entry] = {
+    name: next(m for m in f.metadata if isinstance(m, Entry))
+    for name, f in MerchantProfile.model_fields.items()
+}
+SECTIONS: tuple[Section, ...] = get_args(Section)  # the form's sections, in order
+
+
+def _choices(annotation: object) -> tuple[object, ...] | None:
+    """The values a Literal (or a tuple of one) allows, in their declared order; None for other types."""
+    if get_origin(annotation) is tuple:
+        annotation = get_args(annotation)[0]
+    return get_args(annotation) if get_origin(annotation) is Literal else None
+
+
+# Fields holding several values (a list in forms, ``a;b`` in CSV cells, ``a,b`` in links).
+LIST_FIELDS: tuple[str, ...] = tuple(
+    n for n, f in MerchantProfile.model_fields.items() if get_origin(f.annotation) is tuple
+)
 # Values a user can choose for each enumerated field (for forms, CSV and error messages).
 FIELD_CHOICES: dict[str, tuple[object, ...]] = {
-    "business_type": get_args(BusinessType),
-    "category": get_args(Category),
-    "douyin_presence": DOUYIN_LEVELS,
-    "shelf_platforms": get_args(ShelfPlatform),
-    "private_domain": PRIVATE_DOMAIN_LEVELS,
-    "existing_modules": MODULES,
-    "city_tier": get_args(CityTier),
-    "goal": get_args(Goal),
-    "audience_age": get_args(AudienceAge),
+    n: values
+    for n, f in MerchantProfile.model_fields.items()
+    if (values := _choices(f.annotation)) is not None
 }
+# Fields a merchant may leave empty (the engine estimates them and says so).
+OPTIONAL_FIELDS: tuple[str, ...] = tuple(
+    n for n, f in MerchantProfile.model_fields.items() if f.default is None
+)
+# Enumerated fields whose values are whole numbers (a link or a CSV cell gives "2", the field wants 2).
+INT_CHOICE_FIELDS: tuple[str, ...] = tuple(
+    n for n, values in FIELD_CHOICES.items() if all(isinstance(v, int) for v in values)
+)

@@ -188,3 +188,20 @@ def test_user_errors_change_nothing(error_runs):
     with ScenarioStore(db) as store:
         assert store.names() == ["a", "b"]
     assert not (tmp / "xdg").exists()  # every case used the database it was given
+
+
+def test_save_keeps_the_horizon_and_forced_levels_and_show_runs_with_them(tmp_path, db):
+    d = ("--database", db)
+    out = ok(wx(tmp_path, *d, "save", "三年", EXAMPLE, "--draws", "300", "--as-of", AS_OF, "--horizon", "36",
+                "--level", "channels=lean"))  # fmt: skip
+    assert "saved scenario '三年'" in out
+    with ScenarioStore(db) as store:
+        saved = store.get("三年")
+    assert saved.horizon_months == 36 and saved.levels == {"channels": "lean"}
+    shown = json.loads(ok(wx(tmp_path, *d, "show", "三年", "--lang", "en")))
+    assert (
+        shown["value"]["horizon_months"] == 36 and shown["modules"]["channels"]["operating_level"] == "lean"
+    )
+    bad = wx(tmp_path, *d, "save", "坏", EXAMPLE, "--horizon", "18")
+    assert bad.returncode == 2 and "--horizon" in bad.stderr and "12, 24, 36" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -12,7 +12,15 @@ from engine.compare import Variant, close_call_text, describe, quick_variants
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.presets import PRESETS
-from engine.profile import FIELD_CHOICES, MerchantProfile
+from engine.profile import (
+    FIELD_CHOICES,
+    FIELD_ENTRIES,
+    LIST_FIELDS,
+    OPTIONAL_FIELDS,
+    SECTIONS,
+    Entry,
+    MerchantProfile,
+)
 from engine.report import report_filename
 
 lang = language_switch()
@@ -79,6 +87,22 @@ def number(field: str, step: float, fmt_: str = "%g", **kwargs) -> None:
     show_error(field)
 
 
+def entry_widget(field: str, entry: Entry) -> None:
+    """The input a field's declaration asks for: a list, a choice, a number (an optional one shows that the
+    engine estimates it when left empty) or text."""
+    if field in LIST_FIELDS:
+        choices(field)
+    elif field in FIELD_CHOICES:
+        choice(field)
+    elif entry.step is not None:
+        optional = field in OPTIONAL_FIELDS
+        extra = {"placeholder": t("ui.estimated_placeholder", lang)} if optional else {}
+        number(field, entry.step, entry.format or "%g", **extra)
+    else:
+        st.text_input(label(field), key=state.widget_key(field), help=help_(field), max_chars=120)
+        show_error(field)
+
+
 st.selectbox(
     t("ui.preset", lang),
     list(PRESETS),
@@ -95,45 +119,14 @@ st.selectbox(
 with st.container(key="profile"):
     if errors:
         st.error(t("ui.form_has_errors", lang))
-    st.subheader(t("ui.section.business", lang))
-    c1, c2 = st.columns(2)
-    with c1:
-        st.text_input(label("name"), key=state.widget_key("name"), help=help_("name"), max_chars=120)
-        show_error("name")
-        choice("business_type")
-    with c2:
-        choice("category")
-        choice("city_tier")
-    st.subheader(t("ui.section.channels", lang))
-    c1, c2 = st.columns(2)
-    with c1:
-        choice("douyin_presence")
-        choices("shelf_platforms")
-        number("distributors", 1, "%d")
-    with c2:
-        choice("private_domain")
-        choices("existing_modules")
-    st.subheader(t("ui.section.team", lang))
-    c1, c2 = st.columns(2)
-    with c1:
-        number("staff_fte", 0.5)
-        number("budget_setup_cny", 5000.0, "%.0f")
-        number("budget_monthly_cny", 5000.0, "%.0f")
-    with c2:
-        number("avg_order_value_cny", 10.0, "%.0f")
-        number("gross_margin", 0.05, "%.2f")
-    st.subheader(t("ui.section.scale", lang))
-    c1, c2 = st.columns(2)
-    with c1:
-        number("current_monthly_gmv_cny", 10000.0, "%.0f", placeholder=t("ui.estimated_placeholder", lang))
-    with c2:
-        number("reachable_customers", 500, "%d", placeholder=t("ui.estimated_placeholder", lang))
-    st.subheader(t("ui.section.goal", lang))
-    c1, c2 = st.columns(2)
-    with c1:
-        choice("goal")
-    with c2:
-        choice("audience_age")
+    # Every profile field, in its section and column, as its declaration says (engine.profile.Entry).
+    for section in SECTIONS:
+        st.subheader(t(f"ui.section.{section}", lang))
+        columns = st.columns(2)
+        for field, entry in FIELD_ENTRIES.items():
+            if entry.section == section:
+                with columns[entry.column]:
+                    entry_widget(field, entry)
     with st.expander(t("ui.consultant", lang), expanded=False):
         c1, c2, c3 = st.columns(3)
         with c1:

@@ -44,6 +44,8 @@ _SCENARIO_OPTIONS = {
     "seed": "--seed",
     "plan": "--plan",
     "overrides": "--override",
+    "horizon_months": "--horizon",
+    "levels": "--level",
 }
 
 
@@ -85,6 +87,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="KEY=FACTOR",
         help="scale key assumptions: salary, saas, promotion; e.g. --override salary=1.2",
     )
+    options.add_economics(save)
     save.add_argument("--overwrite", action="store_true", help="replace a scenario of the same name")
     lst = action("list", "list the saved scenarios, the most recently changed first")
     lst.add_argument(
@@ -153,6 +156,8 @@ def _save(args: argparse.Namespace, st: ModuleType, db: Any) -> None:
         "draws": args.draws,
         "seed": args.seed,
         "plan": args.plan,
+        "horizon_months": args.horizon,
+        "levels": options.levels(args.level),
     }
     try:
         scenario = st.Scenario.model_validate(fields)
