@@ -130,20 +130,20 @@ class MerchantProfile(BaseModel):
         "distributors", 0, ge=0, le=1_000_000
     )
     staff_fte: Annotated[float, Entry("team", 0, 0.5)] = _field("staff_fte", gt=0, le=1_000)
-    budget_setup_cny: Annotated[float, Entry("team", 0, 5000, "%.0f")] = _field(
+    budget_setup_cny: Annotated[float, Entry("team", 0, 5000.0, "%.0f")] = _field(
         "budget_setup_cny", ge=0, le=1e10
     )
-    budget_monthly_cny: Annotated[float, Entry("team", 0, 5000, "%.0f")] = _field(
+    budget_monthly_cny: Annotated[float, Entry("team", 0, 5000.0, "%.0f")] = _field(
         "budget_monthly_cny", ge=0, le=1e9
     )
     city_tier: Annotated[CityTier, Entry("business", 1)] = _field("city_tier")
-    avg_order_value_cny: Annotated[float, Entry("team", 1, 10, "%.0f")] = _field(
+    avg_order_value_cny: Annotated[float, Entry("team", 1, 10.0, "%.0f")] = _field(
         "avg_order_value_cny", gt=0, le=1e6
     )
     gross_margin: Annotated[float, Entry("team", 1, 0.05, "%.2f")] = _field("gross_margin", gt=0, lt=1)
     goal: Annotated[Goal, Entry("goal")] = _field("goal")
     audience_age: Annotated[AudienceAge, Entry("goal", 1)] = _field("audience_age")
-    current_monthly_gmv_cny: Annotated[float | None, Entry("scale", 0, 10000, "%.0f")] = _field(
+    current_monthly_gmv_cny: Annotated[float | None, Entry("scale", 0, 10000.0, "%.0f")] = _field(
         "current_monthly_gmv_cny", None, ge=0, le=1e11
     )
     reachable_customers: Annotated[int | None, Entry("scale", 1, 500, "%d")] = _field(

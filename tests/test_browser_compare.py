@@ -139,8 +139,11 @@ def test_assess_explains_a_close_call_and_offers_the_variants(page, app_url, lan
     query = to_query(AppState(profile=preset("shelf_repeat"), lang=lang)) | {"as_of": AS_OF, "draws": "2000"}
     _open(page, f"{app_url}/?{urlencode(query)}", width)
     heading = page.get_by_text(t("assess.variants.close_call", lang), exact=True)
+    heading.wait_for()  # the page may still be drawing below the headline: wait, then look
     heading.scroll_into_view_if_needed()
     for key in ("staff_up", "staff_down", "budget_up"):
-        assert page.get_by_role("button", name=t(f"quick.{key}", lang)).is_visible()
+        button = page.get_by_role("button", name=t(f"quick.{key}", lang))
+        button.wait_for(state="visible")
+        assert button.is_visible()
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / f"assess-variants-{lang}-{width}.png"))
