@@ -60,3 +60,24 @@ def profile_summary(profile: MerchantProfile, lang: Lang) -> str:
         team,
     ]
     return " · ".join(p for p in parts if p)
+
+
+def variant_buttons(
+    variants: dict, lang: Lang, key: str, on_click, disabled=lambda v: False, **button
+) -> None:
+    """One button per one-click variant (engine.compare.quick_variants), four to a row so that a phone stacks
+    them in this order; ``on_click(variant)`` runs on a click."""
+    from engine.compare import describe
+
+    for i, (name, variant) in enumerate(variants.items()):
+        if i % 4 == 0:
+            columns = st.columns(4)
+        columns[i % 4].button(
+            describe(variant, lang),
+            key=f"{key}_{name}",
+            on_click=on_click,
+            args=(variant,),
+            disabled=disabled(variant),
+            width="stretch",
+            **button,
+        )

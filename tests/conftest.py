@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,18 +79,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
-    """Start ``streamlit run app/streamlit_app.py`` on a free loopback port for the session, its scenario
-    store a fresh SQLite file."""
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the app's script has finished a run
+
+
+def idle(page) -> None:
+    """Wait until the app's script has finished its run."""
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def open_app(page, url: str) -> None:
+    """Open ``url`` and wait until the page has drawn (its title shown, the script idle)."""
+    page.goto(url)
+    idle(page)
+    page.get_by_role("heading", level=1).first.wait_for()
+
+
+def serve_app(folder: Path, **env: str) -> Iterator[str]:
+    """Run ``streamlit run app/streamlit_app.py`` on a free loopback port, its log and scenario store (a fresh
+    SQLite file, never the user's own) in ``folder`` and ``env`` added to its environment; yield its address
+    once healthy, stop it after."""
     import os
     import subprocess
     import time
     import urllib.request
 
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    database = f"sqlite:///{log.parent / 'scenarios.db'}"  # never the user's own scenario store
+    log = folder / "server.log"
+    environment = {**os.environ, "WXPLAN_DATABASE_URL": f"sqlite:///{folder / 'scenarios.db'}", **env}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -97,8 +113,7 @@ def app_url(tmp_path_factory) -> str:
                 "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             ],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "WXPLAN_DATABASE_URL": database},
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environment,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -121,3 +136,9 @@ def app_url(tmp_path_factory) -> str:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """The app for the session's browser tests (:func:`serve_app`)."""
+    yield from serve_app(tmp_path_factory.mktemp("streamlit"))

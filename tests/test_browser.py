@@ -9,20 +9,10 @@ import pytest
 
 from engine.i18n import t
 from tests.conftest import ARTIFACTS
+from tests.conftest import idle as _idle
+from tests.conftest import open_app as _open
 
 pytestmark = pytest.mark.browser
-
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=60_000)
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    _idle(page)
-    page.get_by_role("heading", level=1).first.wait_for()
 
 
 def _shot(page, name: str) -> None:

@@ -6,22 +6,20 @@ en at 1280 and 390 px."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.request
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from engine.i18n import t
 from engine.sources import SOURCES
-from tests.conftest import ARTIFACTS, AS_OF, ROOT, _free_port
+from tests.conftest import ARTIFACTS, AS_OF, IDLE, ROOT, serve_app
+from tests.conftest import idle as _idle
+from tests.conftest import open_app as _open
 
 pytestmark = pytest.mark.browser
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXAMPLE = ROOT / "examples" / "leads.csv"
 QUERY = f"as_of={AS_OF}&draws=1000"
 VERDICTS = ("keep", "adopt_now", "adopt_later", "not_recommended")
@@ -33,60 +31,14 @@ def fake_article(file: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded_url(tmp_path_factory) -> str:
+def seeded_url(tmp_path_factory) -> Iterator[str]:
     """The app on a free port, its article folder a set of fakes with the registered number of lines."""
     root = tmp_path_factory.mktemp("evidence")
     seeds = root / "seeds"
     seeds.mkdir()
     for file in SOURCES:
         (seeds / file).write_text(fake_article(file), encoding="utf-8")
-    port = _free_port()
-    log = root / "server.log"
-    env = {
-        **os.environ,
-        "WXPLAN_DATABASE_URL": f"sqlite:///{root / 'scenarios.db'}",
-        "WXPLAN_SEEDS_DIR": str(seeds),
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
-                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            ],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            pytest.fail(f"streamlit did not become healthy:\n{log.read_text(errors='replace')}")
-        time.sleep(0.25)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=60_000)
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    _idle(page)
-    page.get_by_role("heading", level=1).first.wait_for()
+    yield from serve_app(root, WXPLAN_SEEDS_DIR=str(seeds))
 
 
 def _cards(page):

@@ -6,9 +6,9 @@ import streamlit as st
 
 from app import cache, charts, packui, state
 from app.cards import VERDICT_COLOUR, card_order, citation_popovers
-from app.ui import fmt, language_switch
+from app.ui import fmt, language_switch, variant_buttons
 from engine import report_pdf
-from engine.compare import Variant, close_call_text, describe, quick_variants
+from engine.compare import Variant, close_call_text, quick_variants
 from engine.errors import text as message_text
 from engine.i18n import t
 from engine.presets import PRESETS
@@ -304,18 +304,7 @@ def _open_compare(variant: Variant) -> None:
     st.session_state["cmp_open"] = True
 
 
-_quick = quick_variants(rec)
-for _i, (_key, _variant) in enumerate(_quick.items()):
-    if _i % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
-        _cols = st.columns(4)
-    _cols[_i % 4].button(
-        describe(_variant, lang),
-        key=f"assess_variant_{_key}",
-        on_click=_open_compare,
-        args=(_variant,),
-        icon=":material/compare_arrows:",
-        width="stretch",
-    )
+variant_buttons(quick_variants(rec), lang, "assess_variant", _open_compare, icon=":material/compare_arrows:")
 if st.session_state.pop("cmp_open", False):
     st.switch_page("views/compare.py")
 

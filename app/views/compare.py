@@ -12,7 +12,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app import cache, charts, packui, state
-from app.ui import language_switch, profile_summary
+from app.ui import language_switch, profile_summary, variant_buttons
 from engine.compare import (
     LEVEL_FIELDS,
     LIST_FIELDS,
@@ -236,18 +236,13 @@ def remove(index: int) -> None:
 def editor(base: state.AppState) -> None:
     """Add variants: one click for the usual ones, or built from changes to the assessment's fields."""
     st.markdown(f"**{t('comparepage.quick', lang)}**")
-    quick = quick_variants(cache.recommendation(base))
-    for k, (key, variant) in enumerate(quick.items()):
-        if k % 4 == 0:  # a row of four at a time: on a phone the buttons stack in this order
-            columns = st.columns(4)
-        columns[k % 4].button(
-            describe(variant, lang),
-            key=f"cmp_quick_{key}",
-            on_click=state.add_variant,
-            args=(variant,),
-            disabled=variant in base.variants or len(base.variants) >= MAX_VARIANTS,
-            width="stretch",
-        )
+    variant_buttons(
+        quick_variants(cache.recommendation(base)),
+        lang,
+        "cmp_quick",
+        state.add_variant,
+        disabled=lambda v: v in base.variants or len(base.variants) >= MAX_VARIANTS,
+    )
     with st.expander(t("comparepage.new", lang), expanded=not base.variants):
         st.caption(t("comparepage.new.help", lang))
         st.text_input(
