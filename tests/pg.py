@@ -153,3 +153,25 @@ def postgres_server():
         pytest.fail(f"cannot start a PostgreSQL server for the tests: {err}", pytrace=False)
     yield server
     server.stop()
+
+
+def old_store(url: str, version: int, name: str, profile_json: str) -> None:
+    """A scenario database left at schema ``version`` (as an older wxplan wrote it) holding one scenario
+    ``name``: the columns that version had, the rest never written."""
+    import sqlalchemy as sa
+
+    from engine.store import make_engine, migrate
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+        assert migrate(conn, target=version) == version
+        conn.execute(
+            sa.text(
+                "INSERT INTO scenarios (name, notes, profile, overrides, as_of, seed, draws, plan, created_at, "
+                "updated_at) VALUES (:name, '', :profile, '{}', NULL, 0, 300, NULL, :now, :now)"
+            ),
+            {"name": name, "profile": profile_json, "now": "2026-01-02 03:04:05"},
+        )
+    engine.dispose()

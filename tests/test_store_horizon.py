@@ -6,9 +6,8 @@ levels, as they were run."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from conftest import AS_OF, make_profile
-from pg import postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
+from pg import old_store, postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
 from pydantic import ValidationError
 
 from engine.store import (
@@ -17,8 +16,6 @@ from engine.store import (
     Scenario,
     ScenarioStore,
     export_scenario,
-    make_engine,
-    migrate,
     parse_export,
     run,
 )
@@ -92,19 +89,7 @@ def test_a_version_1_export_with_a_horizon_is_refused():
 
 
 def test_a_version_3_database_upgrades_and_its_rows_keep_running_as_before(db_url):
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
-        assert migrate(conn, target=3) == 3
-        conn.execute(
-            sa.text(
-                "INSERT INTO scenarios (name, notes, profile, overrides, as_of, seed, draws, plan, created_at, "
-                "updated_at) VALUES (:name, '', :profile, '{}', NULL, 0, 300, NULL, :now, :now)"
-            ),
-            {"name": "旧方案", "profile": scenario().profile.model_dump_json(), "now": "2026-01-02 03:04:05"},
-        )
-    engine.dispose()
+    old_store(db_url, 3, "旧方案", scenario().profile.model_dump_json())
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION
         old = store.get("旧方案")

@@ -5,9 +5,8 @@ scenarios load on the bundled set."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from conftest import AS_OF, make_profile
-from pg import postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
+from pg import old_store, postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
 
 from engine.assumptions import DEFAULT_DIR
 from engine.packs import Edit, Pack, load_pack
@@ -18,8 +17,6 @@ from engine.store import (
     Scenario,
     ScenarioStore,
     export_scenario,
-    make_engine,
-    migrate,
     parse_export,
     run,
 )
@@ -102,19 +99,7 @@ def test_a_version_1_export_cannot_smuggle_a_pack():
 
 
 def test_a_database_from_before_packs_upgrades_and_its_scenarios_load(db_url):
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
-        assert migrate(conn, target=2) == 2
-        conn.execute(
-            sa.text(
-                "INSERT INTO scenarios (name, notes, profile, overrides, as_of, seed, draws, plan, created_at, "
-                "updated_at) VALUES (:name, '', :profile, '{}', NULL, 0, 300, NULL, :now, :now)"
-            ),
-            {"name": "旧方案", "profile": scenario().profile.model_dump_json(), "now": "2026-01-02 03:04:05"},
-        )
-    engine.dispose()
+    old_store(db_url, 2, "旧方案", scenario().profile.model_dump_json())
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION
         old = store.get("旧方案")
