@@ -15,7 +15,8 @@ from engine.assumptions import AssumptionSet, load
 from engine.i18n import Lang
 from engine.packs import Pack, load_pack
 from engine.recommend import Analysis, analyse, check_horizon, prepare, render
-from engine.report import to_html, to_markdown
+from engine.report import to_markdown
+from engine.report_html import to_html
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity, sensitivity
 

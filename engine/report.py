@@ -338,11 +338,3 @@ def _value_section(rec: Recommendation) -> list[str]:
                 f"| {c.month} | {number(c.cost.p50)} | {number(c.gross_profit.p50)} | {_b(c.cumulative_net, lang)} |"
             )
     return out
-
-
-def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG charts, no script); see
-    :mod:`engine.report_html`."""
-    from engine.report_html import to_html as render  # here, not at the top: report_html imports this module
-
-    return render(rec, notes=notes, link=link)

@@ -15,6 +15,7 @@ from html import escape
 from engine.i18n import t
 from engine.report import (
     _b,
+    _payback,
     assumptions_text,
     cite_label,
     input_rows,
@@ -470,8 +471,6 @@ a[href^="http"]:not(.url)::after{content:" (" attr(href) ")"}
 
 def _value_html(rec: Recommendation) -> str:
     """What the plan earns back: net, payback and its probability first, then the month-by-month cash flow."""
-    from engine.report import _payback
-
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     v = rec.value

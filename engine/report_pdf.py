@@ -50,7 +50,7 @@ def problem() -> Message | None:
 
 
 def to_pdf(rec: Recommendation, *, notes: str = "", link: str = "") -> bytes:
-    """The report as PDF (the same content as :func:`engine.report.to_html`, with the same ``notes`` and
+    """The report as PDF (the same content as :func:`engine.report_html.to_html`, with the same ``notes`` and
     ``link``); raises :class:`PdfUnavailable`."""
     from engine.report_html import to_html
 

@@ -18,9 +18,9 @@ from engine.report import (
     report_title,
     safe_link,
     start_text,
-    to_html,
     to_markdown,
 )
+from engine.report_html import to_html
 from engine.result import Band, Counterfactual, Recommendation
 from tests.conftest import AS_OF, make_profile
 from tests.test_report_html import text_of, walk

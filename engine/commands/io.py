@@ -84,7 +84,8 @@ def write(result: BaseModel, fmt: str, renderers: dict[str, Callable[[Any], str]
 
 def write_recommendation(rec: BaseModel, fmt: str, lang: str) -> None:
     """A recommendation as ``wxplan recommend`` prints it: JSON, Markdown, HTML or PDF."""
-    from engine.report import to_html, to_markdown
+    from engine.report import to_markdown
+    from engine.report_html import to_html
 
     if fmt == "pdf":  # the HTML report on A4 (engine/report_pdf.py): bytes, redirect to a file
         from engine.errors import PdfUnavailable
