@@ -39,7 +39,9 @@ def _upload(page, name: str, data: bytes) -> None:
 
 
 def _metrics(page) -> list[str]:
-    page.locator(METRIC).first.wait_for(timeout=30_000)
+    """The headline's six figures, once all are drawn (read earlier, a list can be cut short mid-render)."""
+    _idle(page)
+    page.locator(METRIC).nth(5).wait_for(timeout=30_000)
     return page.locator(METRIC).all_inner_texts()
 
 
