@@ -13,8 +13,10 @@ import streamlit as st
 from app.state import AppState
 from engine.assumptions import AssumptionSet, load
 from engine.i18n import Lang
+from engine.inputs import check_horizon, prepare
 from engine.packs import Pack, load_pack
-from engine.recommend import Analysis, analyse, check_horizon, prepare, render
+from engine.recommend import Analysis, analyse
+from engine.recommendation import render
 from engine.report import to_markdown
 from engine.report_html import to_html
 from engine.result import Recommendation

@@ -21,14 +21,15 @@ from urllib.parse import quote, urlencode
 
 from pydantic import ValidationError
 
+from engine.assumptions import HORIZONS
 from engine.compare import MAX_VARIANTS, Variant, parse_variant
 from engine.errors import Message, VariantError, msg, profile_problems
 from engine.i18n import DEFAULT_LANG, LANGS, Lang
+from engine.inputs import MAX_DRAWS, MIN_DRAWS
 from engine.overrides import Overrides
 from engine.packs import DIGEST, Pack
 from engine.presets import DEFAULT_PRESET, preset
 from engine.profile import FIELD_CHOICES, INT_CHOICE_FIELDS, LIST_FIELDS, OPTIONAL_FIELDS, MerchantProfile
-from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import clip
 
@@ -39,7 +40,6 @@ OVERRIDE_KEYS: tuple[str, ...] = tuple(Overrides.model_fields)
 OPTION_KEYS = ("as_of", "draws", "seed", "horizon")
 VARIANT_KEYS = tuple(f"v{i}" for i in range(1, MAX_VARIANTS + 1))  # the Compare page's variants, in order
 PACK_KEY = "pack"  # the digest of the assumption pack in use (engine.packs.Pack.digest)
-HORIZONS = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
 DEFAULT_DRAWS = 10_000
 MAX_PARAM_CHARS = 200
 MAX_INT_DIGITS = 20  # digits of the longest whole number a link may carry (a seed has at most 10)

@@ -25,7 +25,8 @@ import numpy as np
 from engine import model
 from engine.assumptions import load
 from engine.profile import MerchantProfile
-from engine.recommend import rank, recommend
+from engine.ranking import rank
+from engine.recommend import recommend
 
 # A profile for which all four modules pass the fit threshold: the largest candidate set.
 PROFILE = MerchantProfile(

@@ -15,7 +15,7 @@ profile reads with squigglepy (``sq.pert``, ``sq.to``, ``sq.const`` and ``sq.sam
   steady state (slowed by the modules started beside it and by a rule's "belongs later"), what is spent and
   earned over the horizon (each module, in each phase, earning what it earns beside the modules running
   then), and the objective's risk-adjusted net;
-- the plan ``engine.recommend.choose`` would pick (plans within two standard errors or the objective's tie
+- the plan ``engine.ranking.choose`` would pick (plans within two standard errors or the objective's tie
   margin of the best are a tie, won by the fewest phases), its money month by month and its payback.
 
 It reads from the engine only data and rules: the assumption set (module traits included), which rules fire
@@ -36,9 +36,9 @@ import squigglepy as sq
 
 from engine.assumptions import LEVELS, AssumptionSet, Level, Param, Role
 from engine.events import DAIHUOREN, LINK_REORG
+from engine.fit import assess_fit
 from engine.plans import Plan, candidate_plans
 from engine.profile import MODULES, MerchantProfile, Module
-from engine.recommend import assess_fit
 
 ROLES: tuple[Role, ...] = Role.__args__
 WEEKS_PER_MONTH = 52 / 12

@@ -83,7 +83,7 @@ LEVELS: tuple[Level, ...] = Level.__args__
 MAX_MAGNITUDE = 1e12  # no assumption comes near; products of a few of them stay finite in float arithmetic
 MAX_MULTIPLIER = 1000.0  # every multiplier of the model is a factor near 1 (at most tens)
 MAX_ELASTICITY = 10.0  # exponents: a ratio to this power stays finite
-HORIZONS: tuple[int, ...] = (12, 24, 36)  # months a plan can be judged over (engine.recommend.HORIZONS)
+HORIZONS: tuple[int, ...] = (12, 24, 36)  # months a plan can be judged over (objective and --horizon)
 DIVIDES = " (the model divides by it)"
 
 

@@ -26,23 +26,12 @@ import numpy as np
 from engine import model
 from engine.assumptions import AssumptionSet
 from engine.errors import InputError
-from engine.plans import Plan, candidate_plans, plan_code
+from engine.fit import Fit, assess_fit, eligible, fit_arrays
+from engine.inputs import as_of_date, assumption_set, check_options
+from engine.plans import Plan, candidate_plans, module_verdicts, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
-from engine.recommend import (
-    Economics,
-    Fit,
-    _verdicts,
-    as_of_date,
-    assess_fit,
-    assumption_set,
-    band_of,
-    check_options,
-    choose_many,
-    eligible,
-    fit_arrays,
-    set_masks,
-)
-from engine.result import Band, Verdict
+from engine.ranking import Economics, choose_many, set_masks
+from engine.result import Band, Verdict, band_of
 
 BATCH_DRAWS = 1_000
 """Default draws per lead: a first recommendation before a call, not a decision memo (the CLI's recommend
@@ -259,7 +248,7 @@ class Scorer:
         outcomes = []
         for j, p in enumerate(profiles):
             plan = plans[chosen[j]]
-            verdicts = _verdicts(plan, p.existing_modules)
+            verdicts = module_verdicts(plan, p.existing_modules)
             outcomes.append(
                 Outcome(
                     plan=plan,

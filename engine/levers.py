@@ -5,7 +5,7 @@ A :class:`Lever` is one thing changed in one direction — staff, the monthly bu
 Douyin presence, the main goal, or one of the objective's weights (``assumptions/objective.yaml``) — with its
 steps from the smallest change up. :func:`search` re-ranks every step on the same subsample of the draws (common
 random numbers, so a difference is the change's own) and returns, per lever, the smallest step that changes the
-plan. Both the recommendation's "what would change this" (:func:`engine.recommend.counterfactuals`) and the
+plan. Both the recommendation's "what would change this" (:func:`engine.explain.counterfactuals`) and the
 sensitivity flips table (:func:`engine.sensitivity.flips`) read this one search, so they name the same answers.
 
 Results are codes and numbers; :func:`phrase` and :func:`note_text` put them in the user's words.
@@ -14,7 +14,7 @@ Results are codes and numbers; :func:`phrase` and :func:`note_text` put them in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -22,9 +22,7 @@ from engine.assumptions import AssumptionSet, Weight
 from engine.i18n import Lang, t
 from engine.plans import Plan
 from engine.profile import DOUYIN_LEVELS, PRIVATE_DOMAIN_LEVELS, MerchantProfile
-
-if TYPE_CHECKING:
-    from engine.recommend import Ranking
+from engine.ranking import Ranking, rank, rescore
 
 SEARCH_DRAWS = 1_000  # draws each step is re-ranked on (doubled while the subsample disagrees with all draws)
 STAFF_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0)  # FTE added or removed
@@ -154,8 +152,6 @@ class Search:
 
 def _subsample(r: Ranking, draws: int) -> tuple[Ranking, int]:
     """The ranking on the first ``draws`` draws, doubled until it recommends what all the draws do."""
-    from engine.recommend import rank
-
     base = r.plans[r.chosen]
     n = min(draws, r.draws.n)
     while True:
@@ -176,8 +172,6 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     lever is searched only when its largest step changes the plan (then from the smallest step up), so a
     lever reported as unchanged is unchanged at its largest step; the goal's alternatives are each tried.
     """
-    from engine.recommend import rank, rescore
-
     sub, n = _subsample(r, draws)
     base = sub.plans[sub.chosen]
     memo: dict[tuple[MerchantProfile, int], Plan] = {}

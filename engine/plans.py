@@ -14,6 +14,7 @@ from engine.i18n import Lang, t
 from engine.profile import MODULES, Module
 
 Plan = tuple[tuple[Module, ...], ...]
+Forced = tuple[tuple[Module, ...], Plan | None]  # a forced plan: its module set, and its phases when given
 
 
 def ordered_partitions(items: tuple[Module, ...]) -> Iterator[Plan]:
@@ -69,7 +70,7 @@ def candidate_plans(
     return plans
 
 
-def parse_plan(text: str, kept: tuple[Module, ...] = ()) -> tuple[tuple[Module, ...], Plan | None]:
+def parse_plan(text: str, kept: tuple[Module, ...] = ()) -> Forced:
     """Read ``channels,shop`` (a module set; the engine picks the phasing) or ``channels,shop>wecom``
     (explicit phases). Kept modules are dropped from the phases. Returns (module set, phases or None)."""
     phases_text = [part for part in text.replace(" ", "").split(">")]
@@ -118,3 +119,20 @@ def plan_label(plan: Plan, kept: tuple[Module, ...], lang: Lang, as_of: date) ->
     if kept:
         text = f"[{t('report.kept', lang)}: {' + '.join(module_name(m, lang, as_of) for m in kept)}] {text}"
     return text
+
+
+def module_verdicts(plan: Plan, kept: tuple[Module, ...]) -> dict[Module, tuple[str, int | None]]:
+    """Each module's verdict under a plan, with its phase: keep (running today), adopt now (phase 1), adopt
+    later (its phase) or not recommended."""
+    out: dict[Module, tuple[str, int | None]] = {}
+    for m in MODULES:
+        if m in kept:
+            out[m] = ("keep", None)
+            continue
+        phase = next((i + 1 for i, ph in enumerate(plan) if m in ph), None)
+        out[m] = (
+            ("not_recommended", None)
+            if phase is None
+            else ("adopt_now" if phase == 1 else "adopt_later", phase)
+        )
+    return out

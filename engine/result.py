@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from engine.profile import MerchantProfile, Module
@@ -26,6 +27,18 @@ class Band(Output):
     p10: float | None
     p50: float | None
     p90: float | None
+
+
+def band(values: np.ndarray, digits: int = 0) -> Band:
+    """P10/P50/P90, with ``None`` for a percentile that is unbounded (e.g. break-even out of reach)."""
+    with np.errstate(invalid="ignore"):
+        return band_of(np.percentile(values, [10, 50, 90]), digits)
+
+
+def band_of(quantiles: np.ndarray, digits: int = 0) -> Band:
+    """A band from P10/P50/P90 already computed, rounded to ``digits`` (``None`` where unbounded)."""
+    out = [round(float(v), digits) if np.isfinite(v) else None for v in quantiles]
+    return Band(p10=out[0], p50=out[1], p90=out[2])
 
 
 class Reason(Output):
@@ -220,7 +233,7 @@ class Recommendation(Output):
     break_even_gmv_cny: Band
     break_even_orders_per_month: Band
     counterfactuals: list[Counterfactual]
-    close_calls: list[CloseCall] = []  # why the ranking is close, when it is (engine.recommend.close_calls)
+    close_calls: list[CloseCall] = []  # why the ranking is close, when it is (engine.explain.close_calls)
     first_year_histogram: Histogram  # first-year cost
     net_histogram: Histogram  # first-year net
     candidates_evaluated: int

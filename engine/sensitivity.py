@@ -34,11 +34,14 @@ from scipy import stats
 from engine import levers, model
 from engine.assumptions import AssumptionSet, Param
 from engine.distributions import Z90
+from engine.errors import InputError
+from engine.fit import Fit, fit_arrays
 from engine.i18n import Lang, t
+from engine.inputs import prepare
 from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
-from engine.recommend import Fit, InputError, Ranking, fit_arrays, prepare, rank
+from engine.ranking import Ranking, rank
 from engine.result import Output as _Out
 from engine.text import markdown_text, number
 

@@ -52,14 +52,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from engine.assumptions import AssumptionSet, Level
+from engine.assumptions import HORIZONS, AssumptionSet, Level
 from engine.errors import InvalidScenario, ScenarioExists, ScenarioNotFound, StoreError, UnreadableScenario
 from engine.i18n import Lang
+from engine.inputs import MAX_DRAWS, MIN_DRAWS
 from engine.overrides import Overrides
 from engine.packs import Pack, load_pack
 from engine.plans import parse_plan
 from engine.profile import STRICT_JSON, MerchantProfile, Module
-from engine.recommend import HORIZONS, MAX_DRAWS, MIN_DRAWS, recommend
+from engine.recommend import recommend
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
 from engine.text import ECHO_MAX as ECHO_MAX  # re-exported: the helpers moved to engine.text, shared

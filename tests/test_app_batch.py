@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from app import leadbatch
 from engine.assumptions import AssumptionError
+from engine.errors import InputError
 from engine.i18n import LANGS, t
 from engine.leads import OUTPUT_COLUMNS, LeadFileError
-from engine.recommend import InputError
 from tests.conftest import AS_OF, ROOT
 
 PAGE = str(ROOT / "app" / "views" / "batch.py")

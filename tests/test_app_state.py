@@ -134,7 +134,7 @@ def test_the_share_link_holds_the_whole_assessment_shown():
 
 def test_a_language_switch_writes_the_same_result_without_simulating_again(monkeypatch):
     """The result is simulated once (engine.recommend.analyse draws once) and written in either language
-    (engine.recommend.render): switching to English and back draws nothing again, and the figures agree."""
+    (engine.recommendation.render): switching to English and back draws nothing again, and the figures agree."""
     from app import cache
     from engine import model
 

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import batch, model
+from engine.errors import InputError
 from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
-from engine.recommend import InputError, recommend
+from engine.recommend import recommend
 from tests.conftest import AS_OF, make_profile
 
 DRAWS = 300

@@ -14,7 +14,7 @@ from benchmarks.synthetic import COLUMNS, generate, write_csv
 from engine import batch, model
 from engine.assumptions import load
 from engine.profile import FIELD_CHOICES, MerchantProfile
-from engine.recommend import economics, rank
+from engine.ranking import economics, rank
 
 AS_OF = date(2026, 11, 21)
 

@@ -14,7 +14,7 @@ from engine.assumptions import Role, Unit, load, read_yaml
 from engine.i18n import LANGS, catalog, placeholders, t
 from engine.levers import levers, phrase
 from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
-from engine.recommend import _win_text
+from engine.recommendation import win_text
 from engine.result import Item, Verdict
 from engine.rules import RULES
 
@@ -107,7 +107,7 @@ def test_the_scan_finds_the_calls():
     keys = {call.args[0].value for _, _, call in LITERAL_CALLS}
     assert len(keys) >= 30, sorted(keys)
     files = {where for where, _, _ in LITERAL_CALLS}
-    assert {"engine/report.py", "engine/recommend.py", "app/streamlit_app.py"} <= files
+    assert {"engine/report.py", "engine/recommendation.py", "app/streamlit_app.py"} <= files
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -212,7 +212,7 @@ def test_every_value_of_a_family_has_a_message(catalogs, lang, family, values):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_win_texts_exist(lang):
-    texts = {_win_text(p, lang) for p in (0.0, 0.29, 0.3, 0.5, 0.8, 1.0)}
+    texts = {win_text(p, lang) for p in (0.0, 0.29, 0.3, 0.5, 0.8, 1.0)}
     assert len(texts) == 4
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from engine import batch, model
 from engine.assumptions import load
+from engine.fit import assess_fit, fit_arrays
 from engine.plans import candidate_plans
 from engine.profile import MerchantProfile
-from engine.recommend import assess_fit, fit_arrays
 from tests.conftest import make_profile
 
 AS_OF = date(2026, 11, 21)

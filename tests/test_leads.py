@@ -12,10 +12,11 @@ import pytest
 from conftest import AS_OF, BASE_PROFILE, ROOT, make_profile
 
 from engine import batch, leads
+from engine.errors import InputError
 from engine.leads import OUTPUT_COLUMNS, LeadFileError, neutralise, parse_row
 from engine.plans import plan_code, plan_label
 from engine.profile import FIELD_CHOICES, MODULES, MerchantProfile
-from engine.recommend import InputError, recommend
+from engine.recommend import recommend
 
 DRAWS = 100
 FIELDS = tuple(MerchantProfile.model_fields)

@@ -14,7 +14,8 @@ from engine.assumptions import load
 from engine.i18n import t
 from engine.plans import plan_code
 from engine.profile import MerchantProfile
-from engine.recommend import rank, recommend
+from engine.ranking import rank
+from engine.recommend import recommend
 from engine.sensitivity import sensitivity
 
 DAY = date.fromisoformat(AS_OF)
@@ -145,9 +146,9 @@ def test_note_texts_in_both_languages():
 
 
 def test_rescoring_under_other_weights_is_ranking_from_scratch():
-    """The weight levers re-score the plans on the same simulation (engine.recommend.rescore) instead of
+    """The weight levers re-score the plans on the same simulation (engine.ranking.rescore) instead of
     simulating again: the scores and the choice are those of a ranking from scratch, to the last bit."""
-    from engine.recommend import rescore
+    from engine.ranking import rescore
 
     aset = load()
     profile = MerchantProfile.model_validate(make_profile(staff_fte=2, douyin_presence="established"))

@@ -12,7 +12,7 @@ from engine import model
 from engine.assumptions import load
 from engine.distributions import pert, to
 from engine.profile import MerchantProfile
-from engine.recommend import rank
+from engine.ranking import rank
 from tests.conftest import make_profile
 
 AS_OF = date(2026, 11, 21)

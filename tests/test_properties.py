@@ -20,7 +20,8 @@ from engine.profile import (
     PRIVATE_DOMAIN_LEVELS,
     MerchantProfile,
 )
-from engine.recommend import rank, recommend
+from engine.ranking import rank
+from engine.recommend import recommend
 from engine.result import Recommendation
 
 DRAWS = 400

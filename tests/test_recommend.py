@@ -7,8 +7,9 @@ import json
 import pytest
 from conftest import AS_OF, make_profile
 
+from engine.errors import InputError
 from engine.profile import MODULES
-from engine.recommend import InputError, recommend
+from engine.recommend import recommend
 from engine.rules import RULES_BY_ID
 
 VERDICTS = {"keep", "adopt_now", "adopt_later", "not_recommended"}

@@ -8,8 +8,9 @@ import pytest
 from conftest import BASE_PROFILE, make_profile
 
 from engine.assumptions import load
+from engine.fit import assess_fit
 from engine.profile import DOUYIN_LEVELS, MODULES, MerchantProfile
-from engine.recommend import assess_fit, recommend
+from engine.recommend import recommend
 from engine.rules import RULES, RULES_BY_ID, fire
 from engine.sources import SOURCES, parse_cite
 
@@ -362,7 +363,7 @@ def test_the_rules_effect_sizes_are_monte_carlo_inputs():
     import numpy as np
 
     from engine import model
-    from engine.recommend import fit_draws
+    from engine.fit import fit_draws
 
     aset = load()
     day = date(2026, 11, 21)

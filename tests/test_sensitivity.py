@@ -15,10 +15,12 @@ from conftest import AS_OF, ROOT, make_profile
 
 from engine import model
 from engine.assumptions import Param, load
+from engine.errors import InputError
 from engine.i18n import t
 from engine.levers import STAFF_STEPS
 from engine.profile import MerchantProfile
-from engine.recommend import InputError, rank, recommend
+from engine.ranking import rank
+from engine.recommend import recommend
 from engine.sensitivity import (
     Context,
     Sensitivity,

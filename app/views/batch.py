@@ -13,8 +13,8 @@ from app.ui import language_switch
 from engine.batch import BATCH_DRAWS
 from engine.errors import AssumptionError, InputError, LeadFileError
 from engine.i18n import t
+from engine.inputs import MAX_DRAWS, MIN_DRAWS
 from engine.leads import OUTPUT_COLUMNS
-from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE
 

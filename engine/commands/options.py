@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from engine.assumptions import LEVELS
+from engine.assumptions import HORIZONS, LEVELS
 from engine.errors import UserError
 from engine.overrides import TARGETS
 from engine.profile import MODULES
-from engine.recommend import HORIZONS
 
 OVERRIDE_KEYS = tuple(TARGETS)
 LANGS = ("zh", "en")
