@@ -246,6 +246,12 @@ def label(code: str, lang: Lang, assumptions: AssumptionSet | None = None) -> st
     return t(f"lever.{code}", lang)
 
 
+AMOUNTS = {  # how the levers that add or take away an amount write it: staff as a count, the budget in yuan
+    "staff_fte": lambda v: f"{float(v):g}",
+    "budget_monthly_cny": lambda v: f"¥{float(v):,.0f}",
+}
+
+
 def phrase(lever: Lever, value: float | str, lang: Lang) -> str:
     """One step of a lever as the user says it: "月预算 +¥8,000（¥40,000 → ¥48,000）", "monthly budget
     +¥8,000 (¥40,000 → ¥48,000)", "if each yuan lost counted as ¥1.25 (now ¥1.50)"."""
@@ -254,26 +260,11 @@ def phrase(lever: Lever, value: float | str, lang: Lang) -> str:
         return t("lever.step.goal", lang, goal=t(f"enum.goal.{value}", lang))
     if code in ("private_domain", "douyin_presence"):
         return t(f"lever.step.{code}", lang, level=t(f"enum.{code}.{value}", lang))
-    if code == "staff_fte":
+    if code in AMOUNTS:
+        show = AMOUNTS[code]
         delta = float(value) - float(base)
         sign = "+" if delta >= 0 else "−"
-        return t(
-            "lever.step.staff_fte",
-            lang,
-            delta=f"{sign}{abs(delta):g}",
-            old=f"{float(base):g}",
-            new=f"{float(value):g}",
-        )
-    if code == "budget_monthly_cny":
-        delta = float(value) - float(base)
-        sign = "+" if delta >= 0 else "−"
-        return t(
-            "lever.step.budget_monthly_cny",
-            lang,
-            delta=f"{sign}¥{abs(delta):,.0f}",
-            old=f"¥{float(base):,.0f}",
-            new=f"¥{float(value):,.0f}",
-        )
+        return t(f"lever.step.{code}", lang, delta=sign + show(abs(delta)), old=show(base), new=show(value))
     weight = code.removeprefix("weight.")
     # downside and staff shortfall read as "counts as X" (1 + weight yuan per yuan lost; weight x pay);
     # the budget overrun as "an extra X per yuan over budget"
