@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("pg",)  # the store tests' fixtures: postgres_server and db_url (tests/pg.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-21"
 

@@ -5,7 +5,10 @@ directory, and ``pg_ctl stop`` afterwards. PostgreSQL refuses to run as root, so
 command runs as the ``postgres`` system user (``runuser``) on a directory that user owns; as a normal user
 it runs as that user. Missing binaries fail the tests that need the server (CI installs them), never skip.
 
-Use: ``from pg import postgres_server  # noqa: F401`` in a test module, then ``postgres_server.new_database()``.
+A plugin of every test module (``pytest_plugins`` in tests/conftest.py): ask for the ``postgres_server`` fixture,
+then ``postgres_server.new_database()``, or for ``db_url`` (each test on SQLite and on PostgreSQL). The store
+tests share the rest: ``make_scenario`` (a small scenario to save) and ``old_store`` (a database left at an
+older schema version).
 """
 
 from __future__ import annotations
@@ -153,6 +156,32 @@ def postgres_server():
         pytest.fail(f"cannot start a PostgreSQL server for the tests: {err}", pytrace=False)
     yield server
     server.stop()
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    """An empty database: an SQLite file, or a new database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scenarios.db'}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+def make_scenario(name: str = "客户A", **changes):
+    """A scenario to save: an established Douyin seller on the test date at 300 draws, with ``changes``."""
+    from conftest import AS_OF, make_profile
+
+    from engine.store import Scenario
+
+    fields = {
+        "name": name,
+        "profile": make_profile(douyin_presence="established"),
+        "as_of": AS_OF,
+        "draws": 300,
+    }
+    return Scenario.model_validate({**fields, **changes})
 
 
 def old_store(url: str, version: int, name: str, profile_json: str) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import make_profile
-from pg import postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
 from test_store_cli import ok, wx
 
 from engine.errors import InvalidJSON
@@ -329,7 +328,7 @@ def test_reads_do_not_take_the_write_lock_sqlite(tmp_path):
         holder.close()
 
 
-def test_reads_do_not_take_the_write_lock_postgresql(postgres_server):  # noqa: F811
+def test_reads_do_not_take_the_write_lock_postgresql(postgres_server):
     url = postgres_server.new_database()
     with ScenarioStore(url) as s:
         s.save(scenario("a"))

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 from conftest import AS_OF, BASE_PROFILE, make_profile
-from pg import postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
+from pg import BACKENDS
 
 from engine.profile import MerchantProfile
 from engine.recommend import recommend
@@ -37,16 +37,6 @@ from engine.store import (
     run,
     schema_version,
 )
-
-BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path) -> str:
-    """An empty database: an SQLite file, or a new database on the session's PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'scenarios.db'}"
-    return request.getfixturevalue("postgres_server").new_database()
 
 
 @pytest.fixture

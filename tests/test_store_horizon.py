@@ -6,14 +6,12 @@ levels, as they were run."""
 from __future__ import annotations
 
 import pytest
-from conftest import AS_OF, make_profile
-from pg import old_store, postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
+from pg import make_scenario, old_store
 from pydantic import ValidationError
 
 from engine.store import (
     SCHEMA_VERSION,
     InvalidScenario,
-    Scenario,
     ScenarioStore,
     export_scenario,
     parse_export,
@@ -21,28 +19,11 @@ from engine.store import (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'scenarios.db'}"
-    return request.getfixturevalue("postgres_server").new_database()
-
-
-def scenario(name: str = "三年看", **changes) -> Scenario:
-    fields = {
-        "name": name,
-        "profile": make_profile(douyin_presence="established"),
-        "as_of": AS_OF,
-        "draws": 300,
-    }
-    return Scenario.model_validate({**fields, **changes})
-
-
 def test_a_scenario_keeps_its_horizon_and_forced_levels(db_url):
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION >= 4
-        store.save(scenario(horizon_months=36, levels={"channels": "lean"}))
-        store.save(scenario("默认"))
+        store.save(make_scenario("三年看", horizon_months=36, levels={"channels": "lean"}))
+        store.save(make_scenario("默认"))
         got, plain = store.get("三年看"), store.get("默认")
     assert got.horizon_months == 36 and got.levels == {"channels": "lean"}
     assert plain.horizon_months is None and plain.levels == {}
@@ -53,11 +34,11 @@ def test_a_scenario_keeps_its_horizon_and_forced_levels(db_url):
 
 
 def test_the_export_carries_them_as_version_2_and_reads_back():
-    s = scenario(horizon_months=24, levels={"shop": "scaled"})
+    s = make_scenario(horizon_months=24, levels={"shop": "scaled"})
     data = export_scenario(s)
     assert data["version"] == 2
     assert parse_export(data) == s
-    default = scenario()
+    default = make_scenario()
     plain = export_scenario(default)
     assert plain["version"] == 1 and "horizon_months" not in plain["scenario"]  # older wxplan reads it
     assert parse_export(plain) == default
@@ -73,23 +54,23 @@ def test_the_export_carries_them_as_version_2_and_reads_back():
 )
 def test_a_bad_horizon_or_level_names_the_field_and_the_allowed_values(field, value, needle):
     with pytest.raises(ValidationError) as err:
-        scenario(**{field: value})
+        make_scenario(**{field: value})
     assert field in str(err.value) and needle in str(err.value)
-    data = export_scenario(scenario(horizon_months=12))
+    data = export_scenario(make_scenario(horizon_months=12))
     data["scenario"][field] = value
     with pytest.raises(InvalidScenario, match=field):
         parse_export(data)
 
 
 def test_a_version_1_export_with_a_horizon_is_refused():
-    data = export_scenario(scenario())
+    data = export_scenario(make_scenario())
     data["scenario"]["horizon_months"] = 36
     with pytest.raises(InvalidScenario, match="horizon_months: a version 1 export has no horizon"):
         parse_export(data)
 
 
 def test_a_version_3_database_upgrades_and_its_rows_keep_running_as_before(db_url):
-    old_store(db_url, 3, "旧方案", scenario().profile.model_dump_json())
+    old_store(db_url, 3, "旧方案", make_scenario().profile.model_dump_json())
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION
         old = store.get("旧方案")

@@ -5,8 +5,8 @@ scenarios load on the bundled set."""
 from __future__ import annotations
 
 import pytest
-from conftest import AS_OF, make_profile
-from pg import old_store, postgres_server  # noqa: F401  (session fixture: a throwaway PostgreSQL server)
+from conftest import AS_OF
+from pg import make_scenario, old_store
 
 from engine.assumptions import DEFAULT_DIR
 from engine.packs import Edit, Pack, load_pack
@@ -14,7 +14,6 @@ from engine.recommend import recommend
 from engine.store import (
     SCHEMA_VERSION,
     InvalidScenario,
-    Scenario,
     ScenarioStore,
     export_scenario,
     parse_export,
@@ -22,13 +21,6 @@ from engine.store import (
 )
 
 HOST = "low: 8000, mode: 12000, high: 22000"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'scenarios.db'}"
-    return request.getfixturevalue("postgres_server").new_database()
 
 
 def pack() -> Pack:
@@ -44,21 +36,11 @@ def pack() -> Pack:
     )
 
 
-def scenario(name: str = "客户A", **changes) -> Scenario:
-    fields = {
-        "name": name,
-        "profile": make_profile(douyin_presence="established"),
-        "as_of": AS_OF,
-        "draws": 300,
-    }
-    return Scenario.model_validate({**fields, **changes})
-
-
 def test_a_scenario_keeps_its_pack_and_is_recomputed_on_it(db_url):
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION >= 3
-        store.save(scenario(assumptions=pack()))
-        store.save(scenario("没有假设包"))
+        store.save(make_scenario(assumptions=pack()))
+        store.save(make_scenario("没有假设包"))
         got = store.get("客户A")
         assert got.assumptions == pack() and got.assumptions.digest == pack().digest
         assert store.get("没有假设包").assumptions is None
@@ -79,19 +61,19 @@ def test_a_scenario_keeps_its_pack_and_is_recomputed_on_it(db_url):
 
 def test_export_and_import_carry_the_pack_exactly(db_url):
     with ScenarioStore(db_url) as store:
-        saved = store.save(scenario(assumptions=pack()))
+        saved = store.save(make_scenario(assumptions=pack()))
         exported = store.export(saved.name)
         assert exported["version"] == 2 and exported["scenario"]["assumptions"]["name"] == "服务商价目"
         store.delete(saved.name)
         store.import_(exported)
         assert store.get(saved.name) == saved
-        plain = export_scenario(scenario("plain"))
+        plain = export_scenario(make_scenario("plain"))
         assert plain["version"] == 1 and "assumptions" not in plain["scenario"]
         assert store.import_(plain).assumptions is None
 
 
 def test_a_version_1_export_cannot_smuggle_a_pack():
-    exported = export_scenario(scenario(assumptions=pack()))
+    exported = export_scenario(make_scenario(assumptions=pack()))
     with pytest.raises(InvalidScenario, match="version 1 export has no assumption pack"):
         parse_export({**exported, "version": 1})
     with pytest.raises(InvalidScenario, match="assumptions: must be an object"):
@@ -99,7 +81,7 @@ def test_a_version_1_export_cannot_smuggle_a_pack():
 
 
 def test_a_database_from_before_packs_upgrades_and_its_scenarios_load(db_url):
-    old_store(db_url, 2, "旧方案", scenario().profile.model_dump_json())
+    old_store(db_url, 2, "旧方案", make_scenario().profile.model_dump_json())
     with ScenarioStore(db_url) as store:
         assert store.schema_version == SCHEMA_VERSION
         old = store.get("旧方案")
