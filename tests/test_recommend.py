@@ -1,4 +1,5 @@
-"""The output contract of ``recommend`` on one profile, plus staffing, forced plans, errors and break-even."""
+"""The output contract of ``recommend`` on one profile (written by engine/recommendation.py), plus staffing, forced
+plans and break-even. Bad inputs: tests/test_inputs.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import pytest
 from conftest import AS_OF, make_profile
 
-from engine.errors import InputError
 from engine.profile import MODULES
 from engine.recommend import recommend
 from engine.rules import RULES_BY_ID
@@ -233,7 +233,7 @@ def test_english_output():
         assert w_en.text != w_zh.text, w_en.code
 
 
-# --- forced plans and bad input ----------------------------------------------------------------
+# --- forced plans --------------------------------------------------------------------------
 
 
 def test_forced_plan():
@@ -251,32 +251,6 @@ def test_forced_plan():
 def test_unforced_plan_has_no_forced_warning(rec):
     assert rec.forced_plan is False
     assert "forced_plan" not in {w.code for w in rec.warnings}
-
-
-@pytest.mark.parametrize("plan", ["channels,tiktok", "channels>mall", "", "shop>>wecom", "shop,shop"])
-def test_bad_plan_raises(plan):
-    with pytest.raises(InputError) as exc:
-        recommend(make_profile(), as_of=AS_OF, draws=200, seed=0, plan=plan)
-    assert exc.value.field == "plan"
-
-
-@pytest.mark.parametrize("as_of", ["2021-03-24", "2020-01-01", "not-a-date"])
-def test_bad_as_of_raises(as_of):
-    with pytest.raises(InputError) as exc:
-        recommend(make_profile(), as_of=as_of, draws=200, seed=0)
-    assert exc.value.field == "as_of"
-
-
-def test_earliest_evidence_date_is_accepted():
-    rec = recommend(make_profile(), as_of="2021-03-25", draws=200, seed=0, with_counterfactuals=False)
-    assert str(rec.as_of) == "2021-03-25"
-
-
-@pytest.mark.parametrize("draws", [5, 0, -1, 99])
-def test_bad_draws_raises(draws):
-    with pytest.raises(InputError) as exc:
-        recommend(make_profile(), as_of=AS_OF, draws=draws, seed=0)
-    assert exc.value.field == "draws"
 
 
 # --- break-even --------------------------------------------------------------------------------
