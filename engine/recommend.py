@@ -55,8 +55,9 @@ def recommend(
 @dataclass(frozen=True)
 class Analysis:
     """What the Monte Carlo decides for one assessment, before any text: the ranking, the chosen plan's
-    simulation and month-by-month money, the set-level win shares and the lever search. :func:`render` writes
-    it in a language without drawing or scoring anything again, so a language switch costs no simulation."""
+    simulation and month-by-month money, the set-level win shares and the lever search.
+    :func:`engine.recommendation.render` writes it in a language without drawing or scoring anything again, so a
+    language switch costs no simulation."""
 
     profile: MerchantProfile
     as_of: date
@@ -85,7 +86,7 @@ def analyse(
     levels: Levels | None = None,
     horizon: int | None = None,
 ) -> Analysis:
-    """The language-free part of :func:`recommend`, on inputs :func:`prepare` has checked."""
+    """The language-free part of :func:`recommend`, on inputs :func:`engine.inputs.prepare` has checked."""
     d = model.draw(aset, day, draws, np.random.default_rng(seed))
     r = rank(p, aset, day, d, forced, levels, horizon)
     set_win, phasing = win_shares(r.scores, r.plans)
