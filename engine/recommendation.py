@@ -46,6 +46,98 @@ if TYPE_CHECKING:
     from engine.recommend import Analysis
 
 
+def render(a: Analysis, lang: Lang) -> Recommendation:
+    """The :class:`Recommendation` of an analysis, in ``lang`` (``prepare`` has checked the language)."""
+    p, day, ov, aset, forced, r = a.profile, a.as_of, a.overrides, a.assumptions, a.forced, a.ranking
+    sim, econ, set_win, phasing = a.sim, a.econ, a.set_win, a.phasing
+    chosen_plan = r.plans[r.chosen]
+    win = float(set_win[r.chosen])
+
+    verdicts = module_verdicts(chosen_plan, p.existing_modules)
+    gmv_by_module = {m: band(g) for m, g in _module_gmv(r, sim.mask).items()}
+    modules = {
+        m: ModuleResult(
+            module=m,
+            name=module_name(m, lang, day),
+            verdict=verdicts[m][0],  # type: ignore[arg-type]
+            phase=verdicts[m][1],
+            fit=r.fit.fit[m],
+            defer=m in r.fit.defer,
+            decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
+            reasons=_reasons(r.fit, m, lang, r.assumptions, r.as_of),
+            operating_level=r.level(m),
+            gmv_monthly_steady_cny=gmv_by_module.get(m),
+            **_module_timing(m, chosen_plan, sim),
+        )
+        for m in MODULES
+    }
+    warnings = _warnings(r, sim, econ, forced is not None, lang)
+    if forced is None and win < 0.5 and chosen_plan:
+        warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
+    role_fte = r.table.roles(sim.mask)
+    be = sim.break_even_gmv[0]
+    with np.errstate(over="ignore"):
+        orders = be / p.avg_order_value_cny
+    scale = model.merchant_scale(p, aset, day)
+    whatifs = counterfactuals(r, lang, found=a.levers) if a.levers is not None else []
+    return Recommendation(
+        profile=p,
+        as_of=day,
+        seed=a.seed,
+        draws=a.draws,
+        lang=lang,
+        assumptions=aset.source,
+        overrides=ov.active(),
+        forced_plan=forced is not None,
+        modules=modules,
+        plan=_plan_out(chosen_plan, sim, p.existing_modules, lang, day),
+        scale=ScaleOut(
+            current_monthly_gmv_cny=scale.current_monthly_gmv_cny,
+            reachable_customers=scale.reachable_customers,
+            gmv_inferred=scale.gmv_inferred,
+            reach_inferred=scale.reach_inferred,
+        ),
+        value=_value(econ, sim),
+        cost_cny=_cost(sim, econ),
+        ramp_weeks=_ramp(sim),
+        items=_items(r, sim, lang),
+        staffing=Staffing(
+            required_fte=round(float(np.median(sim.required_fte)), 2),
+            available_fte=p.staff_fte,
+            hires_fte=round(float(np.median(sim.hired_fte)), 2),
+            shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
+            required_band=band(sim.required_fte[0], 2),
+            hires_band=band(sim.hired_fte[0], 2),
+            by_role={role: round(float(np.median(v)), 2) for role, v in role_fte.items()},
+        ),
+        warnings=warnings,
+        alternatives=_alternatives(r, set_win, phasing, lang),
+        win_probability=round(win, 4),
+        win_probability_text=win_text(win, lang),
+        phasing_probability=round(float(phasing[r.chosen]), 4),
+        mean_score=round(float(r.mean[r.chosen]), 4),
+        break_even_gmv_cny=band(be),
+        break_even_orders_per_month=band(orders, 1),
+        counterfactuals=whatifs,
+        close_calls=close_calls(r, set_win, phasing, whatifs, lang) if forced is None else [],
+        first_year_histogram=_histogram(econ.total(econ.cost, 12)),
+        net_histogram=_histogram(econ.total(econ.profit - econ.cost, 12)),
+        candidates_evaluated=len(r.plans),
+    )
+
+
+def _module_gmv(r: Ranking, mask: int) -> dict[Module, np.ndarray]:
+    """Each new module's own steady-state incremental GMV within the plan's set of modules."""
+    returns = model.set_returns(
+        mask,
+        r.table.kept,
+        model.demand(r.assumptions, r.cohort, r.draws),
+        r.sims,
+        model.fit_multiplier(r.assumptions, r.fit_array, r.as_of),
+    )
+    return {m: gmv[0] for m, (gmv, _, _) in returns.items()}
+
+
 def _plan_out(plan: Plan, sim: model.PlanSim, kept: tuple[Module, ...], lang: Lang, as_of: date) -> PlanOut:
     phases = [
         PhaseOut(phase=i + 1, modules=list(phase), start_week=band(sim.phase_starts[i][0], 1))
@@ -365,95 +457,3 @@ def _histogram(values: np.ndarray, bins: int = 30) -> Histogram:
         hi = lo + 1.0
     counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
     return Histogram(edges=[round(float(e), 2) for e in edges], counts=[int(c) for c in counts])
-
-
-def render(a: Analysis, lang: Lang) -> Recommendation:
-    """The :class:`Recommendation` of an analysis, in ``lang`` (``prepare`` has checked the language)."""
-    p, day, ov, aset, forced, r = a.profile, a.as_of, a.overrides, a.assumptions, a.forced, a.ranking
-    sim, econ, set_win, phasing = a.sim, a.econ, a.set_win, a.phasing
-    chosen_plan = r.plans[r.chosen]
-    win = float(set_win[r.chosen])
-
-    verdicts = module_verdicts(chosen_plan, p.existing_modules)
-    gmv_by_module = {m: band(g) for m, g in _module_gmv(r, sim.mask).items()}
-    modules = {
-        m: ModuleResult(
-            module=m,
-            name=module_name(m, lang, day),
-            verdict=verdicts[m][0],  # type: ignore[arg-type]
-            phase=verdicts[m][1],
-            fit=r.fit.fit[m],
-            defer=m in r.fit.defer,
-            decision=_decision(m, verdicts[m][0], verdicts[m][1], r, forced is not None, lang),
-            reasons=_reasons(r.fit, m, lang, r.assumptions, r.as_of),
-            operating_level=r.level(m),
-            gmv_monthly_steady_cny=gmv_by_module.get(m),
-            **_module_timing(m, chosen_plan, sim),
-        )
-        for m in MODULES
-    }
-    warnings = _warnings(r, sim, econ, forced is not None, lang)
-    if forced is None and win < 0.5 and chosen_plan:
-        warnings.append(WarningOut(code="close_call", text=t("warning.close_call", lang, share=f"{win:.0%}")))
-    role_fte = r.table.roles(sim.mask)
-    be = sim.break_even_gmv[0]
-    with np.errstate(over="ignore"):
-        orders = be / p.avg_order_value_cny
-    scale = model.merchant_scale(p, aset, day)
-    whatifs = counterfactuals(r, lang, found=a.levers) if a.levers is not None else []
-    return Recommendation(
-        profile=p,
-        as_of=day,
-        seed=a.seed,
-        draws=a.draws,
-        lang=lang,
-        assumptions=aset.source,
-        overrides=ov.active(),
-        forced_plan=forced is not None,
-        modules=modules,
-        plan=_plan_out(chosen_plan, sim, p.existing_modules, lang, day),
-        scale=ScaleOut(
-            current_monthly_gmv_cny=scale.current_monthly_gmv_cny,
-            reachable_customers=scale.reachable_customers,
-            gmv_inferred=scale.gmv_inferred,
-            reach_inferred=scale.reach_inferred,
-        ),
-        value=_value(econ, sim),
-        cost_cny=_cost(sim, econ),
-        ramp_weeks=_ramp(sim),
-        items=_items(r, sim, lang),
-        staffing=Staffing(
-            required_fte=round(float(np.median(sim.required_fte)), 2),
-            available_fte=p.staff_fte,
-            hires_fte=round(float(np.median(sim.hired_fte)), 2),
-            shortfall_fte=round(float(np.median(sim.shortfall_fte)), 2),
-            required_band=band(sim.required_fte[0], 2),
-            hires_band=band(sim.hired_fte[0], 2),
-            by_role={role: round(float(np.median(v)), 2) for role, v in role_fte.items()},
-        ),
-        warnings=warnings,
-        alternatives=_alternatives(r, set_win, phasing, lang),
-        win_probability=round(win, 4),
-        win_probability_text=win_text(win, lang),
-        phasing_probability=round(float(phasing[r.chosen]), 4),
-        mean_score=round(float(r.mean[r.chosen]), 4),
-        break_even_gmv_cny=band(be),
-        break_even_orders_per_month=band(orders, 1),
-        counterfactuals=whatifs,
-        close_calls=close_calls(r, set_win, phasing, whatifs, lang) if forced is None else [],
-        first_year_histogram=_histogram(econ.total(econ.cost, 12)),
-        net_histogram=_histogram(econ.total(econ.profit - econ.cost, 12)),
-        candidates_evaluated=len(r.plans),
-    )
-
-
-def _module_gmv(r: Ranking, mask: int) -> dict[Module, np.ndarray]:
-    """Each new module's own steady-state incremental GMV within the plan's set of modules."""
-    returns = model.set_returns(
-        mask,
-        r.table.kept,
-        model.demand(r.assumptions, r.cohort, r.draws),
-        r.sims,
-        model.fit_multiplier(r.assumptions, r.fit_array, r.as_of),
-    )
-    return {m: gmv[0] for m, (gmv, _, _) in returns.items()}
