@@ -74,7 +74,10 @@ def compile_plans(plans: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[np.nd
     return out
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": a division yields inf/nan as numpy's does instead of checking every divisor for zero (no
+# divisor here can be zero); without the checks the compiler vectorises the loops over draws, and the figures
+# are the same bits (tests/test_kernel.py).
+@njit(cache=True, nogil=True, error_model="numpy")
 def run(
     parent,
     count,
