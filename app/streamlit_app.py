@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.i18n import t
 from app.state import current_lang, sync
-from engine.i18n import t
 
 # The tab icon is a file served by the app itself: a Material icon name would be fetched from a font CDN
 # that browsers in mainland China often cannot reach.

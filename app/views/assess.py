@@ -6,11 +6,11 @@ import streamlit as st
 
 from app import cache, charts, packui, state
 from app.cards import VERDICT_COLOUR, card_order, citation_popovers
+from app.i18n import t
 from app.ui import fmt, language_switch, variant_buttons
 from engine import report_pdf
 from engine.compare import Variant, close_call_text, quick_variants
 from engine.errors import text as message_text
-from engine.i18n import t
 from engine.presets import PRESETS
 from engine.profile import (
     FIELD_CHOICES,

@@ -12,9 +12,9 @@ import streamlit as st
 
 from app.cache import assumptions
 from app.cards import published_text, short_cite, show_evidence
+from app.i18n import catalog, t
 from app.ui import cite, language_switch
 from engine.assumptions import DatedValue, Param, Reference
-from engine.i18n import catalog, t
 from engine.profile import MODULES, Module
 from engine.rules import RULES, Cite, Effect, Rule, describe_effect
 from engine.sources import EARLIEST_EVIDENCE, SOURCES, parse_cite

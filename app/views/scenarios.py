@@ -11,9 +11,9 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app import cache, packui, state
+from app.i18n import t
 from app.ui import language_switch, profile_summary
 from engine.errors import InvalidScenario, ScenarioExists, ScenarioNotFound, StoreError
-from engine.i18n import t
 from engine.packs import check_pack
 from engine.store import (
     NAME_MAX,
