@@ -51,7 +51,7 @@ def filter_box(
 ) -> list[str]:
     """The values a table's rows must have in one column (in ``where``, a column, else the page); none chosen
     shows every row."""
-    return (where or st).multiselect(
+    return (st if where is None else where).multiselect(
         t(label, lang), options, key=key, format_func=format_func, placeholder=t("evidence.all", lang)
     )
 
