@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import leadbatch
+from app.i18n import t
 from engine.assumptions import AssumptionError
 from engine.errors import InputError
-from engine.i18n import LANGS, t
+from engine.i18n import LANGS
 from engine.leads import OUTPUT_COLUMNS, LeadFileError
 from tests.conftest import AS_OF, ROOT
 
