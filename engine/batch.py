@@ -26,11 +26,11 @@ import numpy as np
 from engine import model
 from engine.assumptions import AssumptionSet
 from engine.errors import InputError
-from engine.fit import Fit, assess_fit, eligible, fit_arrays
+from engine.fit import Fit
 from engine.inputs import as_of_date, assumption_set, check_options
 from engine.plans import Plan, candidate_plans, module_verdicts, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
-from engine.ranking import Economics, choose_many, set_masks
+from engine.ranking import Economics, Group, groups, rank_cohort, set_masks
 from engine.result import Band, Verdict, band_of
 
 BATCH_DRAWS = 1_000
@@ -104,81 +104,6 @@ def max_workers() -> int:
     """The most worker processes that help: the cores this process may use, at most :data:`MAX_WORKERS`.
     More only share the same cores and multiply the memory."""
     return max(1, min(_cpus(), MAX_WORKERS))
-
-
-Group = tuple[tuple[Module, ...], tuple[Module, ...]]  # modules running today, candidate new modules
-
-
-def groups(
-    profiles: Sequence[MerchantProfile], assumptions: AssumptionSet, as_of: date
-) -> dict[Group, list[tuple[int, Fit]]]:
-    """The profiles (index and fit) by what they run today and their candidate modules: each group shares its
-    candidate plans, so it is ranked as one cohort."""
-    out: dict[Group, list[tuple[int, Fit]]] = {}
-    for i, p in enumerate(profiles):
-        fit = assess_fit(p, assumptions, as_of)
-        _, candidates = eligible(p, fit, assumptions, as_of)
-        out.setdefault((p.existing_modules, candidates), []).append((i, fit))
-    return out
-
-
-@dataclass(frozen=True)
-class CohortRanking:
-    """Every candidate plan scored for every profile of a cohort, and the plan each profile is advised."""
-
-    cohort: model.Cohort
-    fit: np.ndarray  # (size, modules, n)
-    defer: np.ndarray  # (size, modules)
-    objective: model.Objective
-    sims: dict[Module, model.ModuleSim]
-    table: model.SetTable
-    scores: np.ndarray  # (plans, size, n)
-    chosen: np.ndarray  # (size,) index into the plans
-
-
-def rank_cohort(
-    profiles: Sequence[MerchantProfile],
-    fits: Sequence[Fit],
-    plans: list[Plan],
-    assumptions: AssumptionSet,
-    as_of: date,
-    draws: model.Draws,
-    horizon_months: int | None = None,
-) -> CohortRanking:
-    """Rank ``plans`` for profiles that run the same modules today, on shared draws: each profile's scores and
-    choice are what ranking it alone gives (every step works row by row)."""
-    cohort = model.Cohort.of(list(profiles), assumptions, as_of)
-    fit, defer = fit_arrays(list(fits), assumptions, draws)
-    objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
-    sims = model.cohort_sims(assumptions, cohort, draws, fit, objective.horizon_months)
-    candidates = {m for plan in plans for phase in plan for m in phase}
-    masks = [mask for mask in range(model.SETS) if set(model.modules_of(mask)) <= candidates]
-    table = model.cohort_table(assumptions, sims, cohort, draws, fit, masks)
-    scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
-    margin = assumptions.objective.tie_margin.mode_at(as_of)
-    chosen = choose_many(scores, scores.mean(axis=2), list(range(len(plans))), plans, margin)
-    return CohortRanking(cohort, fit, defer, objective, sims, table, scores, chosen)
-
-
-def chosen_plans(
-    profiles: Sequence[MerchantProfile],
-    assumptions: AssumptionSet,
-    as_of: date,
-    draws: model.Draws,
-    horizon_months: int | None = None,
-) -> list[Plan]:
-    """The plan advised to each profile on ``draws`` (what ranking each alone picks), the profiles ranked a
-    cohort at a time: many merchants cost little more than one."""
-    out: list[Plan] = [()] * len(profiles)
-    for (kept, candidates), members in groups(profiles, assumptions, as_of).items():
-        plans = candidate_plans(candidates, kept, as_of, assumptions)
-        ranked = rank_cohort(
-            [profiles[i] for i, _ in members], [f for _, f in members], plans, assumptions, as_of, draws,
-            horizon_months,
-        )  # fmt: skip
-        for (i, _), c in zip(members, ranked.chosen.tolist(), strict=True):
-            out[i] = plans[c]
-    return out
 
 
 class Scorer:

@@ -22,7 +22,7 @@ from engine.assumptions import AssumptionSet, Weight
 from engine.i18n import Lang, t
 from engine.plans import Plan
 from engine.profile import DOUYIN_LEVELS, PRIVATE_DOMAIN_LEVELS, MerchantProfile
-from engine.ranking import Ranking, rank, rescore
+from engine.ranking import Ranking, chosen_plans, rank, rescore
 
 SEARCH_DRAWS = 1_000  # draws each step is re-ranked on (doubled while the subsample disagrees with all draws)
 STAFF_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0)  # FTE added or removed
@@ -155,7 +155,7 @@ def _subsample(r: Ranking, draws: int) -> tuple[Ranking, int]:
     base = r.plans[r.chosen]
     n = min(draws, r.draws.n)
     while True:
-        rr = rank(r.profile, r.assumptions, r.as_of, r.draws.head(n), horizon_months=_horizon(r))
+        rr = rank(r.profile, r.assumptions, r.as_of, r.draws.head(n), horizon_months=_horizon(r), money=True)
         if rr.plans[rr.chosen] == base or n >= r.draws.n:
             return rr, n
         n = min(2 * n, r.draws.n)
@@ -171,7 +171,7 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     Every step is re-ranked on the same subsample (:func:`_subsample`) at the horizon ``r`` used. An ordered
     lever is searched only when its largest step changes the plan (then from the smallest step up), so a
     lever reported as unchanged is unchanged at its largest step; the goal's alternatives are each tried.
-    The changed merchants are ranked together, as one cohort per round (:func:`engine.batch.chosen_plans`:
+    The changed merchants are ranked together, as one cohort per round (:func:`engine.ranking.chosen_plans`:
     each one's plan is what ranking it alone gives): first every largest step and the goal's alternatives,
     then every step of the levers whose largest step changed the plan.
     """
@@ -185,8 +185,6 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     def settle(pairs: list[tuple[Lever, Step]]) -> None:
         """The plan of every step not ranked yet: weight levers re-score the plans; the merchants changed
         otherwise are ranked together."""
-        from engine.batch import chosen_plans
-
         todo: dict[tuple[MerchantProfile, int], Step] = {}
         for lever, step in pairs:
             if key(step) in memo or key(step) in todo:

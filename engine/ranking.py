@@ -3,6 +3,7 @@ phases), the share of draws each module set ranks first, and a plan's money mont
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -36,6 +37,9 @@ class Ranking:
     fit_array: np.ndarray  # (1, modules)
     defer: np.ndarray  # (1, modules) bool
     below_threshold: frozenset[Module]
+    money: np.ndarray | None = (
+        None  # (3, plans, 1, draws): gross profit, cost, unfilled-work pay (rank(money=))
+    )
 
     def simulate(self, index: int) -> model.PlanSim:
         return model.evaluate_plan(
@@ -57,8 +61,10 @@ def rank(
     forced: Forced | None = None,
     levels: dict[Module, Level] | None = None,
     horizon_months: int | None = None,
+    money: bool = False,
 ) -> Ranking:
-    """Score every candidate plan on every draw and pick the best mean score (or the best forced plan)."""
+    """Score every candidate plan on every draw and pick the best mean score (or the best forced plan). With
+    ``money``, keep each plan's money over the horizon, so :func:`rescore` need not score the plans again."""
     fit = assess_fit(profile, assumptions, as_of)
     kept = profile.existing_modules
     below, candidates = eligible(profile, fit, assumptions, as_of)
@@ -72,15 +78,11 @@ def rank(
             options = list(ordered_partitions(modules))
             forced_plans = [p for p in options if shelf_ready(p, kept, as_of, assumptions)] or options
         plans += [p for p in forced_plans if p not in plans]
-    cohort = model.Cohort.of([profile], assumptions, as_of, [levels])
-    fit_array, defer = fit_arrays([fit], assumptions, draws)
-    objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
-    sims = model.cohort_sims(assumptions, cohort, draws, fit_array, objective.horizon_months)
-    table = model.cohort_table(assumptions, sims, cohort, draws, fit_array)
-    scores = model.score_plans(plans, sims, table, objective, defer, fit_array)[:, 0]
-    mean = scores.mean(axis=1)
-    pool = [plans.index(p) for p in forced_plans] if forced_plans else list(range(len(plans)))
-    chosen = choose(scores, mean, pool, plans, assumptions.objective.tie_margin.mode_at(as_of))
+    pool = [plans.index(p) for p in forced_plans] if forced_plans else None
+    c = rank_cohort(
+        [profile], [fit], plans, assumptions, as_of, draws, horizon_months, [levels], pool, money
+    )  # fmt: skip
+    scores = c.scores[:, 0]
     return Ranking(
         profile,
         assumptions,
@@ -88,17 +90,99 @@ def rank(
         draws,
         plans,
         scores,
-        mean,
-        chosen,
-        cohort,
-        sims,
-        table,
-        objective,
+        scores.mean(axis=1),
+        int(c.chosen[0]),
+        c.cohort,
+        c.sims,
+        c.table,
+        c.objective,
         fit,
-        fit_array,
-        defer,
+        c.fit,
+        c.defer,
         below,
+        c.money,
     )
+
+
+Group = tuple[tuple[Module, ...], tuple[Module, ...]]  # modules running today, candidate new modules
+
+
+def groups(
+    profiles: Sequence[MerchantProfile], assumptions: AssumptionSet, as_of: date
+) -> dict[Group, list[tuple[int, Fit]]]:
+    """The profiles (index and fit) by what they run today and their candidate modules: each group shares its
+    candidate plans, so it is ranked as one cohort."""
+    out: dict[Group, list[tuple[int, Fit]]] = {}
+    for i, p in enumerate(profiles):
+        fit = assess_fit(p, assumptions, as_of)
+        _, candidates = eligible(p, fit, assumptions, as_of)
+        out.setdefault((p.existing_modules, candidates), []).append((i, fit))
+    return out
+
+
+@dataclass(frozen=True)
+class CohortRanking:
+    """Every candidate plan scored for every profile of a cohort, and the plan each profile is advised."""
+
+    cohort: model.Cohort
+    fit: np.ndarray  # (size, modules, n)
+    defer: np.ndarray  # (size, modules)
+    objective: model.Objective
+    sims: dict[Module, model.ModuleSim]
+    table: model.SetTable
+    scores: np.ndarray  # (plans, size, n)
+    chosen: np.ndarray  # (size,) index into the plans
+    money: np.ndarray | None  # (3, plans, size, n): gross profit, cost, unfilled-work pay, if asked for
+
+
+def rank_cohort(
+    profiles: Sequence[MerchantProfile],
+    fits: Sequence[Fit],
+    plans: list[Plan],
+    assumptions: AssumptionSet,
+    as_of: date,
+    draws: model.Draws,
+    horizon_months: int | None = None,
+    levels: list[dict[Module, Level] | None] | None = None,
+    pool: list[int] | None = None,
+    money: bool = False,
+) -> CohortRanking:
+    """Rank ``plans`` for profiles that run the same modules today, on shared draws: each profile's scores and
+    choice are what ranking it alone gives (every step works row by row). ``levels``: forced operating levels
+    per profile; ``pool``: the plans that may be chosen (default all); ``money``: keep each plan's money."""
+    cohort = model.Cohort.of(list(profiles), assumptions, as_of, levels)
+    fit, defer = fit_arrays(list(fits), assumptions, draws)
+    objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
+    sims = model.cohort_sims(assumptions, cohort, draws, fit, objective.horizon_months)
+    candidates = {m for plan in plans for phase in plan for m in phase}
+    masks = [mask for mask in range(model.SETS) if set(model.modules_of(mask)) <= candidates]
+    table = model.cohort_table(assumptions, sims, cohort, draws, fit, masks)
+    parts = np.empty((3, len(plans), *table.required_fte[0].shape)) if money else None
+    scores = model.score_plans(plans, sims, table, objective, defer, fit, parts)  # (plans, size, n)
+    margin = assumptions.objective.tie_margin.mode_at(as_of)
+    chosen = choose_many(scores, scores.mean(axis=2), list(range(len(plans))) if pool is None else pool, plans, margin)
+    return CohortRanking(cohort, fit, defer, objective, sims, table, scores, chosen, parts)
+
+
+def chosen_plans(
+    profiles: Sequence[MerchantProfile],
+    assumptions: AssumptionSet,
+    as_of: date,
+    draws: model.Draws,
+    horizon_months: int | None = None,
+) -> list[Plan]:
+    """The plan advised to each profile on ``draws`` (what ranking each alone picks), the profiles ranked a
+    cohort at a time: many merchants cost little more than one."""
+    out: list[Plan] = [()] * len(profiles)
+    for (kept, candidates), members in groups(profiles, assumptions, as_of).items():
+        plans = candidate_plans(candidates, kept, as_of, assumptions)
+        ranked = rank_cohort(
+            [profiles[i] for i, _ in members], [f for _, f in members], plans, assumptions, as_of, draws,
+            horizon_months,
+        )  # fmt: skip
+        for (i, _), c in zip(members, ranked.chosen.tolist(), strict=True):
+            out[i] = plans[c]
+    return out
 
 
 def rescore(r: Ranking, assumptions: AssumptionSet) -> Ranking:
@@ -111,7 +195,10 @@ def rescore(r: Ranking, assumptions: AssumptionSet) -> Ranking:
         w_budget=assumptions.objective.weights["budget_overrun"].mode_at(r.as_of),
         w_staff=assumptions.objective.weights["staff_shortfall"].mode_at(r.as_of),
     )
-    scores = model.score_plans(r.plans, r.sims, r.table, objective, r.defer, r.fit_array)[:, 0]
+    if r.money is not None:  # the same bits as scoring afresh (tests/test_kernel.py)
+        scores = model.objective_score(*r.money, objective)[:, 0]
+    else:
+        scores = model.score_plans(r.plans, r.sims, r.table, objective, r.defer, r.fit_array)[:, 0]
     mean = scores.mean(axis=1)
     chosen = choose(
         scores, mean, list(range(len(r.plans))), r.plans, r.assumptions.objective.tie_margin.mode_at(r.as_of)
