@@ -15,8 +15,8 @@ from engine.assumptions import AssumptionSet, load
 from engine.i18n import Lang
 from engine.packs import Pack, load_pack
 from engine.recommend import Analysis, analyse, check_horizon, prepare, render
-from engine.report import to_markdown
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.markdown import to_markdown
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity, sensitivity
 
@@ -163,8 +163,8 @@ def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str
 @st.cache_data(show_spinner=False, max_entries=16)
 def pdf(html: str) -> bytes:
     """The HTML report laid out as PDF (seconds of work: made when the button is pressed, then cached).
-    Raises ``engine.report_pdf.PdfUnavailable`` where the machine lacks Pango or the CJK fonts."""
-    from engine.report_pdf import html_to_pdf
+    Raises ``engine.errors.PdfUnavailable`` where the machine lacks Pango or the CJK fonts."""
+    from engine.render.pdf import html_to_pdf
 
     return html_to_pdf(html)
 

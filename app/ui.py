@@ -7,7 +7,6 @@ import streamlit as st
 from app.state import current_lang, set_lang
 from engine.i18n import LANGS, Lang, t
 from engine.profile import MerchantProfile
-from engine.report import cite_label  # noqa: F401 - re-exported for pages
 from engine.sources import parse_cite
 from engine.text import number
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app import charts
 from engine import recommend
 from engine.i18n import t
+from engine.render import charts
 from tests.conftest import AS_OF, make_profile
 
 

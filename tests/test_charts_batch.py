@@ -11,10 +11,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from app import charts
 from engine.i18n import LANGS, t
 from engine.plans import plan_label
 from engine.profile import MODULES
+from engine.render import charts
 from tests.conftest import AS_OF
 
 DAY = date.fromisoformat(AS_OF)

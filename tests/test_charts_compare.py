@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from app import charts
 from engine import recommend
 from engine.compare import compare
 from engine.i18n import LANGS, t
+from engine.render import charts
 from tests.conftest import AS_OF, make_profile
 
 PLANS = {"A": None, "B": "wecom", "C": "channels,shop>miniprogram"}

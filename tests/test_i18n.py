@@ -20,7 +20,7 @@ from engine.rules import RULES
 
 LOCALES = ROOT / "engine" / "locales"
 CODE_DIRS = (ROOT / "engine", ROOT / "app")
-# ``t`` itself, and the one-letter alias ``L = lambda key, **kw: t(key, lang, **kw)`` in engine/report.py.
+# ``t`` itself, and the one-letter alias ``L = lambda key, **kw: t(key, lang, **kw)`` in engine/render/markdown.py.
 TRANSLATE = {"t", "L"}
 
 
@@ -107,7 +107,7 @@ def test_the_scan_finds_the_calls():
     keys = {call.args[0].value for _, _, call in LITERAL_CALLS}
     assert len(keys) >= 30, sorted(keys)
     files = {where for where, _, _ in LITERAL_CALLS}
-    assert {"engine/report.py", "engine/recommend.py", "app/streamlit_app.py"} <= files
+    assert {"engine/render/markdown.py", "engine/recommend.py", "app/streamlit_app.py"} <= files
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -10,8 +10,8 @@ import pytest
 
 from engine import recommend
 from engine.i18n import LANGS, t
-from engine.report import cite_label
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.parts import cite_label
 from engine.result import Recommendation
 from tests.conftest import AS_OF, make_profile
 

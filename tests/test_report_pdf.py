@@ -1,4 +1,4 @@
-"""The PDF report (engine/report_pdf.py): the HTML report on A4, its Chinese drawn with an embedded CJK font.
+"""The PDF report (engine/render/pdf.py): the HTML report on A4, its Chinese drawn with an embedded CJK font.
 
 The PDF is read back with pypdfium2: its text, the fonts of its text objects and a page as an image.
 """
@@ -10,12 +10,13 @@ import re
 
 import pytest
 
-from engine import recommend, report_pdf
+from engine import recommend
 from engine.errors import PdfUnavailable, msg
 from engine.errors import text as message_text
 from engine.i18n import t
-from engine.report import report_title
-from engine.report_pdf import html_to_pdf, to_pdf
+from engine.render import pdf as report_pdf
+from engine.render.parts import report_title
+from engine.render.pdf import html_to_pdf, to_pdf
 from tests.conftest import ARTIFACTS, AS_OF, make_profile
 
 pdfium = pytest.importorskip("pypdfium2")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import cache, charts, packui, state
+from app import cache, packui, state
 from app.cards import VERDICT_COLOUR, card_order, citation_popovers
 from app.ui import fmt, language_switch, variant_buttons
-from engine import report_pdf
 from engine.compare import Variant, close_call_text, quick_variants
 from engine.errors import text as message_text
 from engine.i18n import t
@@ -21,7 +20,8 @@ from engine.profile import (
     Entry,
     MerchantProfile,
 )
-from engine.report import report_filename
+from engine.render import charts, pdf
+from engine.render.parts import report_filename
 
 lang = language_switch()
 active = state.active()
@@ -372,7 +372,7 @@ st.session_state[NOTES] = notes
 link = state.share_link(active, st.context.url)
 markdown, html, json_text = cache.downloads(rec, notes, link)
 c1, c2, c3, c4 = st.columns(4)
-pdf_problem = report_pdf.problem()
+pdf_problem = pdf.problem()
 if pdf_problem is None:
     c1.download_button(
         t("ui.download.pdf", lang),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import cache, charts, leadbatch, packui
+from app import cache, leadbatch, packui
 from app.state import safe_text
 from app.ui import language_switch
 from engine.batch import BATCH_DRAWS
@@ -15,6 +15,7 @@ from engine.errors import AssumptionError, InputError, LeadFileError
 from engine.i18n import t
 from engine.leads import OUTPUT_COLUMNS
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
+from engine.render import charts
 from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE
 

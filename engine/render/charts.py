@@ -1,4 +1,9 @@
-"""Charts as pure functions: a Recommendation in, an Altair chart out (labels in the result's language)."""
+"""Charts as pure functions: a result in, an Altair chart out (labels in the result's language).
+
+One definition per chart, for every place that draws it: the app's pages hand the Vega-Lite spec to the
+browser (:func:`spec`), the HTML report (and so the PDF) inlines the same chart as SVG
+(:mod:`engine.render.html`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,20 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 
-from engine.compare import Comparison
 from engine.i18n import Lang, t
 from engine.plans import Plan, module_name, plan_code, plan_label
 from engine.profile import MODULES, Module
 from engine.result import Recommendation
-from engine.sensitivity import Sensitivity
 from engine.text import number
+
+if TYPE_CHECKING:  # only named in annotations: drawing a chart does not load the models (sensitivity: scipy)
+    from engine.compare import Comparison
+    from engine.sensitivity import Sensitivity
 
 PALETTE = {
     "channels": "#e4572e",

@@ -1,6 +1,6 @@
 """Render a :class:`Recommendation` as one self-contained HTML page, in the language it was computed in.
 
-The page mirrors :func:`engine.report.to_markdown` (same content, same order) and adds three kinds of
+The page mirrors :func:`engine.render.markdown.to_markdown` (same content, same order) and adds three kinds of
 chart drawn here as inline SVG: the first-year cost distribution, the cost breakdown and the ramp
 timeline. Everything is inline (CSS, SVG); there is no script and no external resource, so the file
 can be mailed, archived or printed as it is. Every string that comes from data is escaped.
@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from html import escape
 
 from engine.i18n import t
-from engine.report import (
-    _b,
-    _payback,
+from engine.render.parts import (
     assumptions_text,
+    band_text,
     cite_label,
     input_rows,
     override_name,
+    payback_text,
     report_title,
     safe_link,
     start_text,
@@ -492,7 +492,7 @@ def _value_html(rec: Recommendation) -> str:
                 (_unit(cny), "nw"),
             ]
         )
-    pb = _payback(v.payback_months, h, lang)
+    pb = payback_text(v.payback_months, h, lang)
     rows += [
         [(e(L("report.payback")), "lead"), (e(pb), "num"), ("", "num"), ("", "nw")],
         [
@@ -580,7 +580,7 @@ def _inputs_html(rec: Recommendation, link: str) -> str:
 
 def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
     """The report as one self-contained HTML page (UTF-8, inline CSS and SVG, no script); ``notes`` and
-    ``link`` as in :func:`engine.report.to_markdown`."""
+    ``link`` as in :func:`engine.render.markdown.to_markdown`."""
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     sep = L("html.list_sep")
@@ -716,9 +716,9 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             "staffing",
             L("report.staffing"),
             '<dl class="stats">'
-            f"<div><dt>{e(L('report.required'))}</dt><dd>{e(_b(s.required_band, lang, 1))}</dd></div>"
+            f"<div><dt>{e(L('report.required'))}</dt><dd>{e(band_text(s.required_band, lang, 1))}</dd></div>"
             f"<div><dt>{e(L('report.available'))}</dt><dd>{s.available_fte:g}</dd></div>"
-            f"<div><dt>{e(L('report.hires'))}</dt><dd>{e(_b(s.hires_band, lang, 1))}</dd></div>"
+            f"<div><dt>{e(L('report.hires'))}</dt><dd>{e(band_text(s.hires_band, lang, 1))}</dd></div>"
             f"<div{short}><dt>{e(L('report.shortfall'))}</dt><dd>{s.shortfall_fte:.1f}</dd></div>"
             "</dl>",
         )
@@ -803,8 +803,8 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
         rows = [
             [
                 (e(a.plan.label), "lead"),
-                (e(_b(a.cost_cny.first_year, lang)), "num"),
-                (e(_b(a.ramp_weeks.operational, lang, 1)), "num"),
+                (e(band_text(a.cost_cny.first_year, lang)), "num"),
+                (e(band_text(a.ramp_weeks.operational, lang, 1)), "num"),
                 (f"{a.shortfall_fte:g}", "num"),
                 (f"{a.mean_score:.3f}", "num"),
                 (f"{a.win_probability:.0%}", "num"),
