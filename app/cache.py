@@ -150,14 +150,17 @@ def evaluation(state: AppState, plan: str | None) -> Recommendation:
     return _recommendation(_key(state), plan, state.lang)
 
 
-def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str, str]:
-    """Markdown, HTML and JSON of a result, the reports with the consultant's notes and the link that
-    reopens the assessment (about 15 ms together, so made with the page)."""
-    return (
-        to_markdown(rec, notes=notes, link=link),
-        to_html(rec, notes=notes, link=link),
-        rec.model_dump_json(indent=2),
-    )
+def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str]:
+    """Markdown and JSON of a result, the report with the consultant's notes and the link that reopens the
+    assessment (milliseconds, so made with the page)."""
+    return to_markdown(rec, notes=notes, link=link), rec.model_dump_json(indent=2)
+
+
+def html_report(rec: Recommendation, notes: str = "", link: str = "") -> str:
+    """The HTML report, as :func:`downloads` has the Markdown. Drawing its charts as SVG takes about half a
+    second of CPU for a new result, so it is made when a download asks for it (engine.render.html keeps the
+    charts it drew: the notes typed next cost milliseconds)."""
+    return to_html(rec, notes=notes, link=link)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

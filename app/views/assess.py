@@ -370,13 +370,14 @@ notes = st.text_area(
 )
 st.session_state[NOTES] = notes
 link = state.share_link(active, st.context.url)
-markdown, html, json_text = cache.downloads(rec, notes, link)
+markdown, json_text = cache.downloads(rec, notes, link)
+html = lambda: cache.html_report(rec, notes, link)  # noqa: E731 - made on click, in the download's thread
 c1, c2, c3, c4 = st.columns(4)
 pdf_problem = pdf.problem()
 if pdf_problem is None:
     c1.download_button(
         t("ui.download.pdf", lang),
-        lambda: cache.pdf(html),  # made on click (seconds), in the download's own thread
+        lambda: cache.pdf(html()),  # made on click (seconds), in the download's own thread
         report_filename(rec, "pdf"),
         "application/pdf",
         key="dl_pdf",

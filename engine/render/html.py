@@ -9,7 +9,9 @@ that comes from data is escaped.
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,15 @@ def _charts():
     return charts
 
 
+@lru_cache(maxsize=64)
+def _drawn(spec: str) -> str:
+    """The SVG of a Vega-Lite spec (JSON text), kept: a report made again with other notes, or as the PDF,
+    draws no chart twice (a chart takes a tenth of a second or more)."""
+    import vl_convert  # with the first chart, like altair
+
+    return vl_convert.vegalite_to_svg(spec, config=CHART_CONFIG, allowed_base_urls=[])
+
+
 def _svg(chart: alt.TopLevelMixin, fig_id: str, label: str) -> str:
     """``chart`` drawn as an accessible inline SVG: ``role="img"``, ``aria-label`` and a ``<title>``. No data
     is fetched: the charts carry their values inline, and no base URL is allowed.
@@ -69,10 +80,8 @@ def _svg(chart: alt.TopLevelMixin, fig_id: str, label: str) -> str:
     fonts-noto-cjk (make pdf-deps) it measures the Chinese labels in the font they are drawn in (registering
     /usr/share/fonts/opentype/noto as well changes nothing drawn). Without that font only the measured widths
     differ; the reader's fonts draw the text."""
-    import vl_convert  # with the first chart, like altair
-
     sized = chart.properties(width=CHART_WIDTH, autosize={"type": "fit-x", "contains": "padding"})
-    drawn = vl_convert.vegalite_to_svg(_charts().spec(sized), config=CHART_CONFIG, allowed_base_urls=[])
+    drawn = _drawn(json.dumps(_charts().spec(sized), sort_keys=True))
     opening, _, body = drawn.partition(">")  # <svg xmlns=… class="marks" width=… height=… viewBox=…>
     size = " ".join(re.findall(r'(?:width|height|viewBox)="[^"]*"', opening))
     return (
