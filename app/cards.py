@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 import streamlit as st
 
+from app.i18n import catalog, t
 from app.state import safe_text
-from engine.i18n import Lang, catalog, t
+from engine.i18n import Lang
 from engine.result import ModuleResult
 from engine.sources import Source, parse_cite, passage
 

@@ -19,11 +19,12 @@ from functools import cached_property
 
 import pandas as pd
 
+from app.i18n import t
 from app.state import AppState, Options, share_link
 from engine import batch, leads
 from engine.assumptions import AssumptionSet
 from engine.errors import localize
-from engine.i18n import Lang, t
+from engine.i18n import Lang
 from engine.plans import Plan, plan_label
 from engine.profile import MODULES, MerchantProfile, Module
 

@@ -8,8 +8,9 @@ from datetime import date
 import streamlit as st
 
 from app import cache, state
+from app.i18n import t
 from engine.assumptions import AssumptionSet, Param
-from engine.i18n import Lang, t
+from engine.i18n import Lang
 from engine.packs import changed, is_estimate
 
 PAGE = "views/assumptions.py"  # the pack's own page (registered in app/streamlit_app.py)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.i18n import t
 from app.state import current_lang, sync
-from engine.i18n import t
 
 # The tab icon is a file served by the app itself: a Material icon name would be fetched from a font CDN
 # that browsers in mainland China often cannot reach.
@@ -15,47 +15,20 @@ ICON = Path(__file__).with_name("content") / "favicon.png"
 st.set_page_config(page_title="wxplan", page_icon=str(ICON), layout="wide")
 sync()  # every page: the URL holds the active assessment; Back/Forward bring back the one in the URL
 lang = current_lang()
+# The menu, in order: (script, title, icon, URL path). The first is the default page, served at "/"; /assess
+# opens it too, see _to_assess.
+MENU = [
+    ("views/assess.py", "ui.nav.assess", ":material/explore:", "home"),
+    ("views/scenarios.py", "ui.nav.scenarios", ":material/folder_open:", "scenarios"),
+    ("views/compare.py", "ui.nav.compare", ":material/compare_arrows:", "compare"),
+    ("views/batch.py", "ui.nav.batch", ":material/checklist:", "batch"),
+    ("views/assumptions.py", "packpage.title", ":material/price_change:", "pack"),
+    ("views/evidence.py", "ui.nav.evidence", ":material/menu_book:", "evidence"),
+    ("views/method.py", "ui.nav.method", ":material/functions:", "method"),
+]
 pages = [
-    st.Page(
-        "views/assess.py",
-        title=t("ui.nav.assess", lang),
-        icon=":material/explore:",
-        url_path="home",  # served at "/" (the default page); /assess opens it too, see _to_assess
-        default=True,
-    ),
-    st.Page(
-        "views/scenarios.py",
-        title=t("ui.nav.scenarios", lang),
-        icon=":material/folder_open:",
-        url_path="scenarios",
-    ),
-    st.Page(
-        "views/compare.py",
-        title=t("ui.nav.compare", lang),
-        icon=":material/compare_arrows:",
-        url_path="compare",
-    ),
-    st.Page(
-        "views/batch.py",
-        title=t("ui.nav.batch", lang),
-        icon=":material/checklist:",
-        url_path="batch",
-    ),
-    st.Page(
-        "views/assumptions.py",
-        title=t("packpage.title", lang),
-        icon=":material/price_change:",
-        url_path="pack",
-    ),
-    st.Page(
-        "views/evidence.py",
-        title=t("ui.nav.evidence", lang),
-        icon=":material/menu_book:",
-        url_path="evidence",
-    ),
-    st.Page(
-        "views/method.py", title=t("ui.nav.method", lang), icon=":material/functions:", url_path="method"
-    ),
+    st.Page(script, title=t(title, lang), icon=icon, url_path=path, default=i == 0)
+    for i, (script, title, icon, path) in enumerate(MENU)
 ]
 
 

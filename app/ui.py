@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.i18n import t
 from app.state import current_lang, set_lang
-from engine.i18n import LANGS, Lang, t
+from engine.i18n import LANGS, Lang
 from engine.profile import MerchantProfile
 from engine.sources import parse_cite
 from engine.text import number

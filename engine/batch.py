@@ -117,6 +117,81 @@ def max_workers() -> int:
     return max(1, min(_cpus(), MAX_WORKERS))
 
 
+Group = tuple[tuple[Module, ...], tuple[Module, ...]]  # modules running today, candidate new modules
+
+
+def groups(
+    profiles: Sequence[MerchantProfile], assumptions: AssumptionSet, as_of: date
+) -> dict[Group, list[tuple[int, Fit]]]:
+    """The profiles (index and fit) by what they run today and their candidate modules: each group shares its
+    candidate plans, so it is ranked as one cohort."""
+    out: dict[Group, list[tuple[int, Fit]]] = {}
+    for i, p in enumerate(profiles):
+        fit = assess_fit(p, assumptions, as_of)
+        _, candidates = eligible(p, fit, assumptions, as_of)
+        out.setdefault((p.existing_modules, candidates), []).append((i, fit))
+    return out
+
+
+@dataclass(frozen=True)
+class CohortRanking:
+    """Every candidate plan scored for every profile of a cohort, and the plan each profile is advised."""
+
+    cohort: model.Cohort
+    fit: np.ndarray  # (size, modules, n)
+    defer: np.ndarray  # (size, modules)
+    objective: model.Objective
+    sims: dict[Module, model.ModuleSim]
+    table: model.SetTable
+    scores: np.ndarray  # (plans, size, n)
+    chosen: np.ndarray  # (size,) index into the plans
+
+
+def rank_cohort(
+    profiles: Sequence[MerchantProfile],
+    fits: Sequence[Fit],
+    plans: list[Plan],
+    assumptions: AssumptionSet,
+    as_of: date,
+    draws: model.Draws,
+    horizon_months: int | None = None,
+) -> CohortRanking:
+    """Rank ``plans`` for profiles that run the same modules today, on shared draws: each profile's scores and
+    choice are what ranking it alone gives (every step works row by row)."""
+    cohort = model.Cohort.of(list(profiles), assumptions, as_of)
+    fit, defer = fit_arrays(list(fits), assumptions, draws)
+    objective = model.Objective.for_cohort(assumptions, cohort, draws, horizon_months)
+    sims = model.cohort_sims(assumptions, cohort, draws, fit, objective.horizon_months)
+    candidates = {m for plan in plans for phase in plan for m in phase}
+    masks = [mask for mask in range(model.SETS) if set(model.modules_of(mask)) <= candidates]
+    table = model.cohort_table(assumptions, sims, cohort, draws, fit, masks)
+    scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
+    margin = assumptions.objective.tie_margin.mode_at(as_of)
+    chosen = choose_many(scores, scores.mean(axis=2), list(range(len(plans))), plans, margin)
+    return CohortRanking(cohort, fit, defer, objective, sims, table, scores, chosen)
+
+
+def chosen_plans(
+    profiles: Sequence[MerchantProfile],
+    assumptions: AssumptionSet,
+    as_of: date,
+    draws: model.Draws,
+    horizon_months: int | None = None,
+) -> list[Plan]:
+    """The plan advised to each profile on ``draws`` (what ranking each alone picks), the profiles ranked a
+    cohort at a time: many merchants cost little more than one."""
+    out: list[Plan] = [()] * len(profiles)
+    for (kept, candidates), members in groups(profiles, assumptions, as_of).items():
+        plans = candidate_plans(candidates, kept, as_of, assumptions)
+        ranked = rank_cohort(
+            [profiles[i] for i, _ in members], [f for _, f in members], plans, assumptions, as_of, draws,
+            horizon_months,
+        )  # fmt: skip
+        for (i, _), c in zip(members, ranked.chosen.tolist(), strict=True):
+            out[i] = plans[c]
+    return out
+
+
 class Scorer:
     """Scores lists of profiles on one set of draws, made once for the run's options.
 
@@ -137,7 +212,7 @@ class Scorer:
         self.chunk = max(1, chunk_elements // opts.draws)
         self.workers = min(workers, max_workers())
         self._pool: ProcessPoolExecutor | None = None
-        self._plans: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[Plan]] = {}
+        self._plans: dict[Group, list[Plan]] = {}
 
     def __enter__(self) -> Scorer:
         return self
@@ -170,19 +245,14 @@ class Scorer:
         """One :class:`Outcome` per profile, in order; ``progress(k)`` is called as each ``k`` more are done."""
         opts = self.opts
         tasks: list[tuple[list[int], list[Fit], list[Plan]]] = []
-        groups: dict[tuple[tuple[Module, ...], tuple[Module, ...]], list[tuple[int, Fit]]] = {}
-        for i, p in enumerate(profiles):
-            fit = assess_fit(p, opts.assumptions, opts.as_of)
-            _, candidates = eligible(p, fit, opts.assumptions, opts.as_of)
-            # Only the numbers travel to worker processes (the rules' predicates cannot be pickled).
-            groups.setdefault((p.existing_modules, candidates), []).append((i, replace(fit, firings=())))
-        for key, members in groups.items():
+        for key, members in groups(profiles, opts.assumptions, opts.as_of).items():
             plans = self._plans.get(key)
             if plans is None:
                 plans = self._plans[key] = candidate_plans(key[1], key[0], opts.as_of, opts.assumptions)
             for lo in range(0, len(members), self.chunk):
                 part = members[lo : lo + self.chunk]
-                tasks.append(([i for i, _ in part], [v for _, v in part], plans))
+                # Only the numbers travel to worker processes (the rules' predicates cannot be pickled).
+                tasks.append(([i for i, _ in part], [replace(v, firings=()) for _, v in part], plans))
         out: list[Outcome | None] = [None] * len(profiles)
 
         def done(rows: list[int], outcomes: list[Outcome]) -> None:
@@ -219,21 +289,17 @@ class Scorer:
         self, profiles: list[MerchantProfile], values: list[Fit], plans: list[Plan]
     ) -> list[Outcome]:
         opts, draws = self.opts, self.draws
-        cohort = model.Cohort.of(profiles, opts.assumptions, opts.as_of)
-        fit, defer = fit_arrays(values, opts.assumptions, draws)
-        objective = model.Objective.for_cohort(opts.assumptions, cohort, draws)
-        sims = model.cohort_sims(opts.assumptions, cohort, draws, fit, objective.horizon_months)
-        candidates = {m for plan in plans for phase in plan for m in phase}
-        masks = [mask for mask in range(model.SETS) if set(model.modules_of(mask)) <= candidates]
-        table = model.cohort_table(opts.assumptions, sims, cohort, draws, fit, masks)
-        scores = model.score_plans(plans, sims, table, objective, defer, fit)  # (plans, size, n)
-        mean = scores.mean(axis=2)
-        pool = list(range(len(plans)))
-        chosen = choose_many(
-            scores, mean, pool, plans, opts.assumptions.objective.tie_margin.mode_at(opts.as_of)
+        ranked = rank_cohort(profiles, values, plans, opts.assumptions, opts.as_of, draws)
+        sims, table, objective, defer, fit = (
+            ranked.sims,
+            ranked.table,
+            ranked.objective,
+            ranked.defer,
+            ranked.fit,
         )
-        win = _set_wins(scores, chosen, set_masks(plans))
-        del scores
+        chosen = ranked.chosen
+        win = _set_wins(ranked.scores, chosen, set_masks(plans))
+        del ranked  # the scores of every plan: the largest arrays of the chunk
         # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.
         horizon = round(objective.horizon_months)
         figures = np.empty((7, len(profiles), draws.n))

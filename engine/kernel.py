@@ -74,7 +74,10 @@ def compile_plans(plans: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[np.nd
     return out
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": a division yields inf/nan as numpy's does instead of checking every divisor for zero (no
+# divisor here can be zero); without the checks the compiler vectorises the loops over draws, and the figures
+# are the same bits (tests/test_kernel.py).
+@njit(cache=True, nogil=True, error_model="numpy")
 def run(
     parent,
     count,
@@ -105,6 +108,7 @@ def run(
     horizon,
     weeks_per_month,
     out,  # (plans, size, n)
+    parts,  # (3, plans, size, n) or empty: each plan's gross profit, cost and unfilled-work pay at the horizon
 ):
     size, n = out.shape[1], out.shape[2]
     steps = parent.shape[0]
@@ -147,6 +151,9 @@ def run(
             for e in range(empty.shape[0]):
                 for b in range(nb):
                     out[empty[e], j, b0 + b] = 0.0
+                    if parts.shape[0] > 0:
+                        for k in range(3):
+                            parts[k, empty[e], j, b0 + b] = 0.0
             for s in range(steps):
                 par = parent[s]
                 c = count[s]
@@ -242,6 +249,11 @@ def run(
                             profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
                 if last:
                     row = out[plan_of[s], j, b0 : b0 + nb]
+                    if parts.shape[0] > 0:
+                        for b in range(nb):
+                            parts[0, plan_of[s], j, b0 + b] = profit[b]
+                            parts[1, plan_of[s], j, b0 + b] = cost[b]
+                            parts[2, plan_of[s], j, b0 + b] = lack[b]
                     for b in range(nb):
                         net = profit[b] - cost[b]
                         score = net - w_down * max(-net, 0.0)
@@ -272,4 +284,5 @@ def warm_up() -> None:
         *compile_plans(((("channels",),), ())), z4, z4 + 1, np.zeros((MAX, 1)), np.zeros((1, MAX)),
         np.ones(1), np.zeros(1), np.zeros(1), z16, z16, z16 * 0, z16 * 0, z16 * 0, z16 * 0, z16 * 0,
         np.zeros((16, MAX, 1, 1)), np.zeros(1), np.ones(1), 0.5, 0.5, 1.0, 52.0, 52 / 12, np.empty((2, 1, 1)),
+        np.empty((0, 1, 1, 1)),
     )  # fmt: skip

@@ -175,28 +175,47 @@ def search(r: Ranking, draws: int = SEARCH_DRAWS) -> Search:
     Every step is re-ranked on the same subsample (:func:`_subsample`) at the horizon ``r`` used. An ordered
     lever is searched only when its largest step changes the plan (then from the smallest step up), so a
     lever reported as unchanged is unchanged at its largest step; the goal's alternatives are each tried.
+    The changed merchants are ranked together, as one cohort per round (:func:`engine.batch.chosen_plans`:
+    each one's plan is what ranking it alone gives): first every largest step and the goal's alternatives,
+    then every step of the levers whose largest step changed the plan.
     """
-    from engine.recommend import rank, rescore
+    from engine.recommend import rescore
 
     sub, n = _subsample(r, draws)
     base = sub.plans[sub.chosen]
     memo: dict[tuple[MerchantProfile, int], Plan] = {}
 
-    def best(lever: Lever, step: Step) -> Plan:
-        key = (step.profile, id(step.assumptions))
-        if key not in memo:
+    def key(step: Step) -> tuple[MerchantProfile, int]:
+        return step.profile, id(step.assumptions)
+
+    def settle(pairs: list[tuple[Lever, Step]]) -> None:
+        """The plan of every step not ranked yet: weight levers re-score the plans; the merchants changed
+        otherwise are ranked together."""
+        from engine.batch import chosen_plans
+
+        todo: dict[tuple[MerchantProfile, int], Step] = {}
+        for lever, step in pairs:
+            if key(step) in memo or key(step) in todo:
+                continue
             if lever.code.startswith("weight."):  # the same merchant judged otherwise: only the scores move
                 rr = rescore(sub, step.assumptions)
+                memo[key(step)] = rr.plans[rr.chosen]
             else:
-                rr = rank(step.profile, step.assumptions, r.as_of, sub.draws, horizon_months=_horizon(r))
-            memo[key] = rr.plans[rr.chosen]
-        return memo[key]
+                todo[key(step)] = step
+        for assumptions in {id(s.assumptions): s.assumptions for s in todo.values()}.values():
+            steps = [s for s in todo.values() if s.assumptions is assumptions]
+            plans = chosen_plans([s.profile for s in steps], assumptions, r.as_of, sub.draws, _horizon(r))
+            memo.update((key(s), plan) for s, plan in zip(steps, plans, strict=True))
 
+    every = levers(r.profile, r.assumptions, r.as_of)
+    settle([(lv, lv.steps[-1] if lv.ordered else s) for lv in every for s in lv.steps])
+    moved = [lv for lv in every if lv.ordered and lv.steps and memo[key(lv.steps[-1])] != base]
+    settle([(lv, s) for lv in moved for s in lv.steps])
     outcomes: list[Outcome] = []
-    for lever in levers(r.profile, r.assumptions, r.as_of):
+    for lever in every:
         found = None
-        if lever.steps and (not lever.ordered or best(lever, lever.steps[-1]) != base):
-            found = next(((s, plan) for s in lever.steps if (plan := best(lever, s)) != base), None)
+        if lever.steps and (not lever.ordered or memo[key(lever.steps[-1])] != base):
+            found = next(((s, plan) for s in lever.steps if (plan := memo[key(s)]) != base), None)
         outcomes.append(Outcome(lever, *(found or (None, None))))
     return Search(base, n, outcomes, _notes(sub, outcomes))
 

@@ -841,6 +841,7 @@ class PlanSim:
     net: np.ndarray  # gross profit - cost over the horizon
     cost: np.ndarray  # every cost over the horizon
     gross_profit: np.ndarray
+    lack: np.ndarray  # pay of the work nobody does (the staff shortfall) over the horizon
     setup: np.ndarray
     monthly: np.ndarray  # when every module runs
     gmv_steady: np.ndarray
@@ -956,6 +957,21 @@ def money(
     return np.asarray(cost), np.asarray(profit), np.asarray(lack)
 
 
+def objective_score(
+    profit: np.ndarray, cost: np.ndarray, lack: np.ndarray, objective: Objective
+) -> np.ndarray:
+    """The objective of a plan from its money over the horizon (see :func:`evaluate_plan`); the same
+    floating-point steps as the kernel's, so a plan re-scored from its money under other weights has the
+    score that scoring it afresh gives."""
+    net = profit - cost
+    return (
+        net
+        - objective.w_downside * np.maximum(-net, 0.0)
+        - objective.w_budget * np.maximum(cost - objective.budget, 0.0)
+        - objective.w_staff * lack
+    ) / objective.cost_scale
+
+
 def evaluate_plan(
     plan: Plan,
     sims: dict[Module, ModuleSim],
@@ -977,18 +993,13 @@ def evaluate_plan(
     if not plan:
         zero = np.zeros(shape)
         return PlanSim(
-            plan, 0, zero, zero, zero, zero, zero, zero, zero, zero, zero, (), {}, {},
+            plan, 0, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, (), {}, {},
             table.required_fte[0], zero, zero, zero, 0.0,
         )  # fmt: skip
     tl = timeline(plan, sims, table, objective, defer)
     cost, profit, lack = money(plan, tl, table, objective.horizon_weeks)
     net = profit - cost
-    score = (
-        net
-        - objective.w_downside * np.maximum(-net, 0.0)
-        - objective.w_budget * np.maximum(cost - objective.budget, 0.0)
-        - objective.w_staff * lack
-    ) / objective.cost_scale
+    score = objective_score(profit, cost, lack, objective)
     idx = [MODULES.index(m) for m in modules_of(full)]
     return PlanSim(
         plan=plan,
@@ -997,6 +1008,7 @@ def evaluate_plan(
         net=net,
         cost=cost,
         gross_profit=profit,
+        lack=lack,
         setup=table.setup[full],
         monthly=table.monthly[full],
         gmv_steady=table.gmv[full],
@@ -1023,8 +1035,12 @@ def score_plans(
     objective: Objective,
     defer: np.ndarray,
     fit: np.ndarray,
+    money: np.ndarray | None = None,
 ) -> np.ndarray:
     """The objective of every plan on every draw, shape (plans, size, n): :func:`evaluate_plan`'s score.
+    With ``money`` (an array (3, plans, size, n)), each plan's gross profit, cost and pay of the unfilled work
+    over the horizon are written into it, from which :func:`objective_score` gives the score under other
+    weights without scoring the plans again.
 
     Two implementations give the same figures to the last bit (``tests/test_kernel.py``):
     :func:`score_plans_arrays`, which calls the reference :func:`evaluate_plan` per plan, and
@@ -1034,8 +1050,8 @@ def score_plans(
     # The two give the same bits, so which runs is a matter of speed only: the kernel once a process has loaded
     # it (the app warms it up; the batch loads it for its cohorts), numpy for a one-off command.
     if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules:
-        return score_plans_compiled(plans, sims, table, objective, defer)
-    return score_plans_arrays(plans, sims, table, objective, defer, fit)
+        return score_plans_compiled(plans, sims, table, objective, defer, money)
+    return score_plans_arrays(plans, sims, table, objective, defer, fit, money)
 
 
 def score_plans_arrays(
@@ -1045,12 +1061,16 @@ def score_plans_arrays(
     objective: Objective,
     defer: np.ndarray,
     fit: np.ndarray,
+    money: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`score_plans` in numpy: the reference objective, plan by plan."""
     shape = table.required_fte[0].shape
     out = np.empty((len(plans), *shape))
     for i, plan in enumerate(plans):
-        out[i] = evaluate_plan(plan, sims, table, objective, defer, fit).score
+        sim = evaluate_plan(plan, sims, table, objective, defer, fit)
+        out[i] = sim.score
+        if money is not None:
+            money[:, i] = sim.gross_profit, sim.cost, sim.lack
     return out
 
 
@@ -1060,6 +1080,7 @@ def score_plans_compiled(
     table: SetTable,
     objective: Objective,
     defer: np.ndarray,
+    money: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`score_plans`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
     from engine import kernel  # numba, imported only where the kernel runs
@@ -1101,6 +1122,7 @@ def score_plans_compiled(
         float(objective.horizon_weeks),
         WEEKS_PER_MONTH,
         out,
+        np.empty((0, 1, 1, 1)) if money is None else money,
     )
     return out
 

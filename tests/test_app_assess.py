@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.i18n import t
 from app.state import DEFAULT_DRAWS
 from app.ui import fmt
-from engine.i18n import t
 from engine.presets import DEFAULT_PRESET, preset
 from engine.recommend import recommend
 from tests.conftest import ROOT

@@ -13,8 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import leadbatch
+from app.i18n import t
 from engine.assumptions import AssumptionError
-from engine.i18n import LANGS, t
+from engine.i18n import LANGS
 from engine.leads import OUTPUT_COLUMNS, LeadFileError
 from engine.recommend import InputError
 from tests.conftest import AS_OF, ROOT

@@ -9,8 +9,9 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from app.cache import assumptions
+from app.i18n import t
 from engine.assumptions import read_yaml
-from engine.i18n import LANGS, t
+from engine.i18n import LANGS
 from engine.rules import RULES
 from engine.sources import SOURCES
 

@@ -7,7 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.i18n import LANGS, catalog, t
+from app.i18n import catalog, t
+from engine.i18n import LANGS
 from engine.store import Scenario, ScenarioStore, export_scenario
 from tests.conftest import AS_OF, ROOT, make_profile
 

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.i18n import t
 from app.state import AppState, replace_lang, to_query
-from engine.i18n import t
 from engine.presets import preset
 from tests.conftest import ROOT
 

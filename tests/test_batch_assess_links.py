@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import leadbatch
+from app.i18n import t
 from app.state import parse_query
-from engine.i18n import t
 from engine.recommend import recommend
 from tests.conftest import ROOT
 from tests.test_app_batch import DAY, score, with_bad_rows

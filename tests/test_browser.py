@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from engine.i18n import t
+from app.i18n import t
 from tests.conftest import ARTIFACTS
 from tests.conftest import idle as _idle
 from tests.conftest import open_app as _open

@@ -11,7 +11,7 @@ import io
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from engine.i18n import t
+from app.i18n import t
 from tests.conftest import ARTIFACTS, ROOT
 from tests.conftest import idle as _idle
 from tests.conftest import open_app as _open

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
+from app.i18n import t
 from app.state import AppState, to_query
 from engine.compare import describe, parse_variant
-from engine.i18n import t
 from engine.presets import preset
 from tests.conftest import ARTIFACTS, AS_OF
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from engine.i18n import t
+from app.i18n import t
 from tests.conftest import ARTIFACTS, AS_OF
 
 pytestmark = pytest.mark.browser

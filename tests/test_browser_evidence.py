@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from engine.i18n import t
+from app.i18n import t
 from engine.sources import SOURCES
 from tests.conftest import ARTIFACTS, AS_OF, IDLE, ROOT, serve_app
 from tests.conftest import idle as _idle

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from app.i18n import t
 from app.state import AppState, to_query
-from engine.i18n import t
 from engine.presets import preset
 from tests.conftest import ARTIFACTS
 from tests.test_browser_state import _idle, _nav, _open

@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from app.i18n import t
 from engine.assumptions import DEFAULT_DIR
-from engine.i18n import t
 from tests.test_browser_scenarios import _idle, _nav, _open, _save, _shot
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from engine.i18n import t
+from app.i18n import t
 from tests.conftest import ARTIFACTS
 from tests.conftest import idle as _idle
 from tests.conftest import open_app as _open

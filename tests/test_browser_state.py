@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from app.i18n import t
 from app.state import AppState, to_query
-from engine.i18n import t
 from engine.presets import preset
 from tests.conftest import ARTIFACTS
 

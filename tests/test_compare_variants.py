@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from app.i18n import t
 from app.state import AppState, parse_query, to_query
 from engine import recommend
 from engine.compare import (
@@ -22,7 +23,7 @@ from engine.compare import (
     quick_variants,
 )
 from engine.errors import text as message_text
-from engine.i18n import LANGS, t
+from engine.i18n import LANGS
 from engine.presets import preset
 from engine.profile import MerchantProfile
 from engine.render.markdown import comparison_markdown

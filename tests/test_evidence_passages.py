@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.cards import card_order
-from engine.i18n import t
+from app.i18n import t
 from engine.presets import DEFAULT_PRESET, preset
 from engine.recommend import recommend
 from engine.rules import RULES

@@ -17,10 +17,11 @@ import pytest
 from pydantic import ValidationError
 
 from app import leadbatch, state
+from app.i18n import catalog, t
 from engine import leads
 from engine.assumptions import load
 from engine.errors import Message, format_profile_error, localize, profile_problems
-from engine.i18n import LANGS, catalog, t
+from engine.i18n import LANGS
 from engine.leads import OUTPUT_COLUMNS, LeadFileError
 from engine.overrides import Overrides
 from engine.presets import DEFAULT_PRESET, preset

@@ -60,6 +60,24 @@ def test_the_kernel_matches_for_one_profile_and_other_horizons():
         )
 
 
+def test_the_money_behind_the_scores_matches_and_rescores_to_the_same_bits():
+    """Both implementations write each plan's gross profit, cost and unfilled-work pay alike, and the score
+    computed from that money under other weights is the score the plans get when scored afresh."""
+    from dataclasses import replace
+
+    plans, sims, table, objective, defer, fit = _cohort(VARIED, 131)
+    shape = (3, len(plans), len(VARIED), 131)
+    reference, compiled = np.empty(shape), np.empty(shape)
+    model.score_plans_arrays(plans, sims, table, objective, defer, fit, reference)
+    scores = model.score_plans_compiled(plans, sims, table, objective, defer, compiled)
+    np.testing.assert_array_equal(compiled, reference)
+    np.testing.assert_array_equal(model.objective_score(*compiled, objective), scores)
+    other = replace(objective, w_downside=objective.w_downside * 5, w_staff=objective.w_staff / 2)
+    np.testing.assert_array_equal(
+        model.objective_score(*compiled, other), model.score_plans_compiled(plans, sims, table, other, defer)
+    )
+
+
 def test_a_deliberate_change_in_the_kernel_would_be_caught():
     """The comparison is exact: one ulp on one score is a failure."""
     plans, sims, table, objective, defer, fit = _cohort(VARIED[:2], 100)

@@ -53,7 +53,7 @@ def test_the_form_has_one_input_per_field_in_its_declared_section():
     for field in FIELD_ENTRIES:
         assert state.widget_key(field) in keys, field
     headings = [h.value for h in at.subheader]
-    from engine.i18n import t
+    from app.i18n import t
 
     shown = [t(f"ui.section.{s}", "zh") for s in SECTIONS]
     assert [h for h in headings if h in shown] == shown  # sections in their declared order

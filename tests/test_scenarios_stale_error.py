@@ -3,7 +3,7 @@ action instead of staying on screen as if it were that action's."""
 
 from __future__ import annotations
 
-from engine.i18n import t
+from app.i18n import t
 from tests.test_app_scenarios import SCENARIOS, click, messages, run, scenario, store  # noqa: F401
 
 TAKEN = t("scenarios.error.exists", "zh", name="客户A")

@@ -89,6 +89,7 @@ import engine, app
 from engine import presets, resources
 from engine.assumptions import DEFAULT_DIR, load
 from engine.i18n import LANGS, catalog
+from app.i18n import app_catalog
 from streamlit.testing.v1 import AppTest
 
 pages = {}
@@ -103,6 +104,7 @@ print(json.dumps({
     "installed": resources.INSTALLED, "assumptions": str(DEFAULT_DIR), "params": len(load().params()),
     "presets": [presets.preset(p).name for p in presets.PRESETS],
     "catalogs": {lang: len(catalog(lang)) for lang in LANGS},
+    "app_catalogs": {lang: len(app_catalog(lang)) for lang in LANGS},
     "views": sorted(p.name for p in (resources.app_script().parent / "views").glob("*.py")),
     "pages": pages,
 }))
@@ -123,6 +125,7 @@ def test_the_wheel_carries_code_and_data_and_runs_without_the_checkout(installed
     assert probe["params"] > 100
     assert len(probe["presets"]) == 5
     assert min(probe["catalogs"].values()) > 100
+    assert min(probe["app_catalogs"].values()) > 100  # app/locales ships as package data too
     assert probe["views"] == sorted(p.name for p in (ROOT / "app" / "views").glob("*.py"))
     assert probe["pages"] == {"method": [], "batch": [], "evidence": []}
 

@@ -6,10 +6,10 @@ import streamlit as st
 
 from app import cache, packui, state
 from app.cards import VERDICT_COLOUR, card_order, citation_popovers
+from app.i18n import t
 from app.ui import fmt, language_switch, variant_buttons
 from engine.compare import Variant, close_call_text, quick_variants
 from engine.errors import text as message_text
-from engine.i18n import t
 from engine.presets import PRESETS
 from engine.profile import (
     FIELD_CHOICES,
@@ -371,45 +371,29 @@ notes = st.text_area(
 st.session_state[NOTES] = notes
 link = state.share_link(active, st.context.url)
 markdown, json_text = cache.downloads(rec, notes, link)
-html = lambda: cache.html_report(rec, notes, link)  # noqa: E731 - made on click, in the download's thread
-c1, c2, c3, c4 = st.columns(4)
+html = lambda: cache.html_report(rec, notes, link)  # noqa: E731 - its charts take half a second: made on click
+# One button per format: (format, data, MIME type, help). The PDF and the HTML are made on click, in the
+# download's own thread; where the PDF cannot be made, its column says why instead.
 pdf_problem = pdf.problem()
-if pdf_problem is None:
-    c1.download_button(
-        t("ui.download.pdf", lang),
-        lambda: cache.pdf(html()),  # made on click (seconds), in the download's own thread
-        report_filename(rec, "pdf"),
-        "application/pdf",
-        key="dl_pdf",
+formats = [
+    ("pdf", lambda: cache.pdf(html()), "application/pdf", t("ui.download.pdf_help", lang)),
+    ("html", html, "text/html", None),
+    ("md", markdown, "text/markdown", None),
+    ("json", json_text, "application/json", None),
+]
+for column, (ext, data, mime, help_text) in zip(st.columns(len(formats)), formats, strict=True):
+    if ext == "pdf" and pdf_problem is not None:
+        column.caption(message_text(pdf_problem, lang))
+        continue
+    column.download_button(
+        t(f"ui.download.{ext}", lang),
+        data,
+        report_filename(rec, ext),
+        mime,
+        key=f"dl_{ext}",
         on_click="ignore",
-        help=t("ui.download.pdf_help", lang),
+        help=help_text,
     )
-else:
-    c1.caption(message_text(pdf_problem, lang))
-c2.download_button(
-    t("ui.download.html", lang),
-    html,
-    report_filename(rec, "html"),
-    "text/html",
-    key="dl_html",
-    on_click="ignore",
-)
-c3.download_button(
-    t("ui.download.md", lang),
-    markdown,
-    report_filename(rec, "md"),
-    "text/markdown",
-    key="dl_md",
-    on_click="ignore",
-)
-c4.download_button(
-    t("ui.download.json", lang),
-    json_text,
-    report_filename(rec, "json"),
-    "application/json",
-    key="dl_json",
-    on_click="ignore",
-)
 st.caption(t("ui.share", lang))
 st.code(link, language=None, wrap_lines=True)
 st.caption(

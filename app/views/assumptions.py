@@ -12,10 +12,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app import cache, packui, state
+from app.i18n import t
 from app.ui import language_switch
 from engine.assumptions import AssumptionSet
 from engine.errors import msg
-from engine.i18n import t
 from engine.packs import (
     NAME_MAX,
     Edit,

@@ -8,11 +8,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app import cache, leadbatch, packui
+from app.i18n import t
 from app.state import safe_text
 from app.ui import language_switch
 from engine.batch import BATCH_DRAWS
 from engine.errors import AssumptionError, InputError, LeadFileError
-from engine.i18n import t
 from engine.leads import OUTPUT_COLUMNS
 from engine.recommend import MAX_DRAWS, MIN_DRAWS
 from engine.render import charts

@@ -12,6 +12,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app import cache, packui, state
+from app.i18n import t
 from app.ui import language_switch, profile_summary, variant_buttons
 from engine.compare import (
     LEVEL_FIELDS,
@@ -32,7 +33,6 @@ from engine.compare import (
 )
 from engine.errors import StoreError, msg, profile_problems
 from engine.errors import text as message_text
-from engine.i18n import t
 from engine.overrides import Overrides
 from engine.profile import FIELD_CHOICES
 from engine.render import charts

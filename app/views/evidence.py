@@ -6,15 +6,17 @@ the search boxes and filters only choose which rows to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app.cache import assumptions
 from app.cards import published_text, short_cite, show_evidence
+from app.i18n import catalog, t
 from app.ui import cite, language_switch
 from engine.assumptions import DatedValue, Param, Reference
-from engine.i18n import catalog, t
 from engine.profile import MODULES, Module
 from engine.rules import RULES, Cite, Effect, Rule, describe_effect
 from engine.sources import EARLIEST_EVIDENCE, SOURCES, parse_cite
@@ -33,6 +35,25 @@ def matches(query: str, *texts: str) -> bool:
     """Case-insensitive: every word of ``query`` occurs somewhere in ``texts``."""
     hay = " ".join(texts).casefold()
     return all(word in hay for word in query.casefold().split())
+
+
+def search_box(key: str, hint: str) -> str:
+    """The words a table's rows must contain (see :func:`matches`)."""
+    return st.text_input(t("evidence.search", lang), key=key, placeholder=t(hint, lang))
+
+
+def filter_box(
+    label: str,
+    options: tuple[str, ...],
+    key: str,
+    format_func: Callable[[str], str],
+    where: DeltaGenerator | None = None,
+) -> list[str]:
+    """The values a table's rows must have in one column (in ``where``, a column, else the page); none chosen
+    shows every row."""
+    return (st if where is None else where).multiselect(
+        t(label, lang), options, key=key, format_func=format_func, placeholder=t("evidence.all", lang)
+    )
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -139,23 +160,15 @@ with tab_params:
         )
     )
     st.caption(t("evidence.params.explain", lang))
-    query = st.text_input(
-        t("evidence.search", lang), key="ev_param_q", placeholder=t("evidence.params.search_hint", lang)
-    )
+    query = search_box("ev_param_q", "evidence.params.search_hint")
     col_group, col_kind = st.columns(2)
-    groups = col_group.multiselect(
-        t("evidence.params.group", lang),
-        GROUPS,
-        key="ev_param_group",
-        format_func=group_label,
-        placeholder=t("evidence.all", lang),
-    )
-    kinds = col_kind.multiselect(
-        t("evidence.params.ref_kind", lang),
+    groups = filter_box("evidence.params.group", GROUPS, "ev_param_group", group_label, col_group)
+    kinds = filter_box(
+        "evidence.params.ref_kind",
         REF_KINDS,
-        key="ev_param_kind",
-        format_func=lambda k: t(f"evidence.ref_kind.{k}", lang),
-        placeholder=t("evidence.all", lang),
+        "ev_param_kind",
+        lambda k: t(f"evidence.ref_kind.{k}", lang),
+        col_kind,
     )
     any_note = any(p.note for _, p in params)  # the column is shown only when some parameter has a note
     rows = []
@@ -238,15 +251,9 @@ with tab_rules:
     n_warnings = sum(r.warning for r in RULES)
     st.markdown(t("evidence.rules.count", lang, total=len(RULES), warnings=n_warnings))
     st.caption(t("evidence.rules.explain", lang))
-    rule_query = st.text_input(
-        t("evidence.search", lang), key="ev_rule_q", placeholder=t("evidence.rules.search_hint", lang)
-    )
-    module_filter = st.multiselect(
-        t("evidence.rules.module", lang),
-        MODULES,
-        key="ev_rule_module",
-        format_func=lambda m: t(f"module.{m}.name", lang),
-        placeholder=t("evidence.all", lang),
+    rule_query = search_box("ev_rule_q", "evidence.rules.search_hint")
+    module_filter = filter_box(
+        "evidence.rules.module", MODULES, "ev_rule_module", lambda m: t(f"module.{m}.name", lang)
     )
     rule_rows, shown_rules = [], []
     for rule in RULES:

@@ -15,9 +15,9 @@ from importlib.resources import files
 import streamlit as st
 
 from app.cache import assumptions
+from app.i18n import t
 from app.ui import language_switch
 from engine.assumptions import Param
-from engine.i18n import t
 
 CONTENT = files("app") / "content"  # package data, in the checkout and in the wheel
 MARKER = "<!-- objective-table -->"

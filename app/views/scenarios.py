@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
 
 from app import cache, packui, state
+from app.i18n import t
 from app.ui import language_switch, profile_summary
 from engine.errors import InvalidScenario, ScenarioExists, ScenarioNotFound, StoreError
-from engine.i18n import t
 from engine.packs import check_pack
 from engine.store import (
     NAME_MAX,
@@ -307,6 +310,21 @@ def options_line(scenario: Scenario) -> str:
     return "  \n".join(lines)
 
 
+def act(
+    label: str,
+    key: str,
+    on_click: Callable[[str], None],
+    name: str,
+    where: DeltaGenerator | None = None,
+    **options: Any,
+) -> None:
+    """A button (in ``where``, a column, else the page) that runs ``on_click(name)`` on the scenario ``name``;
+    its widget key is ``<key>:<name>``."""
+    (st if where is None else where).button(
+        t(label, lang), key=f"{key}:{name}", on_click=on_click, args=(name,), **options
+    )
+
+
 def file_name(name: str) -> str:
     stem = re.sub(r"[^\w\-]+", "_", name).strip("_") or "scenario"
     return f"wxplan-{stem[:60]}.json"
@@ -332,15 +350,8 @@ for scenario in scenarios:
             st.markdown(q(scenario.notes, 600))
         st.caption(options_line(scenario))
         c1, c2, c3 = st.columns(3)
-        c1.button(
-            t("scenarios.open", lang),
-            key=f"sc_open:{name}",
-            type="primary",
-            on_click=open_in_assess,
-            args=(name,),
-            icon=":material/open_in_new:",
-            width="stretch",
-        )
+        act("scenarios.open", "sc_open", open_in_assess, name, c1, type="primary", icon=":material/open_in_new:",
+            width="stretch")  # fmt: skip
         c2.download_button(
             t("scenarios.export", lang),
             json.dumps(export_scenario(scenario), ensure_ascii=False, indent=2),
@@ -351,25 +362,12 @@ for scenario in scenarios:
             icon=":material/download:",
             width="stretch",
         )
-        c3.button(
-            t("scenarios.delete.button", lang),
-            key=f"sc_delete:{name}",
-            on_click=ask_delete,
-            args=(name,),
-            icon=":material/delete:",
-            width="stretch",
-        )
+        act("scenarios.delete.button", "sc_delete", ask_delete, name, c3, icon=":material/delete:",
+            width="stretch")  # fmt: skip
         if ss.get(CONFIRM) == name:
             st.warning(t("scenarios.delete.confirm", lang, name=q(name)))
             d1, d2 = st.columns(2)
-            d1.button(
-                t("scenarios.delete.yes", lang),
-                key=f"sc_delete_yes:{name}",
-                type="primary",
-                on_click=delete,
-                args=(name,),
-                width="stretch",
-            )
+            act("scenarios.delete.yes", "sc_delete_yes", delete, name, d1, type="primary", width="stretch")
             d2.button(
                 t("scenarios.delete.cancel", lang), key=f"sc_delete_no:{name}", on_click=cancel_delete,
                 width="stretch",
@@ -380,8 +378,7 @@ for scenario in scenarios:
         ):
             st.text_input(t("scenarios.rename.new", lang), value=name, key=renaming, max_chars=NAME_MAX)
             show_error(renaming)
-            st.button(t("scenarios.rename.button", lang), key=f"sc_rename_btn:{name}", on_click=rename,
-                      args=(name,))  # fmt: skip
+            act("scenarios.rename.button", "sc_rename_btn", rename, name)
             st.text_input(
                 t("scenarios.duplicate.new", lang),
                 value=t("scenarios.duplicate.default", lang, name=name)[:NAME_MAX],
@@ -389,8 +386,7 @@ for scenario in scenarios:
                 max_chars=NAME_MAX,
             )
             show_error(duplicating)
-            st.button(t("scenarios.duplicate.button", lang), key=f"sc_duplicate_btn:{name}", on_click=duplicate,
-                      args=(name,))  # fmt: skip
+            act("scenarios.duplicate.button", "sc_duplicate_btn", duplicate, name)
 
 # Import an exported scenario.
 st.subheader(t("scenarios.import.title", lang))
