@@ -84,6 +84,11 @@ def bottom_legend(title: str, entries: int) -> tuple[alt.Legend, int]:
     return legend, 20 * entries + 34
 
 
+def _band_tooltips(fmt: str) -> list[alt.Tooltip]:
+    """Tooltips of a row's P10, P50 and P90 (fields ``p10``, ``p50``, ``p90``) in the number format ``fmt``."""
+    return [alt.Tooltip(f"{p}:Q", format=fmt) for p in ("p10", "p50", "p90")]
+
+
 def _lines(labels: Sequence[str]) -> int:
     return max((label.count("\n") + 1 for label in labels), default=1)
 
@@ -117,9 +122,7 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
         tooltip=[
             alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
             alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
-            alt.Tooltip("p10:Q", format=",.0f"),
-            alt.Tooltip("p50:Q", format=",.0f"),
-            alt.Tooltip("p90:Q", format=",.0f"),
+            *_band_tooltips(",.0f"),
         ],
     )
     whiskers = base.mark_rule(color="#333").encode(x=alt.X("p10:Q"), x2=alt.X2("p90"))
@@ -478,9 +481,7 @@ def compare_first_year(comparison: Comparison) -> alt.LayerChart:
             color=colour,
             tooltip=[
                 alt.Tooltip("item:N", title=t("chart.compare.item", lang)),
-                alt.Tooltip("p10:Q", format=",.0f"),
-                alt.Tooltip("p50:Q", format=",.0f"),
-                alt.Tooltip("p90:Q", format=",.0f"),
+                *_band_tooltips(",.0f"),
             ],
         )
     )
@@ -541,9 +542,7 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
         tooltip=[
             alt.Tooltip("row:N", title=t("chart.compare.item", lang)),
             alt.Tooltip("stage:N", title=t("chart.compare.stage", lang)),
-            alt.Tooltip("p10:Q", format=".1f"),
-            alt.Tooltip("p50:Q", format=".1f"),
-            alt.Tooltip("p90:Q", format=".1f"),
+            *_band_tooltips(".1f"),
         ],
     )
     title = alt.TitleParams(t("chart.compare.ramp_title", lang), subtitle=t("chart.compare.ramp_note", lang))
