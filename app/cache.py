@@ -17,8 +17,8 @@ from engine.inputs import check_horizon, prepare
 from engine.packs import Pack, load_pack
 from engine.recommend import Analysis, analyse
 from engine.recommendation import render
-from engine.report import to_markdown
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.markdown import to_markdown
 from engine.result import Recommendation
 from engine.sensitivity import Sensitivity, sensitivity
 
@@ -152,21 +152,24 @@ def evaluation(state: AppState, plan: str | None) -> Recommendation:
     return _recommendation(_key(state), plan, state.lang)
 
 
-def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str, str]:
-    """Markdown, HTML and JSON of a result, the reports with the consultant's notes and the link that
-    reopens the assessment (about 15 ms together, so made with the page)."""
-    return (
-        to_markdown(rec, notes=notes, link=link),
-        to_html(rec, notes=notes, link=link),
-        rec.model_dump_json(indent=2),
-    )
+def downloads(rec: Recommendation, notes: str = "", link: str = "") -> tuple[str, str]:
+    """Markdown and JSON of a result, the report with the consultant's notes and the link that reopens the
+    assessment (milliseconds, so made with the page)."""
+    return to_markdown(rec, notes=notes, link=link), rec.model_dump_json(indent=2)
+
+
+def html_report(rec: Recommendation, notes: str = "", link: str = "") -> str:
+    """The HTML report, as :func:`downloads` has the Markdown. Drawing its charts as SVG takes about half a
+    second of CPU for a new result, so it is made when a download asks for it (engine.render.html keeps the
+    charts it drew: the notes typed next cost milliseconds)."""
+    return to_html(rec, notes=notes, link=link)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def pdf(html: str) -> bytes:
     """The HTML report laid out as PDF (seconds of work: made when the button is pressed, then cached).
-    Raises ``engine.report_pdf.PdfUnavailable`` where the machine lacks Pango or the CJK fonts."""
-    from engine.report_pdf import html_to_pdf
+    Raises ``engine.errors.PdfUnavailable`` where the machine lacks Pango or the CJK fonts."""
+    from engine.render.pdf import html_to_pdf
 
     return html_to_pdf(html)
 

@@ -8,7 +8,6 @@ from app.i18n import t
 from app.state import current_lang, set_lang
 from engine.i18n import LANGS, Lang
 from engine.profile import MerchantProfile
-from engine.report import cite_label  # noqa: F401 - re-exported for pages
 from engine.sources import parse_cite
 from engine.text import number
 

@@ -9,8 +9,8 @@ from engine.assumptions import load as load_assumptions
 from engine.errors import AssumptionError, InputError
 from engine.profile import MODULES, MerchantProfile
 from engine.recommend import recommend
-from engine.report import to_markdown
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.markdown import to_markdown
 from engine.result import Recommendation
 
 __all__ = [

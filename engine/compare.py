@@ -19,7 +19,7 @@ from engine.plans import parse_plan, plan_label
 from engine.profile import DOUYIN_LEVELS, FIELD_CHOICES, MODULES, PRIVATE_DOMAIN_LEVELS, MerchantProfile
 from engine.result import Band, CloseCall, Recommendation
 from engine.result import Output as _Out
-from engine.text import clip, markdown_text, number
+from engine.text import clip, number
 
 MIN_ITEMS, MAX_ITEMS = 2, 6
 MAX_VARIANTS = MAX_ITEMS - 1  # the assessment itself is the first column
@@ -512,21 +512,3 @@ def compare(
         results=recs,
         notes=[_notes(r, f, lang) for r, f in zip(recs, refs, strict=True)],
     )
-
-
-def to_markdown(comparison: Comparison) -> str:
-    """A table, one column per item; rows that differ are marked and their values set in bold."""
-    lang = comparison.lang
-    head = "| | " + " | ".join(markdown_text(label) for label in comparison.labels) + " |"  # user text
-    out = [f"# {t('compare.title', lang)}", "", head, "|---" * (len(comparison.labels) + 1) + "|"]
-    for r in comparison.rows:
-        cells = [f"**{v}**" if r.differs else v for v in r.values]
-        mark = " ◆" if r.differs else ""
-        out.append(f"| {r.label}{mark} | " + " | ".join(cells) + " |")
-    out += ["", f"_{t('compare.legend', lang)}_", ""]
-    if any(comparison.notes):
-        out += [f"## {t('compare.notes', lang)}", ""]
-        for label, notes in zip(comparison.labels, comparison.notes, strict=True):
-            out += [f"- **{markdown_text(label)}**: {note}" for note in notes]
-        out.append("")
-    return "\n".join(out)

@@ -160,7 +160,9 @@ def rank_cohort(
     parts = np.empty((3, len(plans), *table.required_fte[0].shape)) if money else None
     scores = model.score_plans(plans, sims, table, objective, defer, fit, parts)  # (plans, size, n)
     margin = assumptions.objective.tie_margin.mode_at(as_of)
-    chosen = choose_many(scores, scores.mean(axis=2), list(range(len(plans))) if pool is None else pool, plans, margin)
+    chosen = choose_many(
+        scores, scores.mean(axis=2), list(range(len(plans))) if pool is None else pool, plans, margin
+    )
     return CohortRanking(cohort, fit, defer, objective, sims, table, scores, chosen, parts)
 
 

@@ -36,14 +36,13 @@ from engine.assumptions import AssumptionSet, Param
 from engine.distributions import Z90
 from engine.errors import InputError
 from engine.fit import Fit, fit_arrays
-from engine.i18n import Lang, t
+from engine.i18n import Lang
 from engine.inputs import prepare
 from engine.overrides import Overrides
 from engine.plans import Plan, plan_code, plan_label
 from engine.profile import MerchantProfile
 from engine.ranking import Ranking, rank
 from engine.result import Output as _Out
-from engine.text import markdown_text, number
 
 DEFAULT_SOBOL_N = 2048  # base sample size (a power of two); the model runs n x (d + 2) times
 MAX_SOBOL_N = 16_384
@@ -590,122 +589,3 @@ def sensitivity(
         forced=forced is not None,
         overrides=ov.active(),
     )
-
-
-# --- Markdown ------------------------------------------------------------------------------------
-
-
-def _num(value: float, digits: int = 0) -> str:
-    return number(value, digits)
-
-
-def _index(value: float, ci: tuple[float, float] | None) -> str:
-    return f"{value:.2f}" if ci is None else f"{value:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
-
-
-def to_markdown(s: Sensitivity) -> str:
-    lang = s.lang
-    L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    out = [f"# {L('sensitivity.title', plan=s.plan.label)}", ""]
-    out.append(
-        L(
-            "sensitivity.meta",
-            date=s.as_of.isoformat(),
-            draws=s.draws,
-            seed=s.seed,
-            source=markdown_text(s.assumptions),  # a path the user gave: inert in Markdown
-        )
-    )
-    out.append("")
-    if s.forced_plan:
-        out += [L("sensitivity.forced", plan=s.recommended.label), ""]
-    out.append(
-        L(
-            "sensitivity.central",
-            cost=_num(s.central_net),
-            weeks=_num(s.central_steady, 1),
-            p50_net=_num(s.p50_net),
-            p50_weeks=_num(s.p50_steady, 1),
-            operational=_num(s.central_operational, 1),
-            p50_operational=_num(s.p50_operational, 1),
-        )
-    )
-    out.append("")
-    out += [f"## {L('sensitivity.tornado.title')}", "", L("sensitivity.tornado.explain"), ""]
-    if not s.rows:
-        out += [L("sensitivity.none"), ""]
-    else:
-        cols = [
-            L("sensitivity.col.parameter"),
-            L("sensitivity.col.range"),
-            L("sensitivity.col.net_low"),
-            L("sensitivity.col.net_high"),
-            L("sensitivity.col.net_swing"),
-            L("sensitivity.col.steady_low"),
-            L("sensitivity.col.steady_high"),
-            L("sensitivity.col.steady_swing"),
-            L("sensitivity.col.operational_low"),
-            L("sensitivity.col.operational_high"),
-        ]
-        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for row in sorted(s.rows, key=lambda r: (-r.tornado.net_swing, -r.tornado.steady_swing, r.parameter)):
-            tw = row.tornado
-            out.append(
-                f"| {row.label} (`{row.parameter}`) | {row.value_p10:g} – {row.value_p90:g} {row.unit} "
-                f"| {_num(tw.net_low)} | {_num(tw.net_high)} | {_num(tw.net_swing)} "
-                f"| {_num(tw.steady_low, 1)} | {_num(tw.steady_high, 1)} | {_num(tw.steady_swing, 1)} "
-                f"| {_num(tw.operational_low, 1)} | {_num(tw.operational_high, 1)} |"
-            )
-        out.append("")
-        out += [
-            f"## {L('sensitivity.sobol.title')}",
-            "",
-            L(
-                "sensitivity.sobol.explain",
-                n=s.sobol_n,
-                evaluations=s.sobol_evaluations,
-                confidence=f"{s.confidence:.0%}",
-            ),
-            "",
-        ]
-        cols = [
-            L("sensitivity.col.parameter"),
-            L("sensitivity.col.first"),
-            L("sensitivity.col.total"),
-            L("sensitivity.col.first_steady"),
-            L("sensitivity.col.total_steady"),
-            L("sensitivity.col.total_operational"),
-        ]
-        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for row in s.rows:
-            out.append(
-                f"| {row.label} (`{row.parameter}`) | {_index(row.sobol_first, row.sobol_first_ci)} "
-                f"| {_index(row.sobol_total, row.sobol_total_ci)} "
-                f"| {_index(row.sobol_first_steady, row.sobol_first_steady_ci)} "
-                f"| {_index(row.sobol_total_steady, row.sobol_total_steady_ci)} "
-                f"| {_index(row.sobol_total_operational, row.sobol_total_operational_ci)} |"
-            )
-        out.append("")
-    out += [f"## {L('sensitivity.win.title')}", "", L("sensitivity.win.explain", draws=s.draws), ""]
-    out += [f"| {L('sensitivity.col.plan')} | {L('sensitivity.col.probability')} |", "|---|---|"]
-    for w in s.plan_win_probabilities:
-        mark = f" {L('sensitivity.recommended_mark')}" if w.recommended else ""
-        share = f"{w.probability:.1%}" if w.probability >= 0.001 else "< 0.1%"
-        out.append(f"| {w.label}{mark} | {share} |")
-    out.append("")
-    out += [
-        f"## {L('sensitivity.flip.title')}",
-        "",
-        L("sensitivity.flip.explain", plan=s.recommended.label, draws=s.flip_draws),
-        "",
-    ]
-    cols = [L("sensitivity.col.lever"), L("sensitivity.col.change"), L("sensitivity.col.new_plan")]
-    out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for f in s.flips:
-        out.append(f"| {f.label} | {f.change} | {f.plan_label or '—'} |")
-    out.append("")
-    if s.flip_notes:
-        out += [f"**{L('drivers.flip.why')}**", ""]
-        out += [f"- {n.text}" for n in s.flip_notes]
-        out.append("")
-    return "\n".join(out)

@@ -213,9 +213,9 @@ def test_what_drives_the_answer_on_request():
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 11  # tornado, timeline, Sobol bars, plan-win probabilities
     titles = [title_of(s) for s in specs(at)[-4:]]
-    assert titles == [t(f"drivers.{k}.title", "zh") for k in ("tornado", "timeline", "sobol", "wins")]
+    assert titles == [t(f"chart.drivers.{k}.title", "zh") for k in ("tornado", "timeline", "sobol", "wins")]
     tornado = json.dumps(specs(at)[-4], ensure_ascii=False)
-    assert t("drivers.axis.first_year", "zh") in tornado  # first-year net
+    assert t("chart.drivers.axis.first_year", "zh") in tornado  # first-year net
     assert t("drivers.flips", "zh") in texts(at)
     assert t("drivers.tornado.caption", "zh") in texts(at)
 

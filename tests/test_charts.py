@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app import charts
 from engine import recommend
 from engine.i18n import t
+from engine.render import charts
 from tests.conftest import AS_OF, make_profile
 
 
@@ -124,10 +124,10 @@ def test_driver_charts_render_in_both_languages():
     for lang in ("zh", "en"):
         sens = sensitivity(profile, as_of=AS_OF, draws=500, sobol_n=64, lang=lang)
         for chart, key in (
-            (charts.tornado(sens), "drivers.tornado.title"),
-            (charts.sobol(sens), "drivers.sobol.title"),
-            (charts.plan_wins(sens), "drivers.wins.title"),
-            (charts.timeline_drivers(sens), "drivers.timeline.title"),
+            (charts.tornado(sens), "chart.drivers.tornado.title"),
+            (charts.sobol(sens), "chart.drivers.sobol.title"),
+            (charts.plan_wins(sens), "chart.drivers.wins.title"),
+            (charts.timeline_drivers(sens), "chart.drivers.timeline.title"),
         ):
             spec = json.dumps(chart.to_dict(), ensure_ascii=False)  # validates against the Vega-Lite schema
             assert t(key, lang) in spec
@@ -136,8 +136,8 @@ def test_driver_charts_render_in_both_languages():
         bars = _values(charts.tornado(sens))
         lines = {b["c"]: b["line"] for b in bars if "line" in b}
         assert lines == {
-            sens.p50_net: t("drivers.line.p50", lang, value=f"¥{sens.p50_net:,.0f}"),
-            sens.central_net: t("drivers.line.central", lang, value=f"¥{sens.central_net:,.0f}"),
+            sens.p50_net: t("chart.drivers.line.p50", lang, value=f"¥{sens.p50_net:,.0f}"),
+            sens.central_net: t("chart.drivers.line.central", lang, value=f"¥{sens.central_net:,.0f}"),
         }
         top = max(sens.rows, key=lambda r: r.tornado.net_swing)
         (row,) = [b for b in bars if b.get("parameter") == top.label]
@@ -145,7 +145,7 @@ def test_driver_charts_render_in_both_languages():
             min(top.tornado.net_low, top.tornado.net_high),
             max(top.tornado.net_low, top.tornado.net_high),
         )
-        assert t("drivers.axis.first_year", lang) in json.dumps(
+        assert t("chart.drivers.axis.first_year", lang) in json.dumps(
             charts.tornado(sens).to_dict(), ensure_ascii=False
         )
 
@@ -161,14 +161,14 @@ def test_timeline_drivers_and_sobol_brackets():
     moving = [r for r in sens.rows if r.tornado.operational_swing > 0]
     assert moving and len([b for b in timeline if "parameter" in b]) == min(len(moving), 12)
     assert {b["c"] for b in timeline if "line" in b} == {sens.p50_operational, sens.central_operational}
-    assert t("drivers.axis.operational", "en") in json.dumps(charts.timeline_drivers(sens).to_dict())
-    brackets = [b for b in _values(charts.sobol(sens)) if b["kind"] == t("drivers.sobol.total", "en")]
+    assert t("chart.drivers.axis.operational", "en") in json.dumps(charts.timeline_drivers(sens).to_dict())
+    brackets = [b for b in _values(charts.sobol(sens)) if b["kind"] == t("chart.drivers.sobol.total", "en")]
     by_label = {b["parameter"]: b for b in brackets}
     for row in sens.rows[:12]:
         assert row.sobol_total_ci is not None
         assert (by_label[row.label]["lo"], by_label[row.label]["hi"]) == row.sobol_total_ci
     spec = json.dumps(charts.sobol(sens).to_dict(), ensure_ascii=False)
-    assert t("drivers.sobol.ci", "en", confidence="95%") in spec and '"rule"' in spec
+    assert t("chart.drivers.sobol.ci", "en", confidence="95%") in spec and '"rule"' in spec
 
 
 # --- issue 10: labels that fit, a staffing legend of roles only, labelled alternatives ------------------

@@ -11,10 +11,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from app import charts
 from engine.i18n import LANGS, t
 from engine.plans import plan_label
 from engine.profile import MODULES
+from engine.render import charts
 from tests.conftest import AS_OF
 
 DAY = date.fromisoformat(AS_OF)
@@ -55,14 +55,14 @@ def test_plans_counts_every_plan_and_the_errors_in_the_language(lang):
     rows = layer_values(spec, 0)
     assert sum(r["count"] for r in rows) == sum(PLANS.values()) + 2
     assert [r["count"] for r in rows] == [9, 6, 3, 1, 2]  # most leads first, the errors last
-    assert rows[-1] == {"plan": t("batchpage.chart.errors", lang), "full": t("batchpage.chart.errors", lang),
+    assert rows[-1] == {"plan": t("chart.batch.errors", lang), "full": t("chart.batch.errors", lang),
                         "count": 2, "kind": "error"}  # fmt: skip
     nothing = next(r for r in rows if r["kind"] == "nothing")
     assert nothing["plan"] == t("report.nothing", lang) == nothing["full"]
     for r in rows[:-1]:
         plan = next(p for p in PLANS if plan_label(p, (), lang, DAY) == r["full"])
         assert PLANS[plan] == r["count"]
-    for key in ("batchpage.chart.plans_title", "batchpage.chart.plans_note", "batchpage.chart.leads"):
+    for key in ("chart.batch.plans_title", "chart.batch.plans_note", "chart.batch.leads"):
         assert t(key, lang) in text(spec)
     assert spec["height"] == charts.BATCH_ROW * len(rows)
 
@@ -115,13 +115,13 @@ def test_first_year_histogram_counts_every_lead_with_the_median(lang):
     assert layer_values(spec, 1) == [{"p50": 160_000.0}]
     assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"  # the leads span a factor of 66
     for key in (
-        "batchpage.chart.first_year_title",
-        "batchpage.chart.first_year_axis",
-        "batchpage.chart.leads",
+        "chart.batch.first_year_title",
+        "chart.batch.first_year_axis",
+        "chart.batch.leads",
     ):
         assert t(key, lang) in text(spec)
-    assert t("batchpage.chart.first_year_note", lang, leads=8) in spec["title"]["subtitle"]
-    assert t("batchpage.chart.median_note", lang, median="160,000") in spec["title"]["subtitle"]
+    assert t("chart.batch.first_year_note", lang, leads=8) in spec["title"]["subtitle"]
+    assert t("chart.batch.median_note", lang, median="160,000") in spec["title"]["subtitle"]
     assert charts.display_height(spec) > spec["height"] + 110  # room for the two-line subtitle
 
 
@@ -150,7 +150,7 @@ def test_adoption_shares_add_up_per_module_with_verdict_colours(lang):
     colour = spec["encoding"]["color"]["scale"]
     assert colour["domain"] == [t(f"verdict.{v}", lang) for v in charts.VERDICT_COLOURS]
     assert colour["range"] == list(charts.VERDICT_COLOURS.values())
-    assert t("batchpage.chart.adoption_title", lang) in text(spec)
+    assert t("chart.batch.adoption_title", lang) in text(spec)
     assert spec["encoding"]["y"]["sort"] == [charts._short(t(f"module.{m}.name", lang)) for m in MODULES]
 
 

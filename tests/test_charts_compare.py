@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from app import charts
 from engine import recommend
 from engine.compare import compare
 from engine.i18n import LANGS, t
+from engine.render import charts
 from tests.conftest import AS_OF, make_profile
 
 PLANS = {"A": None, "B": "wecom", "C": "channels,shop>miniprogram"}
@@ -39,8 +39,8 @@ def dump(chart) -> str:
 def test_first_year_overlay_has_every_item_in_the_ui_language(comparisons, lang):
     comparison = comparisons[lang]
     spec = dump(charts.compare_first_year(comparison))
-    for key in ("comparepage.chart.first_year_title", "comparepage.chart.density", "chart.axis.first_year_cny",
-                "comparepage.chart.item"):  # fmt: skip
+    for key in ("chart.compare.first_year_title", "chart.compare.density", "chart.axis.first_year_cny",
+                "chart.compare.item"):  # fmt: skip
         assert t(key, lang) in spec
     data = charts.compare_first_year(comparison).to_dict()
     areas, rules = values(data, 0), values(data, 2)
@@ -70,7 +70,7 @@ def test_ramp_overlay_has_a_row_per_item_and_adopted_module(comparisons, lang):
     comparison = comparisons[lang]
     chart = charts.compare_ramp(comparison)
     spec = dump(chart)
-    assert t("comparepage.chart.ramp_title", lang) in spec and t("chart.axis.weeks", lang) in spec
+    assert t("chart.compare.ramp_title", lang) in spec and t("chart.axis.weeks", lang) in spec
     expected = [
         f"{label} · {m.name}"
         for label, rec in zip(comparison.labels, comparison.results, strict=True)

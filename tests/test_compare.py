@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine import recommend
-from engine.compare import compare, to_markdown
+from engine.compare import compare
 from engine.i18n import t
+from engine.render.markdown import comparison_markdown
 from tests.conftest import AS_OF, make_profile
 
 
@@ -55,7 +56,7 @@ def test_money_is_compared_first(pair):
     assert rows["value.net_first_year"].differs == (a.value.net_cny.first_year != b.value.net_cny.first_year)
     assert rows["staffing.hires"].values == [f"{a.staffing.hires_fte:.1f}", f"{b.staffing.hires_fte:.1f}"]
     assert t("report.net_first_year", "en") in rows["value.net_first_year"].label
-    md = to_markdown(compare([("A", a), ("B", b)], "zh"))
+    md = comparison_markdown(compare([("A", a), ("B", b)], "zh"))
     assert f"| {t('report.net_first_year', 'zh')} ({t('unit.CNY', 'zh')})" in md
     assert f"| {t('report.payback', 'zh')}" in md
 
@@ -88,7 +89,7 @@ def test_same_result_twice_differs_nowhere(pair):
 
 def test_markdown_marks_the_differing_rows(pair):
     a, b = pair
-    md = to_markdown(compare([("A", a), ("B", b)], "zh"))
+    md = comparison_markdown(compare([("A", a), ("B", b)], "zh"))
     assert md.startswith(f"# {t('compare.title', 'zh')}")
     assert "◆" in md and "| A | B |" in md
 

@@ -21,12 +21,12 @@ from engine.compare import (
     describe,
     parse_variant,
     quick_variants,
-    to_markdown,
 )
 from engine.errors import text as message_text
 from engine.i18n import LANGS
 from engine.presets import preset
 from engine.profile import MerchantProfile
+from engine.render.markdown import comparison_markdown
 from tests.conftest import AS_OF, ROOT, make_profile
 
 COMPARE = str(ROOT / "app" / "views" / "compare.py")
@@ -167,7 +167,7 @@ def test_a_forced_plan_is_labelled_forced_and_the_recommendation_kept_beside_it(
     assert rows["plan"].label == t("compare.plan", "en") != t("report.plan", "en")
     assert all(t("report.plan", "en") not in r.label for r in cmp.rows)  # "Recommended plan" names no row
     assert rec.plan.label in cmp.notes[1][0] and t("compare.kind.forced", "en") in cmp.notes[1][0]
-    md = to_markdown(cmp)
+    md = comparison_markdown(cmp)
     assert t("compare.kind.forced", "en") in md and t("compare.notes", "en") in md
 
 

@@ -26,7 +26,7 @@ from engine.errors import format_profile_error
 from engine.overrides import Overrides
 from engine.profile import STRICT_JSON, MerchantProfile
 from engine.recommend import recommend
-from engine.report import to_markdown
+from engine.render.markdown import to_markdown
 from engine.text import markdown_text
 
 FAST = ("--draws", "200", "--as-of", AS_OF)

@@ -26,13 +26,10 @@ from engine.rules import RULES
 SIDES = ("engine", "app")
 LOCALES = {side: ROOT / side / "locales" for side in SIDES}
 READ = {"engine": catalog, "app": app_catalog}
-# Code that translates with the engine's catalog: the engine, and the charts (app/charts.py while it lives in
-# app/, on its way to engine/render/ so the HTML report can draw them too).
-ENGINE_CODE = sorted((ROOT / "engine").rglob("*.py")) + [
-    p for p in [ROOT / "app" / "charts.py"] if p.exists()
-]
+# Code that translates with the engine's catalog: the engine (its charts too, in engine/render/charts.py).
+ENGINE_CODE = sorted((ROOT / "engine").rglob("*.py"))
 APP_CODE = [p for p in sorted((ROOT / "app").rglob("*.py")) if p not in ENGINE_CODE]
-# ``t`` itself, and the one-letter alias ``L = lambda key, **kw: t(key, lang, **kw)`` in engine/report.py.
+# ``t`` itself, and the one-letter alias ``L = lambda key, **kw: t(key, lang, **kw)`` in engine/render/markdown.py.
 TRANSLATE = {"t", "L"}
 # engine.errors translates what these are given, wherever they are called: their keys are the engine's.
 ENGINE_MESSAGES = {"msg", "Message"}
@@ -161,9 +158,9 @@ def test_the_scan_finds_the_calls():
     keys = {call.args[0].value for _, _, call, _ in LITERAL_CALLS}
     assert len(keys) >= 30, sorted(keys)
     files = {where for where, _, _, _ in LITERAL_CALLS}
-    assert {"engine/report.py", "engine/recommendation.py", "app/streamlit_app.py"} <= files
+    assert {"engine/render/markdown.py", "engine/recommendation.py", "app/streamlit_app.py"} <= files
     engine_only = {where for where, _, _, only in CALLS if only}
-    assert "engine/report.py" in engine_only and "app/views/assess.py" not in engine_only
+    assert "engine/render/markdown.py" in engine_only and "app/views/assess.py" not in engine_only
 
 
 @pytest.mark.parametrize("lang", LANGS)

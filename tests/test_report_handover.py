@@ -12,15 +12,9 @@ import pytest
 from engine import recommend
 from engine.i18n import LANGS, t
 from engine.profile import MerchantProfile
-from engine.report import (
-    markdown_block,
-    report_filename,
-    report_title,
-    safe_link,
-    start_text,
-    to_markdown,
-)
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.markdown import markdown_block, to_markdown
+from engine.render.parts import report_filename, report_title, safe_link, start_text
 from engine.result import Band, Counterfactual, Recommendation
 from tests.conftest import AS_OF, make_profile
 from tests.test_report_html import text_of, walk

@@ -10,8 +10,8 @@ import pytest
 
 from engine import recommend
 from engine.i18n import LANGS, t
-from engine.report import cite_label
-from engine.report_html import to_html
+from engine.render.html import to_html
+from engine.render.parts import cite_label
 from engine.result import Recommendation
 from tests.conftest import AS_OF, make_profile
 
@@ -119,19 +119,64 @@ def test_head_language_charset_and_fonts(pages, lang):
     assert "max-width:960px" in page and "overflow-x:auto" in page
 
 
+CHARTS = ("fig-first-year", "fig-ramp", "fig-monthly", "fig-setup")  # in the page's order
+
+
+def svgs_of(page: str) -> dict[str, str]:
+    """Every inline SVG of the page by its id."""
+    return {m.group(1): m.group(0) for m in re.finditer(r'<svg id="([^"]+)".*?</svg>', page, re.S)}
+
+
+def drawn_text(svg: str) -> str:
+    """The text an SVG draws (not its <title>), whitespace removed: a label wrapped onto lines reads as one."""
+    return "".join(text_of(re.sub(r"<title>.*?</title>", "", svg, flags=re.S)).split())
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_charts_are_accessible_inline_svg(pages, lang):
     page = pages[lang]
     w = walk(page)
     svgs = [attrs for tag, attrs in w.tags if tag == "svg"]
-    assert len(svgs) >= 3, len(svgs)
-    assert {a["id"] for a in svgs} >= {"fig-first-year", "fig-ramp", "fig-monthly", "fig-setup"}
+    assert [a["id"] for a in svgs] == list(CHARTS)  # one SVG per chart
     for attrs in svgs:
         assert attrs.get("role") == "img"
         assert (attrs.get("aria-label") or "").strip()
         assert "viewbox" in attrs
     for opening in re.findall(r"<svg[^>]*>(?:<title>[^<]+</title>)?", page):
         assert opening.endswith("</title>"), f"no <title> first in {opening}"
+
+
+def test_the_charts_are_the_apps_charts_in_chinese(recs, pages):
+    """The report draws the app's charts (engine/render/charts.py): their titles, axis titles and the
+    module names of their legends and rows, in Chinese."""
+    rec, svgs = recs["zh"], svgs_of(pages["zh"])
+    titles = {
+        "fig-first-year": ("chart.first_year.title", "chart.axis.first_year_cny", "chart.axis.draws"),
+        "fig-ramp": ("chart.ramp.title", "chart.axis.weeks", "chart.ramp.to_operational", "chart.ramp.to_steady"),
+        "fig-monthly": ("chart.cost_breakdown.monthly_title", "chart.axis.cny_month", "chart.axis.module"),
+        "fig-setup": ("chart.cost_breakdown.setup_title", "chart.axis.cny", "chart.axis.module"),
+    }  # fmt: skip
+    for fig, keys in titles.items():
+        text = drawn_text(svgs[fig])
+        assert re.search(r"[\u4e00-\u9fff]", text), fig
+        for key in keys:
+            assert "".join(t(key, "zh").split()) in text, (fig, key)
+    for fig in ("fig-monthly", "fig-setup"):  # the legend names every module, in the app's colours
+        for m in rec.modules.values():
+            assert m.name in drawn_text(svgs[fig]), (fig, m.name)
+        assert t("chart.shared", "zh") in drawn_text(svgs[fig])
+        assert 'fill="#e4572e"' in svgs[fig]  # Channels' colour (engine.render.charts.PALETTE)
+    for m in rec.modules.values():
+        if m.operational_week is not None:
+            assert f"{t('report.phase', 'zh', phase=m.phase)}·{m.name}".replace(" ", "") in drawn_text(
+                svgs["fig-ramp"]
+            )
+    for item in rec.items:
+        assert "".join(item.label.split()) in drawn_text(
+            svgs["fig-setup" if item.kind == "setup" else "fig-monthly"]
+        )
+    for name in ("P10", "P50", "P90"):
+        assert name in drawn_text(svgs["fig-first-year"])
 
 
 # --- the content of the Markdown report, in the report's language -----------------------------
@@ -278,16 +323,16 @@ def test_forced_plan_with_staff_shortfall_draws_a_ramp_row_per_module(lang):
     text = text_of(page)
     assert t("warning.forced_plan", lang) in text
     assert f"{rec.staffing.shortfall_fte:.1f}" in text
-    ramp = re.search(r'<svg id="fig-ramp".*?</svg>', page, re.S)
-    assert ramp
+    ramp = svgs_of(page)["fig-ramp"]
     adopted = [m for m in rec.modules.values() if m.operational_week is not None]
     assert {m.module for m in adopted} == {"channels", "shop", "wecom"}
-    for m in adopted:
-        row = t("html.ramp.module", lang, module=m.name, phase=t("report.phase", lang, phase=m.phase))
-        assert html.escape(row) in ramp.group(0)
-        assert m.operational_week and f"{m.operational_week.p50:g}" in ramp.group(0)
-    assert ramp.group(0).count("<rect") >= 2 * len(adopted)
-    assert t("html.ramp.whisker", lang) in text
+    for m in adopted:  # a row per module, its label as the app draws it ("Phase 2 · WeCom (企业微信)")
+        row = f"{t('report.phase', lang, phase=m.phase)} · {m.name}"
+        assert "".join(row.split()) in drawn_text(ramp)
+    bars = re.search(r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', ramp, re.S)
+    assert bars and bars.group(1).count("<path") == 2 * len(adopted)  # to operational, then to steady state
+    for key in ("chart.ramp.to_operational", "chart.ramp.to_steady"):
+        assert "".join(t(key, lang).split()) in drawn_text(ramp)
 
 
 def test_svg_text_is_escaped():

@@ -1,4 +1,4 @@
-"""The PDF report (engine/report_pdf.py): the HTML report on A4, its Chinese drawn with an embedded CJK font.
+"""The PDF report (engine/render/pdf.py): the HTML report on A4, its Chinese drawn with an embedded CJK font.
 
 The PDF is read back with pypdfium2: its text, the fonts of its text objects and a page as an image.
 """
@@ -10,12 +10,13 @@ import re
 
 import pytest
 
-from engine import recommend, report_pdf
+from engine import recommend
 from engine.errors import PdfUnavailable, msg
 from engine.errors import text as message_text
 from engine.i18n import t
-from engine.report import report_title
-from engine.report_pdf import html_to_pdf, to_pdf
+from engine.render import pdf as report_pdf
+from engine.render.parts import report_title
+from engine.render.pdf import html_to_pdf, to_pdf
 from tests.conftest import ARTIFACTS, AS_OF, make_profile
 
 pdfium = pytest.importorskip("pypdfium2")
@@ -105,6 +106,30 @@ def test_the_first_page_renders_with_ink(zh_pdf):
     title_row = image.crop((0, 30, image.width, 80))
     dark = sum(1 for v in title_row.get_flattened_data() if v < 128)
     assert dark > 500
+
+
+def _near(pixel: tuple[int, int, int], colour: str, tolerance: int = 16) -> bool:
+    return all(
+        abs(a - int(colour[i : i + 2], 16)) <= tolerance for a, i in zip(pixel, (1, 3, 5), strict=True)
+    )
+
+
+def test_the_charts_are_drawn_with_their_chinese_text(zh_pdf):
+    """The HTML report's charts (the app's, as SVG) on the page: their Chinese words are text in the PDF, and
+    the page holding the ramp timeline, as an image (kept for a person to look at), shows its two coloured
+    stages."""
+    doc = pdfium.PdfDocument(zh_pdf)
+    pages = ["".join(doc[i].get_textpage().get_text_range().split()) for i in range(len(doc))]
+    for key in ("chart.first_year.title", "chart.axis.first_year_cny", "chart.ramp.title", "chart.ramp.to_steady",
+                "chart.cost_breakdown.monthly_title", "chart.cost_breakdown.setup_title", "chart.shared"):  # fmt: skip
+        assert any("".join(t(key, "zh").split()) in text for text in pages), key
+    ramp = next(i for i, text in enumerate(pages) if "".join(t("chart.ramp.title", "zh").split()) in text)
+    image = doc[ramp].render(scale=100 / 72).to_pil().convert("RGB")
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / "report_pdf_zh_ramp.png")
+    pixels = image.get_flattened_data()
+    for stage in ("#4c78a8", "#f58518"):  # Vega's first two colours: to operational, to steady state
+        assert sum(1 for px in pixels if _near(px, stage)) > 300, stage
 
 
 def test_english_report(zh_pdf):

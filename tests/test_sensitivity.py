@@ -21,13 +21,13 @@ from engine.levers import STAFF_STEPS
 from engine.profile import MerchantProfile
 from engine.ranking import rank
 from engine.recommend import recommend
+from engine.render.markdown import sensitivity_markdown
 from engine.sensitivity import (
     Context,
     Sensitivity,
     Settings,
     frozen,
     sensitivity,
-    to_markdown,
     uncertain_inputs,
 )
 
@@ -307,7 +307,7 @@ def test_same_seed_same_json_and_seed_matters():
 def test_a_plan_with_nothing_new_has_no_rows():
     s = sensitivity(make_profile(existing_modules=["channels", "shop", "miniprogram", "wecom"]), **FAST)
     assert s.plan.code == "" and s.rows == [] and s.sobol_n == 0 and s.central_net == 0 and s.p50_net == 0
-    assert t("sensitivity.none", "zh") in to_markdown(s)
+    assert t("sensitivity.none", "zh") in sensitivity_markdown(s)
 
 
 # --- the recommendation -------------------------------------------------------------------------
@@ -392,13 +392,13 @@ def test_bad_options_raise_input_errors():
 
 
 def test_markdown_in_both_languages(brand):
-    md = to_markdown(brand)
+    md = sensitivity_markdown(brand)
     for key in ("sensitivity.tornado.title", "sensitivity.sobol.title", "sensitivity.win.title"):
         assert t(key, "en") in md
     assert "`returns.channels_share_of_current_gmv`" in md  # return parameters are inputs now
     assert "`modules.channels.monthly.promotion`" not in md  # boost spend is a decision, not a draw
     assert t("sensitivity.col.net_swing", "en") in md
-    zh = to_markdown(brand.model_copy(update={"lang": "zh"}))
+    zh = sensitivity_markdown(brand.model_copy(update={"lang": "zh"}))
     assert t("sensitivity.flip.title", "zh") in zh
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import cache, charts, packui, state
+from app import cache, packui, state
 from app.cards import VERDICT_COLOUR, card_order, citation_popovers
 from app.i18n import t
 from app.ui import fmt, language_switch, variant_buttons
-from engine import report_pdf
 from engine.compare import Variant, close_call_text, quick_variants
 from engine.errors import text as message_text
 from engine.presets import PRESETS
@@ -21,7 +20,8 @@ from engine.profile import (
     Entry,
     MerchantProfile,
 )
-from engine.report import report_filename
+from engine.render import charts, pdf
+from engine.render.parts import report_filename
 
 lang = language_switch()
 active = state.active()
@@ -370,12 +370,13 @@ notes = st.text_area(
 )
 st.session_state[NOTES] = notes
 link = state.share_link(active, st.context.url)
-markdown, html, json_text = cache.downloads(rec, notes, link)
-# One button per format: (format, data, MIME type, help). The PDF is made on click (seconds), in the download's
-# own thread; where it cannot be made, its column says why instead.
-pdf_problem = report_pdf.problem()
+markdown, json_text = cache.downloads(rec, notes, link)
+html = lambda: cache.html_report(rec, notes, link)  # noqa: E731 - its charts take half a second: made on click
+# One button per format: (format, data, MIME type, help). The PDF and the HTML are made on click, in the
+# download's own thread; where the PDF cannot be made, its column says why instead.
+pdf_problem = pdf.problem()
 formats = [
-    ("pdf", lambda: cache.pdf(html), "application/pdf", t("ui.download.pdf_help", lang)),
+    ("pdf", lambda: cache.pdf(html()), "application/pdf", t("ui.download.pdf_help", lang)),
     ("html", html, "text/html", None),
     ("md", markdown, "text/markdown", None),
     ("json", json_text, "application/json", None),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import cache, charts, leadbatch, packui
+from app import cache, leadbatch, packui
 from app.i18n import t
 from app.state import safe_text
 from app.ui import language_switch
@@ -15,6 +15,7 @@ from engine.batch import BATCH_DRAWS
 from engine.errors import AssumptionError, InputError, LeadFileError
 from engine.inputs import MAX_DRAWS, MIN_DRAWS
 from engine.leads import OUTPUT_COLUMNS
+from engine.render import charts
 from engine.resources import data_dir
 from engine.sources import EARLIEST_EVIDENCE
 

@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from app import cache, charts, packui, state
+from app import cache, packui, state
 from app.i18n import t
 from app.ui import language_switch, profile_summary, variant_buttons
 from engine.compare import (
@@ -30,12 +30,13 @@ from engine.compare import (
     compare,
     describe,
     quick_variants,
-    to_markdown,
 )
 from engine.errors import StoreError, msg, profile_problems
 from engine.errors import text as message_text
 from engine.overrides import Overrides
 from engine.profile import FIELD_CHOICES
+from engine.render import charts
+from engine.render.markdown import comparison_markdown
 from engine.result import Recommendation
 from engine.sources import EARLIEST_EVIDENCE
 from engine.store import Scenario
@@ -369,7 +370,7 @@ if len(items) >= MIN_ITEMS:
             st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
     st.download_button(
         t("comparepage.download", lang),
-        to_markdown(comparison),
+        comparison_markdown(comparison),
         f"wxplan-compare-{lang}.md",
         "text/markdown",
         key="cmp_md",

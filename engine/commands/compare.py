@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.compare import MAX_ITEMS, MIN_ITEMS, compare, to_markdown
+    from engine.compare import MAX_ITEMS, MIN_ITEMS, compare
+    from engine.render.markdown import comparison_markdown
 
     if not MIN_ITEMS <= len(args.items) <= MAX_ITEMS:
         raise UserError(f"compare needs {MIN_ITEMS} to {MAX_ITEMS} items, got {len(args.items)}")
@@ -73,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if db is not None:
             db.close()
-    io.write(compare(results, args.lang), args.format, {"markdown": to_markdown})
+    io.write(compare(results, args.lang), args.format, {"markdown": comparison_markdown})
     return 0

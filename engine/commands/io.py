@@ -84,12 +84,12 @@ def write(result: BaseModel, fmt: str, renderers: dict[str, Callable[[Any], str]
 
 def write_recommendation(rec: BaseModel, fmt: str, lang: str) -> None:
     """A recommendation as ``wxplan recommend`` prints it: JSON, Markdown, HTML or PDF."""
-    from engine.report import to_markdown
-    from engine.report_html import to_html
+    from engine.render.html import to_html
+    from engine.render.markdown import to_markdown
 
-    if fmt == "pdf":  # the HTML report on A4 (engine/report_pdf.py): bytes, redirect to a file
+    if fmt == "pdf":  # the HTML report on A4 (engine/render/pdf.py): bytes, redirect to a file
         from engine.errors import PdfUnavailable
-        from engine.report_pdf import to_pdf
+        from engine.render.pdf import to_pdf
 
         try:
             sys.stdout.buffer.write(to_pdf(rec))

@@ -34,10 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     profile = io.read_profile(args.profile)
-    from engine.sensitivity import (
-        sensitivity,
-        to_markdown,
-    )  # imports scipy.stats: only once the profile is read
+    from engine.render.markdown import sensitivity_markdown
+    from engine.sensitivity import sensitivity  # imports scipy.stats: only once the profile is read
 
     result = sensitivity(
         profile,
@@ -50,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
         overrides=options.overrides(args.override),
         sobol_n=args.sobol_n,
     )
-    io.write(result, args.format, {"markdown": to_markdown})
+    io.write(result, args.format, {"markdown": sensitivity_markdown})
     return 0

@@ -1,41 +1,53 @@
 """Render a :class:`Recommendation` as one self-contained HTML page, in the language it was computed in.
 
-The page mirrors :func:`engine.report.to_markdown` (same content, same order) and adds three kinds of
-chart drawn here as inline SVG: the first-year cost distribution, the cost breakdown and the ramp
-timeline. Everything is inline (CSS, SVG); there is no script and no external resource, so the file
-can be mailed, archived or printed as it is. Every string that comes from data is escaped.
+The page mirrors :func:`engine.render.markdown.to_markdown` (same content, same order) and adds the app's
+own charts of the first-year cost distribution, the ramp timeline and the cost breakdown
+(:mod:`engine.render.charts`), drawn as inline SVG by vl-convert. Everything is inline (CSS, SVG); there is
+no script and no external resource, so the file can be mailed, archived or printed as it is. Every string
+that comes from data is escaped.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+import json
+import re
+from functools import lru_cache
 from html import escape
+from typing import TYPE_CHECKING
 
 from engine.i18n import t
-from engine.report import (
-    _b,
-    _payback,
+from engine.render.parts import (
     assumptions_text,
+    band_text,
     cite_label,
     input_rows,
     override_name,
+    payback_text,
     report_title,
     safe_link,
     start_text,
 )
-from engine.result import Band, Item, ModuleResult, Recommendation
+from engine.result import Band, Item, Recommendation
 from engine.sources import parse_cite
 from engine.text import amount, number
 
-# --- small helpers ---------------------------------------------------------------------------
+if TYPE_CHECKING:
+    import altair as alt
 
-W = 480  # viewBox width of every chart; the SVG scales to its container
-FS_TICK, FS_LABEL = 13, 14  # font sizes in viewBox units (about 9 and 10 px on a 390 px phone)
-MONTHLY_KINDS = ("monthly", "seat", "staff", "gmv_share")
-GREEN, GREEN_LIGHT, GREEN_DARK = "#07a35a", "#b5e4c8", "#05713f"
-BLUE = "#2f6fb3"
-INK, MUTED, GRID, ACCENT = "#1d2530", "#5b6675", "#e3e7ec", "#d9480f"
+# --- charts: the app's charts (engine/render/charts.py) as inline SVG ---------------------------
+
+CHART_WIDTH = 460  # pixels of a chart, axes included (about 125 mm: the width a chart gets on A4)
+# On paper a chart is read at arm's length: one font with both CJK and Latin glyphs (the first of the
+# page's own stack that Debian ships, so that the labels are measured in the font they are drawn in) and
+# type a little larger than the app's. The marks' ARIA labels are left out: the <svg> is one image with
+# its own label, and the file stays small.
+CHART_CONFIG = {
+    "font": '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+    "aria": False,
+    "axis": {"labelFontSize": 11, "titleFontSize": 12},
+    "legend": {"labelFontSize": 11, "titleFontSize": 12},
+    "title": {"fontSize": 13, "anchor": "start", "frame": "bounds"},  # from the left edge: long titles fit
+}
 
 
 def e(value: object) -> str:
@@ -43,281 +55,101 @@ def e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _f(x: float) -> str:
-    """A coordinate, rounded so that the output is stable and compact."""
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def _charts():
+    """:mod:`engine.render.charts`, imported with the first chart drawn: ``import engine`` (and every CLI
+    command) does without altair."""
+    from engine.render import charts
+
+    return charts
 
 
-def _text_width(text: str, size: float) -> float:
-    """Rough rendered width of ``text`` (CJK glyphs are square, Latin ones about half as wide)."""
-    return sum(size if ord(c) >= 0x2E80 else size * 0.58 for c in text)
+@lru_cache(maxsize=64)
+def _drawn(spec: str) -> str:
+    """The SVG of a Vega-Lite spec (JSON text), kept: a report made again with other notes, or as the PDF,
+    draws no chart twice (a chart takes a tenth of a second or more)."""
+    import vl_convert  # with the first chart, like altair
+
+    return vl_convert.vegalite_to_svg(spec, config=CHART_CONFIG, allowed_base_urls=[])
 
 
-def _clip(text: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis so that it fits ``width``."""
-    if _text_width(text, size) <= width:
-        return text
-    while text and _text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text + "…"
+def _svg(chart: alt.TopLevelMixin, fig_id: str, label: str) -> str:
+    """``chart`` drawn as an accessible inline SVG: ``role="img"``, ``aria-label`` and a ``<title>``. No data
+    is fetched: the charts carry their values inline, and no base URL is allowed.
 
-
-def _step(span: float, n: int = 5) -> float:
-    """A 1-2-2.5-5 step giving about ``n`` intervals over ``span``."""
-    if span <= 0:
-        return 1.0
-    raw = span / n
-    mag = 10 ** math.floor(math.log10(raw))
-    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
-
-
-def _ticks(lo: float, hi: float, step: float) -> list[float]:
-    first = math.ceil(lo / step - 1e-9)
-    out = []
-    i = first
-    while i * step <= hi + step * 1e-9:
-        out.append(i * step)
-        i += 1
-    return out
-
-
-def _tick_label(v: float, step: float) -> str:
-    digits = 0 if step >= 1 else min(3, -math.floor(math.log10(step)) + (1 if step * 10 % 1 else 0))
-    return f"{v:,.{digits}f}"
-
-
-def _text(x: float, y: float, body: str, *, size: int = FS_TICK, anchor: str = "start", **attrs: str) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{e(v)}"' for k, v in attrs.items())
-    return f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" text-anchor="{anchor}"{extra}>{e(body)}</text>'
-
-
-def _svg(fig_id: str, height: float, label: str, body: Iterable[str]) -> str:
-    """An accessible inline SVG: ``role="img"``, ``aria-label`` and a ``<title>``."""
+    vl-convert runs Vega-Lite in-process (no browser) and reads the machine's fonts itself: with Debian's
+    fonts-noto-cjk (make pdf-deps) it measures the Chinese labels in the font they are drawn in (registering
+    /usr/share/fonts/opentype/noto as well changes nothing drawn). Without that font only the measured widths
+    differ; the reader's fonts draw the text."""
+    sized = chart.properties(width=CHART_WIDTH, autosize={"type": "fit-x", "contains": "padding"})
+    drawn = _drawn(json.dumps(_charts().spec(sized), sort_keys=True))
+    opening, _, body = drawn.partition(">")  # <svg xmlns=… class="marks" width=… height=… viewBox=…>
+    size = " ".join(re.findall(r'(?:width|height|viewBox)="[^"]*"', opening))
     return (
-        f'<svg id="{fig_id}" role="img" aria-label="{e(label)}" viewBox="0 0 {W} {_f(height)}" '
-        f'width="{W}" height="{_f(height)}" preserveAspectRatio="xMinYMin meet">'
-        f"<title>{e(label)}</title>" + "".join(body) + "</svg>"
+        f'<svg id="{fig_id}" role="img" aria-label="{e(label)}" xmlns="http://www.w3.org/2000/svg" {size}>'
+        f"<title>{e(label)}</title>{body}"
     )
 
 
-def _x_axis(
-    sx: Callable[[float], float], ticks: list[float], step: float, top: float, bottom: float, title: str
-) -> list[str]:
-    """Vertical grid lines, tick labels under ``bottom`` and the axis title under them."""
-    out = [f'<g stroke="{GRID}" stroke-width="1">']
-    out += [f'<line x1="{_f(sx(v))}" y1="{_f(top)}" x2="{_f(sx(v))}" y2="{_f(bottom)}"/>' for v in ticks]
-    out.append("</g>")
-    out.append(f'<line x1="{_f(sx(ticks[0]))}" y1="{_f(bottom)}" x2="{_f(sx(ticks[-1]))}" y2="{_f(bottom)}" '
-               f'stroke="{MUTED}" stroke-width="1"/>')  # fmt: skip
-    for v in ticks:
-        x, label = sx(v), _tick_label(v, step)
-        half = _text_width(label, FS_TICK) / 2
-        x, anchor = (W - 1, "end") if x + half > W - 1 else (1, "start") if x - half < 1 else (x, "middle")
-        out.append(_text(x, bottom + 17, label, anchor=anchor, fill=MUTED))
-    centre = (sx(ticks[0]) + sx(ticks[-1])) / 2
-    out.append(_text(centre, bottom + 38, title, size=FS_LABEL, anchor="middle", fill=MUTED))
-    return out
+def _figure(chart: alt.TopLevelMixin, fig_id: str, label: str) -> str:
+    return f'<figure class="chart">{_svg(chart, fig_id, label)}</figure>'
 
 
-# --- charts ----------------------------------------------------------------------------------
-
-
-def _histogram_svg(rec: Recommendation) -> str:
-    """First-year cost: the histogram of the draws, with P10 / P50 / P90 as labelled vertical lines."""
+def _first_year_figure(rec: Recommendation) -> str:
+    """The first-year cost distribution, or a sentence when every draw costs the same."""
     lang = rec.lang
-    L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    hist, band = rec.first_year_histogram, rec.cost_cny.first_year
-    unit = L("unit.CNY")
-    ml, mr, mt, ph = 52, 14, 70, 190
-    height = mt + ph + 50
-    lo, hi = hist.edges[0], hist.edges[-1]
-    pw = W - ml - mr
-    sx = lambda v: ml + (min(max(v, lo), hi) - lo) / (hi - lo) * pw  # noqa: E731
-    top = max(hist.counts)
-    ystep = _step(top, 4)
-    ymax = math.ceil(top / ystep) * ystep
-    sy = lambda c: mt + ph - c / ymax * ph  # noqa: E731
-    body: list[str] = []
-    yticks = _ticks(0, ymax, ystep)
-    body.append(f'<g stroke="{GRID}" stroke-width="1">')
-    body += [f'<line x1="{ml}" y1="{_f(sy(c))}" x2="{W - mr}" y2="{_f(sy(c))}"/>' for c in yticks]
-    body.append("</g>")
-    body += [_text(ml - 6, sy(c) + 4, number(c), anchor="end", fill=MUTED) for c in yticks]
-    body.append(
-        _text(14, mt + ph / 2, L("chart.axis.draws"), size=FS_LABEL, anchor="middle", fill=MUTED,
-              transform=f"rotate(-90 14 {_f(mt + ph / 2)})")
-    )  # fmt: skip
-    p10, p90 = band.p10 or 0.0, band.p90 or 0.0
-    body.append("<g>")
-    for i, count in enumerate(hist.counts):
-        x0, x1 = sx(hist.edges[i]), sx(hist.edges[i + 1])
-        centre = (hist.edges[i] + hist.edges[i + 1]) / 2
-        fill = GREEN if p10 <= centre <= p90 else GREEN_LIGHT
-        body.append(
-            f'<rect x="{_f(x0 + 0.5)}" y="{_f(sy(count))}" width="{_f(max(x1 - x0 - 1, 0.5))}" '
-            f'height="{_f(mt + ph - sy(count))}" fill="{fill}"/>'
-        )
-    body.append("</g>")
-    xstep = _step(hi - lo, 4)
-    xticks = [v for v in _ticks(lo, hi, xstep) if lo <= v <= hi]
-    if len(xticks) < 2:
-        xticks, xstep = [lo, hi], hi - lo
-    body += _x_axis(sx, xticks, xstep, mt, mt + ph, L("chart.axis.first_year_cny"))
-    # P10 on the top row, P90 on the row nearest the plot: labels sit right of their line, so a line
-    # only crosses the rows of the labels that belong to lines to its right (never the labels' text).
-    for row, (name, value) in enumerate((("P10", band.p10), ("P50", band.p50), ("P90", band.p90))):
-        if value is None:
-            continue
-        x, y = sx(value), 18 + row * 20
-        label = f"{name} {number(value)}"
-        colour, dash = (ACCENT, "") if name == "P50" else (INK, ' stroke-dasharray="4 3"')
-        body.append(
-            f'<line x1="{_f(x)}" y1="{_f(y - 12)}" x2="{_f(x)}" y2="{_f(mt + ph)}" stroke="{colour}" '
-            f'stroke-width="{2 if name == "P50" else 1.5}"{dash}/>'
-        )
-        fits_right = x + 5 + _text_width(label, FS_TICK) <= W - 2
-        lx, anchor = (x + 5, "start") if fits_right else (x - 5, "end")
-        # a white halo under the label, drawn as its own text: PDF renderers ignore paint-order
-        body.append(_text(lx, y, label, anchor=anchor, fill="#fff", font_weight="600", stroke="#fff",
-                          stroke_width="3", aria_hidden="true"))  # fmt: skip
-        body.append(_text(lx, y, label, anchor=anchor, fill=colour, font_weight="600"))
-    aria = L(
+    hist, band, unit = rec.first_year_histogram, rec.cost_cny.first_year, t("unit.CNY", lang)
+    if sum(1 for n in hist.counts if n) <= 1 or hist.edges[-1] <= hist.edges[0]:
+        value = amount(band.p50, lang)
+        return f'<p class="note">{e(t("html.first_year.degenerate", lang, value=value, unit=unit))}</p>'
+    label = t(
         "html.first_year.aria",
-        title=L("chart.first_year.title"),
+        lang,
+        title=t("chart.first_year.title", lang),
         p10=amount(band.p10, lang),
         p50=amount(band.p50, lang),
         p90=amount(band.p90, lang),
         unit=unit,
         draws=rec.draws,
     )
-    return _svg("fig-first-year", height, aria, body)
+    return _figure(_charts().first_year_distribution(rec), "fig-first-year", label)
 
 
-def _bars_svg(
-    fig_id: str, rows: list[tuple[str, float, float, float]], axis_title: str, aria: str, fill: str
-) -> str:
-    """Horizontal bars at P50 with P10–P90 whiskers; each row's label above its bar."""
-    ml, mr, mt, row_h = 6, 60, 6, 44
-    pw = W - ml - mr
-    top = max((max(p50, p90) for _, _, p50, p90 in rows), default=0.0)
-    step = _step(top, 4) if top > 0 else 1.0
-    xmax = max(math.ceil(top / step - 1e-9) * step, step)
-    sx = lambda v: ml + max(v, 0.0) / xmax * pw  # noqa: E731
-    bottom = mt + row_h * len(rows) + 4
-    height = bottom + 46
-    ticks = _ticks(0, xmax, step)
-    body = _x_axis(sx, ticks, step, mt, bottom, axis_title)
-    for i, (label, p10, p50, p90) in enumerate(rows):
-        y = mt + i * row_h
-        bar_y, bar_h = y + 22, 14
-        cy = bar_y + bar_h / 2
-        body.append("<g>")
-        body.append(f"<title>{e(label)}: P50 {number(p50)} (P10–P90 {number(p10)}–{number(p90)})</title>")
-        body.append(_text(ml, y + 15, _clip(label, FS_LABEL, W - ml - 4), size=FS_LABEL))
-        body.append(
-            f'<rect x="{_f(sx(0))}" y="{_f(bar_y)}" width="{_f(max(sx(p50) - sx(0), 0))}" '
-            f'height="{bar_h}" fill="{fill}"/>'
-        )
-        body.append(
-            f'<g stroke="{INK}" stroke-width="1.5"><line x1="{_f(sx(p10))}" y1="{_f(cy)}" x2="{_f(sx(p90))}" '
-            f'y2="{_f(cy)}"/><line x1="{_f(sx(p10))}" y1="{_f(cy - 5)}" x2="{_f(sx(p10))}" y2="{_f(cy + 5)}"/>'
-            f'<line x1="{_f(sx(p90))}" y1="{_f(cy - 5)}" x2="{_f(sx(p90))}" y2="{_f(cy + 5)}"/></g>'
-        )
-        body.append(_text(sx(max(p50, p90)) + 6, cy + 4, number(p50), fill=INK, font_weight="600"))
-        body.append("</g>")
-    return _svg(fig_id, height, aria, body)
-
-
-def _ramp_rows(rec: Recommendation) -> list[ModuleResult]:
-    order = list(rec.modules)
+def _ramp_figure(rec: Recommendation) -> str:
+    """The ramp timeline of the adopted modules, or a sentence when the plan adopts none."""
+    lang = rec.lang
+    chart = _charts().ramp_timeline(rec)
+    if chart is None:
+        return f'<p class="note">{e(t("html.ramp.none", lang))}</p>'
     rows = [
-        m
+        t(
+            "html.ramp.row",
+            lang,
+            module=m.name,
+            phase=t("report.phase", lang, phase=m.phase),
+            start=f"{m.start_week.p50:g}",
+            operational=f"{m.operational_week.p50:g}",
+            steady=f"{m.steady_state_week.p50:g}",
+        )
         for m in rec.modules.values()
         if m.start_week is not None and m.operational_week is not None and m.steady_state_week is not None
     ]
-    return sorted(rows, key=lambda m: (m.phase or 0, order.index(m.module)))
+    return _figure(chart, "fig-ramp", "; ".join([t("chart.ramp.title", lang), *rows]))
 
 
-def _ramp_svg(rec: Recommendation, rows: list[ModuleResult]) -> str:
-    """One row per adopted module: start → operational (P50), lighter to steady state, P10–P90 whisker."""
-    lang = rec.lang
-    L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    ml, mr, mt, row_h = 6, 16, 6, 62
-    pw = W - ml - mr
-    top = 0.0
-    for m in rows:
-        assert m.start_week and m.operational_week and m.steady_state_week
-        for v in (m.start_week.p50, m.operational_week.p90, m.steady_state_week.p50):
-            top = max(top, v or 0.0)
-    step = _step(top, 5) if top > 0 else 1.0
-    xmax = max(math.ceil(top / step - 1e-9) * step, step)
-    sx = lambda v: ml + max(v or 0.0, 0.0) / xmax * pw  # noqa: E731
-    bottom = mt + row_h * len(rows) + 4
-    height = bottom + 46
-    body = _x_axis(sx, _ticks(0, xmax, step), step, mt, bottom, L("chart.axis.weeks"))
-    for i, m in enumerate(rows):
-        assert m.start_week and m.operational_week and m.steady_state_week
-        start, op, steady = m.start_week, m.operational_week, m.steady_state_week
-        y = mt + i * row_h
-        bar_y, bar_h = y + 39, 14
-        cy = bar_y + bar_h / 2
-        label = L(
-            "html.ramp.row",
-            module=m.name,
-            phase=L("report.phase", phase=m.phase),
-            start=f"{start.p50:g}",
-            operational=f"{op.p50:g}",
-            steady=f"{steady.p50:g}",
-        )
-        body.append("<g>")
-        body.append(f"<title>{e(label)}</title>")
-        head = L("html.ramp.module", module=m.name, phase=L("report.phase", phase=m.phase))
-        detail = L(
-            "html.ramp.detail", start=f"{start.p50:g}", operational=f"{op.p50:g}", steady=f"{steady.p50:g}"
-        )
-        body.append(_text(ml, y + 15, _clip(head, FS_LABEL, W - ml - 4), size=FS_LABEL, font_weight="600"))
-        body.append(_text(ml, y + 32, _clip(detail, FS_TICK, W - ml - 4), fill=MUTED))
-        x0, x1, x2 = sx(start.p50), sx(op.p50), sx(steady.p50)
-        body.append(
-            f'<rect x="{_f(x1)}" y="{_f(bar_y)}" width="{_f(max(x2 - x1, 0))}" height="{bar_h}" '
-            f'fill="{GREEN_LIGHT}"/>'
-        )
-        body.append(
-            f'<rect x="{_f(x0)}" y="{_f(bar_y)}" width="{_f(max(x1 - x0, 1))}" height="{bar_h}" fill="{GREEN}"/>'
-        )
-        w0, w1 = sx(op.p10), sx(op.p90)
-        body.append(
-            f'<g stroke="{INK}" stroke-width="1.5"><line x1="{_f(w0)}" y1="{_f(cy)}" x2="{_f(w1)}" y2="{_f(cy)}"/>'
-            f'<line x1="{_f(w0)}" y1="{_f(cy - 6)}" x2="{_f(w0)}" y2="{_f(cy + 6)}"/>'
-            f'<line x1="{_f(w1)}" y1="{_f(cy - 6)}" x2="{_f(w1)}" y2="{_f(cy + 6)}"/></g>'
-        )
-        body.append("</g>")
-    aria = (
-        L("chart.ramp.title")
-        + "; "
-        + "; ".join(
-            L(
-                "html.ramp.row",
-                module=m.name,
-                phase=L("report.phase", phase=m.phase),
-                start=f"{m.start_week.p50:g}",  # type: ignore[union-attr]
-                operational=f"{m.operational_week.p50:g}",  # type: ignore[union-attr]
-                steady=f"{m.steady_state_week.p50:g}",  # type: ignore[union-attr]
-            )
-            for m in rows
-        )
-    )
-    return _svg("fig-ramp", height, aria, body)
-
-
-def _legend(entries: list[tuple[str, str, str]]) -> str:
-    """A legend in HTML (it wraps on a phone); swatches are borders, which print without backgrounds."""
-    items = "".join(
-        f'<li><span class="sw{" sw-" + kind if kind else ""}" style="border-color:{colour}"></span>{e(text)}</li>'
-        for kind, colour, text in entries
-    )
-    return f'<ul class="legend">{items}</ul>'
+def _cost_figures(rec: Recommendation) -> list[str]:
+    """The monthly and the one-time items of the plan, each a chart of P50 bars with P10–P90 lines."""
+    out = []
+    for fig_id, group, title in (
+        ("fig-monthly", "monthly", "chart.cost_breakdown.monthly_title"),
+        ("fig-setup", "setup", "chart.cost_breakdown.setup_title"),
+    ):
+        chart = _charts().cost_breakdown(rec, group)
+        if chart is None:
+            continue
+        items = [i for i in rec.items if (i.kind == "setup") == (group == "setup")]
+        label = "; ".join([t(title, rec.lang), *(f"{_item_label(rec, i)}: {number(i.p50)}" for i in items)])
+        out.append(_figure(chart, fig_id, label))
+    return out
 
 
 # --- page parts ------------------------------------------------------------------------------
@@ -405,12 +237,7 @@ thead th{font-weight:600;color:var(--muted);border-bottom:2px solid var(--line);
 td.lead{min-width:7.5em}
 tbody th{font-weight:600}
 figure{margin:14px 0 4px}
-figcaption{font-weight:600;font-size:.95rem;margin:0 0 6px}
 .chart svg{display:block;width:100%;max-width:600px;height:auto}
-.legend{display:flex;flex-wrap:wrap;gap:2px 18px;list-style:none;margin:6px 0 0;padding:0;font-size:.85rem;
-color:var(--muted)}
-.sw{display:inline-block;width:0;height:12px;border-left:18px solid;margin-right:6px;vertical-align:-1px}
-.sw-line{height:2px;vertical-align:4px}
 .note{color:var(--muted);font-style:italic}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin:0}
 .stats div{border:1px solid var(--line);border-radius:8px;padding:8px 12px}
@@ -458,7 +285,7 @@ html,body{background:none;font-size:10.5pt;line-height:1.5}
 .toc{display:none}
 .card{border:1px solid #bbb;border-radius:0;padding:8pt 10pt;margin:0 0 8pt;background:none}
 .reasons>li,tr,figure,svg,.warnings li,.stats div,.notes p{break-inside:avoid;page-break-inside:avoid}
-h1,h2,h3,figcaption{break-after:avoid;page-break-after:avoid}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
 .table-wrap{overflow:visible}
 .num.band{white-space:nowrap}
 .warnings li,.badge,.effect{background:none}
@@ -492,7 +319,7 @@ def _value_html(rec: Recommendation) -> str:
                 (_unit(cny), "nw"),
             ]
         )
-    pb = _payback(v.payback_months, h, lang)
+    pb = payback_text(v.payback_months, h, lang)
     rows += [
         [(e(L("report.payback")), "lead"), (e(pb), "num"), ("", "num"), ("", "nw")],
         [
@@ -580,7 +407,7 @@ def _inputs_html(rec: Recommendation, link: str) -> str:
 
 def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
     """The report as one self-contained HTML page (UTF-8, inline CSS and SVG, no script); ``notes`` and
-    ``link`` as in :func:`engine.report.to_markdown`."""
+    ``link`` as in :func:`engine.render.markdown.to_markdown`."""
     lang = rec.lang
     L = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     sep = L("html.list_sep")
@@ -665,24 +492,7 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             (_unit(L("html.unit.orders_month")), "nw"),
         ],
     ]
-    hist = rec.first_year_histogram
-    if sum(1 for n in hist.counts if n) > 1 and hist.edges[-1] > hist.edges[0]:
-        chart = (
-            f'<figure class="chart"><figcaption>{e(L("chart.first_year.title"))}</figcaption>'
-            f"{_histogram_svg(rec)}"
-            + _legend(
-                [
-                    ("", GREEN, L("html.first_year.inner")),
-                    ("line", ACCENT, "P50"),
-                    ("line", INK, L("html.first_year.p10_p90")),
-                ]
-            )
-            + "</figure>"
-        )
-    else:
-        value = amount(c.first_year.p50, lang)
-        chart = f'<p class="note">{e(L("html.first_year.degenerate", value=value, unit=cny))}</p>'
-    out.append(_section("cost", L("report.cost"), _table(head, rows, "compact"), chart))
+    out.append(_section("cost", L("report.cost"), _table(head, rows, "compact"), _first_year_figure(rec)))
 
     # ramp
     head = [("", ""), ("P50", "num"), ("P10–P90", "num"), (e(L("report.unit")), "")]
@@ -690,23 +500,7 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
         [(e(L("report.operational")), "lead"), *_band_cells(rec.ramp_weeks.operational, lang, 1), (e(weeks), "nw")],
         [(e(L("report.steady_state")), "lead"), *_band_cells(rec.ramp_weeks.steady_state, lang, 1), (e(weeks), "nw")],
     ]  # fmt: skip
-    ramp_rows = _ramp_rows(rec)
-    if ramp_rows:
-        ramp_chart = (
-            f'<figure class="chart"><figcaption>{e(L("chart.ramp.title"))}</figcaption>'
-            f"{_ramp_svg(rec, ramp_rows)}"
-            + _legend(
-                [
-                    ("", GREEN, L("chart.ramp.to_operational")),
-                    ("", GREEN_LIGHT, L("chart.ramp.to_steady")),
-                    ("line", INK, L("html.ramp.whisker")),
-                ]
-            )
-            + "</figure>"
-        )
-    else:
-        ramp_chart = f'<p class="note">{e(L("html.ramp.none"))}</p>'
-    out.append(_section("ramp", L("report.ramp"), _table(head, rows, "compact"), ramp_chart))
+    out.append(_section("ramp", L("report.ramp"), _table(head, rows, "compact"), _ramp_figure(rec)))
 
     # staffing
     s = rec.staffing
@@ -716,9 +510,9 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
             "staffing",
             L("report.staffing"),
             '<dl class="stats">'
-            f"<div><dt>{e(L('report.required'))}</dt><dd>{e(_b(s.required_band, lang, 1))}</dd></div>"
+            f"<div><dt>{e(L('report.required'))}</dt><dd>{e(band_text(s.required_band, lang, 1))}</dd></div>"
             f"<div><dt>{e(L('report.available'))}</dt><dd>{s.available_fte:g}</dd></div>"
-            f"<div><dt>{e(L('report.hires'))}</dt><dd>{e(_b(s.hires_band, lang, 1))}</dd></div>"
+            f"<div><dt>{e(L('report.hires'))}</dt><dd>{e(band_text(s.hires_band, lang, 1))}</dd></div>"
             f"<div{short}><dt>{e(L('report.shortfall'))}</dt><dd>{s.shortfall_fte:.1f}</dd></div>"
             "</dl>",
         )
@@ -803,8 +597,8 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
         rows = [
             [
                 (e(a.plan.label), "lead"),
-                (e(_b(a.cost_cny.first_year, lang)), "num"),
-                (e(_b(a.ramp_weeks.operational, lang, 1)), "num"),
+                (e(band_text(a.cost_cny.first_year, lang)), "num"),
+                (e(band_text(a.ramp_weeks.operational, lang, 1)), "num"),
                 (f"{a.shortfall_fte:g}", "num"),
                 (f"{a.mean_score:.3f}", "num"),
                 (f"{a.win_probability:.0%}", "num"),
@@ -815,21 +609,7 @@ def to_html(rec: Recommendation, *, notes: str = "", link: str = "") -> str:
 
     # cost breakdown: charts, then the table
     if rec.items:
-        parts = []
-        monthly = [i for i in rec.items if i.kind in MONTHLY_KINDS]
-        setup = [i for i in rec.items if i.kind == "setup"]
-        for fig_id, chosen, caption, axis, fill in (
-            ("fig-monthly", monthly, "chart.cost_breakdown.monthly_title", "chart.axis.cny_month", GREEN),
-            ("fig-setup", setup, "chart.cost_breakdown.setup_title", "chart.axis.cny", BLUE),
-        ):
-            if not chosen:
-                continue
-            rows_ = [(_item_label(rec, i), i.p10, i.p50, i.p90) for i in chosen]
-            aria = t(caption, lang) + "; " + "; ".join(f"{lbl}: {number(p50)}" for lbl, _, p50, _ in rows_)
-            parts.append(
-                f'<figure class="chart"><figcaption>{e(t(caption, lang))}</figcaption>'
-                f"{_bars_svg(fig_id, rows_, t(axis, lang), aria, fill)}</figure>"
-            )
+        parts = _cost_figures(rec)
         head = [
             (e(L("report.module")), ""),
             (e(L("report.item")), ""),

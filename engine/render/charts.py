@@ -1,4 +1,9 @@
-"""Charts as pure functions: a Recommendation in, an Altair chart out (labels in the result's language)."""
+"""Charts as pure functions: a result in, an Altair chart out (labels in the result's language).
+
+One definition per chart, for every place that draws it: the app's pages hand the Vega-Lite spec to the
+browser (:func:`spec`), the HTML report (and so the PDF) inlines the same chart as SVG
+(:mod:`engine.render.html`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,20 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 
-from engine.compare import Comparison
 from engine.i18n import Lang, t
 from engine.plans import Plan, module_name, plan_code, plan_label
 from engine.profile import MODULES, Module
 from engine.result import Recommendation
-from engine.sensitivity import Sensitivity
 from engine.text import number
+
+if TYPE_CHECKING:  # only named in annotations: drawing a chart does not load the models (sensitivity: scipy)
+    from engine.compare import Comparison
+    from engine.sensitivity import Sensitivity
 
 PALETTE = {
     "channels": "#e4572e",
@@ -76,6 +84,11 @@ def bottom_legend(title: str, entries: int) -> tuple[alt.Legend, int]:
     return legend, 20 * entries + 34
 
 
+def _band_tooltips(fmt: str) -> list[alt.Tooltip]:
+    """Tooltips of a row's P10, P50 and P90 (fields ``p10``, ``p50``, ``p90``) in the number format ``fmt``."""
+    return [alt.Tooltip(f"{p}:Q", format=fmt) for p in ("p10", "p50", "p90")]
+
+
 def _lines(labels: Sequence[str]) -> int:
     return max((label.count("\n") + 1 for label in labels), default=1)
 
@@ -109,9 +122,7 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
         tooltip=[
             alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
             alt.Tooltip("item:N", title=t("chart.axis.item", lang)),
-            alt.Tooltip("p10:Q", format=",.0f"),
-            alt.Tooltip("p50:Q", format=",.0f"),
-            alt.Tooltip("p90:Q", format=",.0f"),
+            *_band_tooltips(",.0f"),
         ],
     )
     whiskers = base.mark_rule(color="#333").encode(x=alt.X("p10:Q"), x2=alt.X2("p90"))
@@ -450,15 +461,15 @@ def compare_first_year(comparison: Comparison) -> alt.LayerChart:
             rows.append({"item": label, "x": a, "density": count / total * PER_CNY / (b - a)})
         rows.append({"item": label, "x": h.edges[-1], "density": 0.0})
     legend, room = _item_legend(comparison)
-    colour = alt.Color("item:N", title=t("comparepage.chart.item", lang), scale=_item_scale(comparison),
+    colour = alt.Color("item:N", title=t("chart.compare.item", lang), scale=_item_scale(comparison),
                        legend=legend)  # fmt: skip
     x_title = t("chart.axis.first_year_cny", lang)
     shape = alt.Chart(alt.Data(values=rows)).encode(
         x=alt.X("x:Q", title=x_title, axis=alt.Axis(format="~s")),
-        y=alt.Y("density:Q", title=t("comparepage.chart.density", lang), axis=alt.Axis(format=".0%")),
+        y=alt.Y("density:Q", title=t("chart.compare.density", lang), axis=alt.Axis(format=".0%")),
         color=colour,
         detail=alt.Detail("item:N"),  # one path per item
-        tooltip=[alt.Tooltip("item:N", title=t("comparepage.chart.item", lang))],
+        tooltip=[alt.Tooltip("item:N", title=t("chart.compare.item", lang))],
     )
     areas = shape.mark_area(opacity=0.2, interpolate="step-after")
     outlines = shape.mark_line(strokeWidth=1.5, interpolate="step-after")
@@ -469,15 +480,13 @@ def compare_first_year(comparison: Comparison) -> alt.LayerChart:
             x=alt.X("p50:Q", title=x_title),
             color=colour,
             tooltip=[
-                alt.Tooltip("item:N", title=t("comparepage.chart.item", lang)),
-                alt.Tooltip("p10:Q", format=",.0f"),
-                alt.Tooltip("p50:Q", format=",.0f"),
-                alt.Tooltip("p90:Q", format=",.0f"),
+                alt.Tooltip("item:N", title=t("chart.compare.item", lang)),
+                *_band_tooltips(",.0f"),
             ],
         )
     )
     title = alt.TitleParams(
-        t("comparepage.chart.first_year_title", lang), subtitle=t("comparepage.chart.first_year_note", lang)
+        t("chart.compare.first_year_title", lang), subtitle=t("chart.compare.first_year_note", lang)
     )
     return (areas + outlines + rules).properties(
         title=title, height=240, usermeta={"extra_height": room + 16}
@@ -508,7 +517,7 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
     if not order:
         return None
     legend, room = _item_legend(comparison)
-    colour = alt.Color("item:N", title=t("comparepage.chart.item", lang), scale=_item_scale(comparison),
+    colour = alt.Color("item:N", title=t("chart.compare.item", lang), scale=_item_scale(comparison),
                        legend=legend)  # fmt: skip
     y = alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=150))
     x_title = t("chart.axis.weeks", lang)
@@ -526,21 +535,17 @@ def compare_ramp(comparison: Comparison) -> alt.LayerChart | None:
         color=colour,
         shape=alt.Shape(
             "stage:N",
-            title=t("comparepage.chart.stage", lang),
+            title=t("chart.compare.stage", lang),
             scale=alt.Scale(domain=[t(k, lang) for _, k in stages], range=["circle", "diamond"]),
             legend=None,  # the subtitle says which shape is which
         ),
         tooltip=[
-            alt.Tooltip("row:N", title=t("comparepage.chart.item", lang)),
-            alt.Tooltip("stage:N", title=t("comparepage.chart.stage", lang)),
-            alt.Tooltip("p10:Q", format=".1f"),
-            alt.Tooltip("p50:Q", format=".1f"),
-            alt.Tooltip("p90:Q", format=".1f"),
+            alt.Tooltip("row:N", title=t("chart.compare.item", lang)),
+            alt.Tooltip("stage:N", title=t("chart.compare.stage", lang)),
+            *_band_tooltips(".1f"),
         ],
     )
-    title = alt.TitleParams(
-        t("comparepage.chart.ramp_title", lang), subtitle=t("comparepage.chart.ramp_note", lang)
-    )
+    title = alt.TitleParams(t("chart.compare.ramp_title", lang), subtitle=t("chart.compare.ramp_note", lang))
     return (span + whiskers + dots).properties(
         title=title, height=max(120, 26 * len(order)), usermeta={"extra_height": room + 36}
     )
@@ -573,10 +578,10 @@ def _swings(
         lo, hi = getattr(r.tornado, f"{figure}_low"), getattr(r.tornado, f"{figure}_high")
         data.append({"parameter": r.label, "low": min(lo, hi), "high": max(lo, hi), "swing": swing(r)})
     shown = (
-        (lambda v: f"¥{number(v)}") if money else (lambda v: t("ui.headline.weeks", lang, p50=number(v, 1)))
+        (lambda v: f"¥{number(v)}") if money else (lambda v: t("chart.drivers.weeks", lang, p50=number(v, 1)))
     )
-    mark_p50 = t("drivers.line.p50", lang, value=shown(headline))
-    mark_central = t("drivers.line.central", lang, value=shown(central))
+    mark_p50 = t("chart.drivers.line.p50", lang, value=shown(headline))
+    mark_central = t("chart.drivers.line.central", lang, value=shown(central))
     y = alt.Y("parameter:N", title=None, sort=[d["parameter"] for d in data], axis=alt.Axis(labelLimit=170))
     tip = ",.0f" if money else ",.1f"
     ends = [d["low"] for d in data] + [d["high"] for d in data] + [headline, central]
@@ -615,8 +620,8 @@ def tornado(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
     """First-year net with each assumption at its P10 and P90 (others central), largest swings first."""
     lang = sens.lang
     return _swings(
-        sens, "net", sens.p50_net, sens.central_net, t("drivers.axis.first_year", lang),
-        t("drivers.tornado.title", lang), True, top,
+        sens, "net", sens.p50_net, sens.central_net, t("chart.drivers.axis.first_year", lang),
+        t("chart.drivers.tornado.title", lang), True, top,
     )  # fmt: skip
 
 
@@ -625,7 +630,7 @@ def timeline_drivers(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
     lang = sens.lang
     return _swings(
         sens, "operational", sens.p50_operational, sens.central_operational,
-        t("drivers.axis.operational", lang), t("drivers.timeline.title", lang), False, top,
+        t("chart.drivers.axis.operational", lang), t("chart.drivers.timeline.title", lang), False, top,
     )  # fmt: skip
 
 
@@ -636,8 +641,8 @@ def sobol(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
     rows = sorted(sens.rows, key=lambda r: -r.sobol_total)[:top]
     if not rows:
         return None
-    first = t("drivers.sobol.first", lang)
-    total = t("drivers.sobol.total", lang)
+    first = t("chart.drivers.sobol.first", lang)
+    total = t("chart.drivers.sobol.total", lang)
     data = []
     for r in rows:
         for kind, index, ci in (
@@ -648,9 +653,9 @@ def sobol(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
             data.append({"parameter": r.label, "kind": kind, "index": index, "lo": lo, "hi": hi})
     y = alt.Y("parameter:N", title=None, sort=[r.label for r in rows], axis=alt.Axis(labelLimit=170))
     base = alt.Chart(alt.Data(values=data)).encode(y=y, yOffset=alt.YOffset("kind:N"))
-    ci_title = t("drivers.sobol.ci", lang, confidence=f"{sens.confidence:.0%}")
+    ci_title = t("chart.drivers.sobol.ci", lang, confidence=f"{sens.confidence:.0%}")
     bars = base.mark_bar().encode(
-        x=alt.X("index:Q", title=t("drivers.axis.index", lang)),
+        x=alt.X("index:Q", title=t("chart.drivers.axis.index", lang)),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[first, total], range=["#76b041", "#8e6c8a"]),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("kind:N"), alt.Tooltip("index:Q", format=".3f"),
@@ -661,7 +666,7 @@ def sobol(sens: Sensitivity, top: int = 12) -> alt.LayerChart | None:
     ends = base.transform_fold(["lo", "hi"], as_=["end", "at"]).mark_tick(
         color="#222222", thickness=1.5, size=8, orient="vertical"
     ).encode(x=alt.X("at:Q"))  # fmt: skip
-    title = alt.TitleParams(t("drivers.sobol.title", lang), subtitle=ci_title)
+    title = alt.TitleParams(t("chart.drivers.sobol.title", lang), subtitle=ci_title)
     return (bars + brackets + ends).properties(title=title, height=34 * len(rows) + 10)
 
 
@@ -680,13 +685,13 @@ def plan_wins(sens: Sensitivity) -> alt.Chart | None:
         .mark_bar()
         .encode(
             y=alt.Y("plan:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
-            x=alt.X("p:Q", title=t("drivers.axis.probability", lang), axis=alt.Axis(format="%"),
+            x=alt.X("p:Q", title=t("chart.drivers.axis.probability", lang), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[chosen, other], range=["#c0392b", "#7f8c8d"]),
                             legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("p:Q", format=".1%")],
         )
-        .properties(title=t("drivers.wins.title", lang), height=28 * len(data) + 10)
+        .properties(title=t("chart.drivers.wins.title", lang), height=28 * len(data) + 10)
     )  # fmt: skip
 
 
@@ -719,12 +724,12 @@ def batch_plans(plans: Mapping[Plan, int], errors: int, lang: Lang, as_of: date)
         if n
     ]  # fmt: skip
     if errors:
-        label = t("batchpage.chart.errors", lang)
+        label = t("chart.batch.errors", lang)
         rows.append({"plan": label, "full": label, "count": errors, "kind": "error"})
     if not rows:
         return None
     y = alt.Y("plan:N", axis=None, sort=[r["plan"] for r in rows], scale=alt.Scale(paddingInner=0))
-    leads_title = t("batchpage.chart.leads", lang)
+    leads_title = t("chart.batch.leads", lang)
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=y, tooltip=[alt.Tooltip("full:N", title=t("chart.alternatives.plan", lang)),
                       alt.Tooltip("count:Q", title=leads_title)],
@@ -748,9 +753,7 @@ def batch_plans(plans: Mapping[Plan, int], errors: int, lang: Lang, as_of: date)
     counts = base.mark_text(align="left", baseline="middle", dx=4, yOffset=8).encode(
         x=alt.X("count:Q"), text=alt.Text("count:Q")
     )
-    title = alt.TitleParams(
-        t("batchpage.chart.plans_title", lang), subtitle=t("batchpage.chart.plans_note", lang)
-    )
+    title = alt.TitleParams(t("chart.batch.plans_title", lang), subtitle=t("chart.batch.plans_note", lang))
     return (bars + labels + counts).properties(
         title=title, height=BATCH_ROW * len(rows), usermeta={"extra_height": 16}
     )
@@ -774,10 +777,10 @@ def batch_first_year(values: Sequence[float], lang: Lang, bins: int | None = Non
         {"start": float(a), "end": float(b), "count": int(c)}
         for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True)
     ]
-    x_title = t("batchpage.chart.first_year_axis", lang)
+    x_title = t("chart.batch.first_year_axis", lang)
     domain = [float(edges[0]), float(edges[-1])]
     scale = alt.Scale(type="log", domain=domain, nice=False) if log else alt.Scale(domain=domain, nice=False)
-    leads_title = t("batchpage.chart.leads", lang)
+    leads_title = t("chart.batch.leads", lang)
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(opacity=0.8, color="#2e86ab", stroke="white", strokeWidth=0.5)
@@ -787,8 +790,8 @@ def batch_first_year(values: Sequence[float], lang: Lang, bins: int | None = Non
             y=alt.Y("count:Q", title=leads_title, axis=alt.Axis(tickMinStep=1, format="d")),
             y2=alt.Y2(datum=0),
             tooltip=[
-                alt.Tooltip("start:Q", title=t("batchpage.chart.from", lang), format=",.0f"),
-                alt.Tooltip("end:Q", title=t("batchpage.chart.to", lang), format=",.0f"),
+                alt.Tooltip("start:Q", title=t("chart.batch.from", lang), format=",.0f"),
+                alt.Tooltip("end:Q", title=t("chart.batch.to", lang), format=",.0f"),
                 alt.Tooltip("count:Q", title=leads_title),
             ],
         )
@@ -799,14 +802,14 @@ def batch_first_year(values: Sequence[float], lang: Lang, bins: int | None = Non
         .mark_rule(strokeDash=[5, 3], strokeWidth=2, color="#c0392b")
         .encode(
             x=alt.X("p50:Q", scale=scale),
-            tooltip=[alt.Tooltip("p50:Q", title=t("batchpage.chart.median", lang), format=",.0f")],
+            tooltip=[alt.Tooltip("p50:Q", title=t("chart.batch.median", lang), format=",.0f")],
         )
     )
     title = alt.TitleParams(
-        t("batchpage.chart.first_year_title", lang),
+        t("chart.batch.first_year_title", lang),
         subtitle=[
-            t("batchpage.chart.first_year_note", lang, leads=data.size),
-            t("batchpage.chart.median_note", lang, median=number(median)),
+            t("chart.batch.first_year_note", lang, leads=data.size),
+            t("chart.batch.median_note", lang, median=number(median)),
         ],
     )
     return (bars + rule).properties(title=title, height=200, usermeta={"extra_height": 30})
@@ -835,18 +838,18 @@ def batch_adoption(verdicts: Mapping[Module, Mapping[str, int]], lang: Lang, as_
         .encode(
             y=alt.Y("module:N", title=None, sort=[_short(module_name(m, lang, as_of)) for m in MODULES],
                     axis=alt.Axis(labelLimit=150)),
-            x=alt.X("share:Q", title=t("batchpage.chart.share", lang), stack="zero",
+            x=alt.X("share:Q", title=t("chart.batch.share", lang), stack="zero",
                     axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("verdict:N", scale=alt.Scale(domain=names, range=list(VERDICT_COLOURS.values())),
                             legend=legend),
             order=alt.Order("rank:Q"),
             tooltip=[
                 alt.Tooltip("module:N", title=t("chart.axis.module", lang)),
-                alt.Tooltip("verdict:N", title=t("batchpage.chart.verdict", lang)),
-                alt.Tooltip("count:Q", title=t("batchpage.chart.leads", lang)),
-                alt.Tooltip("share:Q", title=t("batchpage.chart.share", lang), format=".0%"),
+                alt.Tooltip("verdict:N", title=t("chart.batch.verdict", lang)),
+                alt.Tooltip("count:Q", title=t("chart.batch.leads", lang)),
+                alt.Tooltip("share:Q", title=t("chart.batch.share", lang), format=".0%"),
             ],
         )
-        .properties(title=t("batchpage.chart.adoption_title", lang), height=36 * len(MODULES),
+        .properties(title=t("chart.batch.adoption_title", lang), height=36 * len(MODULES),
                     usermeta={"extra_height": 20 * len(order) + 20})
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The report as PDF: the HTML report (:mod:`engine.report_html`) laid out on A4 by WeasyPrint.
+"""The report as PDF: the HTML report (:mod:`engine.render.html`) laid out on A4 by WeasyPrint.
 
 Why WeasyPrint: it is a Python package (``pip install`` brings it with the rest of wxplan) that draws HTML and
 inline SVG through Pango, which Debian ships (``libpango-1.0-0``, ``libpangoft2-1.0-0``; the Makefile's
@@ -50,9 +50,9 @@ def problem() -> Message | None:
 
 
 def to_pdf(rec: Recommendation, *, notes: str = "", link: str = "") -> bytes:
-    """The report as PDF (the same content as :func:`engine.report_html.to_html`, with the same ``notes`` and
+    """The report as PDF (the same content as :func:`engine.render.html.to_html`, with the same ``notes`` and
     ``link``); raises :class:`PdfUnavailable`."""
-    from engine.report_html import to_html
+    from engine.render.html import to_html
 
     return html_to_pdf(to_html(rec, notes=notes, link=link))
 
