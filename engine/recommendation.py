@@ -349,30 +349,13 @@ def _warnings(r: Ranking, sim: model.PlanSim, econ: Economics, forced: bool, lan
             )
         )
     setup, monthly = float(np.median(sim.setup)), float(np.median(sim.monthly))
-    if sim.plan and setup > p.budget_setup_cny:
-        out.append(
-            WarningOut(
-                code="budget_setup_overrun",
-                text=t(
-                    "warning.budget_setup_overrun",
-                    lang,
-                    cost=amount(setup, lang),
-                    budget=amount(p.budget_setup_cny, lang),
-                ),
-            )
-        )
-    if sim.plan and monthly > p.budget_monthly_cny:
-        out.append(
-            WarningOut(
-                code="budget_monthly_overrun",
-                text=t(
-                    "warning.budget_monthly_overrun",
-                    lang,
-                    cost=amount(monthly, lang),
-                    budget=amount(p.budget_monthly_cny, lang),
-                ),
-            )
-        )
+    for code, key, cost, budget in (
+        ("budget_setup_overrun", "warning.budget_setup_overrun", setup, p.budget_setup_cny),
+        ("budget_monthly_overrun", "warning.budget_monthly_overrun", monthly, p.budget_monthly_cny),
+    ):
+        if sim.plan and cost > budget:
+            text = t(key, lang, cost=amount(cost, lang), budget=amount(budget, lang))
+            out.append(WarningOut(code=code, text=text))
     if sim.plan and not np.isfinite(np.median(sim.break_even_gmv)):
         out.append(
             WarningOut(
