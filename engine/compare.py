@@ -306,7 +306,7 @@ def quick_variants(rec: Recommendation) -> dict[str, Variant]:
 
 
 def close_call_text(call: CloseCall, rec: Recommendation, lang: Lang) -> str:
-    """One close-call explanation of ``rec`` (engine.recommend.close_calls) in plain words."""
+    """One close-call explanation of ``rec`` (engine.explain.close_calls) in plain words."""
     f = call.figures
     other = call.plan
     if call.plan:
