@@ -19,6 +19,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     together, instead of one core finishing a long browser test while the other waits."""
     items.sort(key=lambda item: not item.path.name.startswith(LONG_FIRST))
 
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-21"
 
