@@ -10,16 +10,6 @@ import pytest
 
 pytest_plugins = ("pg",)  # the store tests' fixtures: postgres_server and db_url (tests/pg.py)
 
-# Test files whose tests take seconds each (a real browser, a wheel built and installed, many CLI processes).
-LONG_FIRST = ("test_browser", "test_wheel", "test_store_cli", "test_hostile_store", "test_report_pdf")
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    """The long tests first (each file's order kept): the workers (pytest-xdist) then end on short tests
-    together, instead of one core finishing a long browser test while the other waits."""
-    items.sort(key=lambda item: not item.path.name.startswith(LONG_FIRST))
-
-
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-21"
 
