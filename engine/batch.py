@@ -204,34 +204,24 @@ class Scorer:
     ) -> list[Outcome]:
         opts, draws = self.opts, self.draws
         ranked = rank_cohort(profiles, values, plans, opts.assumptions, opts.as_of, draws)
-        sims, table, objective, defer, fit = (
-            ranked.sims,
-            ranked.table,
-            ranked.objective,
-            ranked.defer,
-            ranked.fit,
-        )
+        sims, table, objective, defer = ranked.sims, ranked.table, ranked.objective, ranked.defer
         chosen = ranked.chosen
         win = _set_wins(ranked.scores, chosen, set_masks(plans))
         del ranked  # the scores of every plan: the largest arrays of the chunk
         # The chosen plan's figures: each distinct plan evaluated on the chunk, each profile's rows kept.
         horizon = round(objective.horizon_months)
         figures = np.empty((7, len(profiles), draws.n))
-        for index in np.unique(chosen):
-            plan = plans[index]
-            rows = np.flatnonzero(chosen == index)
-            # only the profiles that chose this plan
-            part = {m: sim.take(rows) for m, sim in sims.items()}
-            sub, obj, dfr = table.take(rows, model.plan_mask(plan)), objective.take(rows), defer[rows]
-            sim = model.evaluate_plan(plan, part, sub, obj, dfr, fit[rows])
-            cost, profit = model.cashflow(plan, part, sub, obj, dfr, max(12, horizon))
-            econ = Economics(horizon, cost, profit)
-            figures[0, rows] = sim.setup
-            figures[1, rows] = sim.monthly
-            figures[2, rows] = econ.total(cost, 12)
-            figures[3, rows] = sim.operational
-            figures[4, rows] = sim.steady_state
-            figures[5, rows] = econ.total(profit - cost, 12)
+        wanted = [(plans[i], np.flatnonzero(chosen == i)) for i in np.unique(chosen).tolist()]
+        flows = model.cashflows(wanted, sims, table, objective, defer, max(12, horizon))
+        for (plan, rows), flow in zip(wanted, flows, strict=True):  # each plan for the profiles that chose it
+            full = model.plan_mask(plan)
+            econ = Economics(horizon, flow.cost, flow.profit)
+            figures[0, rows] = table.setup[full][rows] if full else 0.0
+            figures[1, rows] = table.monthly[full][rows] if full else 0.0
+            figures[2, rows] = econ.total(flow.cost, 12)
+            figures[3, rows] = flow.operational
+            figures[4, rows] = flow.steady_state
+            figures[5, rows] = econ.total(flow.profit - flow.cost, 12)
             figures[6, rows] = econ.payback
         with np.errstate(invalid="ignore"):
             q = np.percentile(figures, [10, 50, 90], axis=2)  # (3, 7, size)

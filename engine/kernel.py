@@ -77,6 +77,97 @@ def compile_plans(plans: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[np.nd
 # error_model="numpy": a division yields inf/nan as numpy's does instead of checking every divisor for zero (no
 # divisor here can be zero); without the checks the compiler vectorises the loops over draws, and the figures
 # are the same bits (tests/test_kernel.py).
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _open_phase(
+    mods_s, c, first, j, b0, nb, weight, defer, defer_stretch, drag, lag, st, alone, h_now, h_before, op, ss,
+    start, factor, saved, begin, length, m_op, m_ss,
+):  # fmt: skip
+    """Open a phase of ``c`` modules at ``start`` for draws ``b0 .. b0 + nb`` of profile ``j``: when each of its
+    modules becomes operational and steady (into ``m_op``, ``m_ss``) and the phase's length to its last module's
+    operational week (``length``), as :func:`engine.model.timeline` does."""
+    for i in range(c):
+        m = mods_s[i]
+        for b in range(nb):
+            others = 0.0
+            for i2 in range(c):
+                o = mods_s[i2]
+                if o != m:
+                    others = others + weight[o, b0 + b]
+            factor[i, b] = 1.0 + drag[b0 + b] * others
+        if first and defer[j, m] > 0.0:
+            for b in range(nb):
+                factor[i, b] = factor[i, b] * defer_stretch[b0 + b]
+    for b in range(nb):
+        saved[b] = -np.inf
+    for i in range(c):
+        m = mods_s[i]
+        ss_m = ss[m, j, b0 : b0 + nb]
+        for b in range(nb):
+            v = ss_m[b] * factor[i, b] * (alone[b] - st[b])
+            if v > saved[b]:
+                saved[b] = v
+    for b in range(nb):
+        wait = lag[b0 + b] * min(max(h_now[b] - h_before[b], 0.0), 1.0)
+        begin[b] = start[b] + min(wait, saved[b])
+        length[b] = 0.0
+    for i in range(c):
+        m = mods_s[i]
+        op_m = op[m, j, b0 : b0 + nb]
+        ss_m = ss[m, j, b0 : b0 + nb]
+        for b in range(nb):
+            f = st[b] * factor[i, b]
+            o_w = begin[b] + op_m[b] * f
+            m_op[m, b] = o_w
+            m_ss[m, b] = begin[b] + ss_m[b] * f
+            length[b] = max(length[b], o_w - start[b])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _phase_money(
+    t, last, nb, su, mo, sh, pa, start, length, prefix, gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost, lack,
+    profit,
+):  # fmt: skip
+    """Add what a phase (started at ``start``, running until the next phase or, if ``last``, for good) costs,
+    leaves undone and earns by week ``t`` to ``cost``, ``lack`` and ``profit``, as :func:`engine.model.money`."""
+    for b in range(nb):
+        end = np.inf if last else start[b] + length[b]
+        ends[b] = end
+        cost[b] = cost[b] + (su[b] if start[b] <= t else 0.0)
+        span = max(min(end, t) - start[b], 0.0) / weeks_per_month
+        cost[b] = cost[b] + mo[b] * span
+        lack[b] = lack[b] + sh[b] * pa[b] * span
+    # what each module running in this phase earns beside the others running then
+    for m in range(MAX):
+        if prefix & (1 << m):
+            g = gp[prefix, m, j, b0 : b0 + nb]
+            for b in range(nb):
+                o_w = m_op[m, b]
+                s_w = m_ss[m, b]
+                span_r = max(s_w - o_w, 1e-9)
+                hi = min(ends[b], t)
+                lo = min(start[b], t)
+                ramping = min(max(hi - o_w, 0.0), span_r)
+                a_hi = ramping * ramping / (2 * span_r) + max(hi - s_w, 0.0)
+                ramping = min(max(lo - o_w, 0.0), span_r)
+                a_lo = ramping * ramping / (2 * span_r) + max(lo - s_w, 0.0)
+                profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
+
+
+@njit(cache=True, nogil=True)
+def _prefixes(parent, count, mods):
+    """Each step's phase and prefix (the modules started by its end) as bit masks."""
+    steps = parent.shape[0]
+    prefix_of = np.zeros(steps, dtype=np.int64)
+    phase_of = np.zeros(steps, dtype=np.int64)
+    for s in range(steps):
+        pm = 0
+        for i in range(count[s]):
+            pm |= 1 << mods[s, i]
+        phase_of[s] = pm
+        prefix_of[s] = (prefix_of[parent[s]] if parent[s] >= 0 else 0) | pm
+    return phase_of, prefix_of
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def run(
     parent,
@@ -116,15 +207,7 @@ def run(
     for s in range(steps):
         if node[s] >= 0:
             nodes += 1
-    # the prefix (modules started by then) of every step, and of its parent
-    prefix_of = np.zeros(steps, dtype=np.int64)
-    phase_of = np.zeros(steps, dtype=np.int64)
-    for s in range(steps):
-        pm = 0
-        for i in range(count[s]):
-            pm |= 1 << mods[s, i]
-        phase_of[s] = pm
-        prefix_of[s] = (prefix_of[parent[s]] if parent[s] >= 0 else 0) | pm
+    phase_of, prefix_of = _prefixes(parent, count, mods)
     slots = max(nodes, 1)
     s_start = np.empty((slots, BLOCK))
     s_cost = np.empty((slots, BLOCK))
@@ -156,7 +239,6 @@ def run(
                             parts[k, empty[e], j, b0 + b] = 0.0
             for s in range(steps):
                 par = parent[s]
-                c = count[s]
                 pm = phase_of[s]
                 prefix = prefix_of[s]
                 prev = prefix_of[par] if par >= 0 else 0
@@ -180,73 +262,19 @@ def run(
                             for b in range(nb):
                                 m_op[m, b] = s_op[slot, m, b]
                                 m_ss[m, b] = s_ss[slot, m, b]
-                st = stretch[prefix, j, b0 : b0 + nb]
-                for i in range(c):
-                    m = mods[s, i]
-                    for b in range(nb):
-                        others = 0.0
-                        for i2 in range(c):
-                            o = mods[s, i2]
-                            if o != m:
-                                others = others + weight[o, b0 + b]
-                        factor[i, b] = 1.0 + drag[b0 + b] * others
-                    if first and defer[j, m] > 0.0:
-                        for b in range(nb):
-                            factor[i, b] = factor[i, b] * defer_stretch[b0 + b]
-                h_now = hired[prefix, j, b0 : b0 + nb]
-                h_before = hired[prev, j, b0 : b0 + nb]
-                alone = unhired[prefix, j, b0 : b0 + nb]
-                for b in range(nb):
-                    saved[b] = -np.inf
-                for i in range(c):
-                    m = mods[s, i]
-                    ss_m = ss[m, j, b0 : b0 + nb]
-                    for b in range(nb):
-                        v = ss_m[b] * factor[i, b] * (alone[b] - st[b])
-                        if v > saved[b]:
-                            saved[b] = v
-                for b in range(nb):
-                    wait = lag[b0 + b] * min(max(h_now[b] - h_before[b], 0.0), 1.0)
-                    begin[b] = start[b] + min(wait, saved[b])
-                    length[b] = 0.0
-                for i in range(c):
-                    m = mods[s, i]
-                    op_m = op[m, j, b0 : b0 + nb]
-                    ss_m = ss[m, j, b0 : b0 + nb]
-                    for b in range(nb):
-                        f = st[b] * factor[i, b]
-                        o_w = begin[b] + op_m[b] * f
-                        m_op[m, b] = o_w
-                        m_ss[m, b] = begin[b] + ss_m[b] * f
-                        length[b] = max(length[b], o_w - start[b])
+                _open_phase(
+                    mods[s], count[s], first, j, b0, nb, weight, defer, defer_stretch, drag, lag,
+                    stretch[prefix, j, b0 : b0 + nb], unhired[prefix, j, b0 : b0 + nb],
+                    hired[prefix, j, b0 : b0 + nb], hired[prev, j, b0 : b0 + nb], op, ss,
+                    start, factor, saved, begin, length, m_op, m_ss,
+                )  # fmt: skip
                 # the phase's money up to the horizon (it runs until the next phase starts)
-                su = setup[pm, j, b0 : b0 + nb]
-                mo = monthly[prefix, j, b0 : b0 + nb]
-                sh = short[prefix, j, b0 : b0 + nb]
-                pa = pay[prefix, j, b0 : b0 + nb]
                 last = plan_of[s] >= 0
-                for b in range(nb):
-                    end = np.inf if last else start[b] + length[b]
-                    ends[b] = end
-                    cost[b] = cost[b] + (su[b] if start[b] <= horizon else 0.0)
-                    span = max(min(end, horizon) - start[b], 0.0) / weeks_per_month
-                    cost[b] = cost[b] + mo[b] * span
-                    lack[b] = lack[b] + sh[b] * pa[b] * span
-                # what each module running in this phase earns beside the others running then
-                for m in range(MAX):
-                    if prefix & (1 << m):
-                        g = gp[prefix, m, j, b0 : b0 + nb]
-                        for b in range(nb):
-                            o_w = m_op[m, b]
-                            s_w = m_ss[m, b]
-                            span_r = max(s_w - o_w, 1e-9)
-                            hi = min(ends[b], horizon)
-                            lo = min(start[b], horizon)
-                            ramping = min(max(hi - o_w, 0.0), span_r)
-                            a_hi = ramping * ramping / (2 * span_r) + max(hi - s_w, 0.0)
-                            ramping = min(max(lo - o_w, 0.0), span_r)
-                            a_lo = ramping * ramping / (2 * span_r) + max(lo - s_w, 0.0)
-                            profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
+                _phase_money(
+                    horizon, last, nb, setup[pm, j, b0 : b0 + nb], monthly[prefix, j, b0 : b0 + nb],
+                    short[prefix, j, b0 : b0 + nb], pay[prefix, j, b0 : b0 + nb], start, length, prefix, gp,
+                    j, b0, m_op, m_ss, weeks_per_month, ends, cost, lack, profit,
+                )  # fmt: skip
                 if last:
                     row = out[plan_of[s], j, b0 : b0 + nb]
                     if parts.shape[0] > 0:
@@ -273,6 +301,95 @@ def run(
                                 s_op[slot, m, b] = m_op[m, b]
                                 s_ss[slot, m, b] = m_ss[m, b]
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def cash(
+    parent,
+    count,
+    mods,
+    rows,  # (k,): the profiles to follow
+    op,
+    ss,
+    weight,
+    defer,
+    defer_stretch,
+    drag,
+    lag,
+    stretch,
+    unhired,
+    hired,
+    setup,
+    monthly,
+    short,
+    pay,
+    gp,
+    times,  # (T,): weeks at which the money is read
+    weeks_per_month,
+    cost_out,  # (T, k, n): cost paid by each time
+    profit_out,  # (T, k, n): gross profit earned by each time
+    op_out,  # (k, n): the plan's last module operational (week)
+    ss_out,  # (k, n): ... steady
+):
+    """One plan (the steps of :func:`compile_plans` for it alone: a chain of phases) for the profiles ``rows``:
+    its cost and gross profit accrued by each of ``times`` and when it is operational and steady, the figures
+    :func:`engine.model.cashflow` and :func:`engine.model.timeline` give, bit for bit."""
+    n = cost_out.shape[2]
+    steps = parent.shape[0]
+    nt = times.shape[0]
+    phase_of, prefix_of = _prefixes(parent, count, mods)
+    start = np.empty(BLOCK)
+    begin = np.empty(BLOCK)
+    length = np.empty(BLOCK)
+    saved = np.empty(BLOCK)
+    ends = np.empty(BLOCK)
+    factor = np.empty((MAX, BLOCK))
+    m_op = np.empty((MAX, BLOCK))
+    m_ss = np.empty((MAX, BLOCK))
+    cost = np.empty((nt, BLOCK))
+    lack = np.empty((nt, BLOCK))
+    profit = np.empty((nt, BLOCK))
+    for r in range(rows.shape[0]):
+        j = rows[r]
+        for b0 in range(0, n, BLOCK):
+            nb = min(BLOCK, n - b0)
+            for b in range(nb):
+                start[b] = 0.0
+                op_out[r, b0 + b] = 0.0
+                ss_out[r, b0 + b] = 0.0
+                for k in range(nt):
+                    cost[k, b] = 0.0
+                    lack[k, b] = 0.0
+                    profit[k, b] = 0.0
+            prev = 0
+            for s in range(steps):
+                pm = phase_of[s]
+                prefix = prefix_of[s]
+                _open_phase(
+                    mods[s], count[s], s == 0, j, b0, nb, weight, defer, defer_stretch, drag, lag,
+                    stretch[prefix, j, b0 : b0 + nb], unhired[prefix, j, b0 : b0 + nb],
+                    hired[prefix, j, b0 : b0 + nb], hired[prev, j, b0 : b0 + nb], op, ss,
+                    start, factor, saved, begin, length, m_op, m_ss,
+                )  # fmt: skip
+                for i in range(count[s]):
+                    m = mods[s, i]
+                    for b in range(nb):
+                        op_out[r, b0 + b] = max(op_out[r, b0 + b], m_op[m, b])
+                        ss_out[r, b0 + b] = max(ss_out[r, b0 + b], m_ss[m, b])
+                last = s == steps - 1
+                for k in range(nt):
+                    _phase_money(
+                        times[k], last, nb, setup[pm, j, b0 : b0 + nb], monthly[prefix, j, b0 : b0 + nb],
+                        short[prefix, j, b0 : b0 + nb], pay[prefix, j, b0 : b0 + nb], start, length, prefix,
+                        gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost[k], lack[k], profit[k],
+                    )  # fmt: skip
+                for b in range(nb):
+                    start[b] = start[b] + length[b]
+                prev = prefix
+            for k in range(nt):
+                for b in range(nb):
+                    cost_out[k, r, b0 + b] = cost[k, b]
+                    profit_out[k, r, b0 + b] = profit[k, b]
 
 
 def warm_up() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -1074,17 +1075,10 @@ def score_plans_arrays(
     return out
 
 
-def score_plans_compiled(
-    plans: list[Plan],
-    sims: dict[Module, ModuleSim],
-    table: SetTable,
-    objective: Objective,
-    defer: np.ndarray,
-    money: np.ndarray | None = None,
-) -> np.ndarray:
-    """:func:`score_plans`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
-    from engine import kernel  # numba, imported only where the kernel runs
-
+def _kernel_inputs(
+    sims: dict[Module, ModuleSim], table: SetTable, objective: Objective, defer: np.ndarray
+) -> tuple:
+    """What both compiled passes read of a cohort's modules, set table and objective, as contiguous arrays."""
     size, n = table.required_fte[0].shape
 
     def per_module(name: str) -> np.ndarray:
@@ -1092,13 +1086,8 @@ def score_plans_compiled(
             np.stack([np.broadcast_to(getattr(sims[m], name), (size, n)) for m in MODULES])
         )
 
-    def column(value: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (size,)))
-
     weight = np.stack([np.broadcast_to(sims[m].concurrent_weight, (n,)) for m in MODULES])
-    out = np.empty((len(plans), size, n))
-    kernel.run(
-        *kernel.compile_plans(tuple(plans)),
+    return (
         per_module("operational_weeks"),
         per_module("steady_state_weeks"),
         np.ascontiguousarray(weight),
@@ -1114,6 +1103,29 @@ def score_plans_compiled(
         table.shortfall_fte,
         table.pay_per_fte,
         table.gross_profit,
+    )
+
+
+def score_plans_compiled(
+    plans: list[Plan],
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    money: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`score_plans`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
+    from engine import kernel  # numba, imported only where the kernel runs
+
+    size, n = table.required_fte[0].shape
+
+    def column(value: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (size,)))
+
+    out = np.empty((len(plans), size, n))
+    kernel.run(
+        *kernel.compile_plans(tuple(plans)),
+        *_kernel_inputs(sims, table, objective, defer),
         column(objective.budget),
         column(objective.cost_scale),
         float(objective.w_downside),
@@ -1127,18 +1139,109 @@ def score_plans_compiled(
     return out
 
 
-def cashflow(plan: Plan, sims: dict[Module, ModuleSim], table: SetTable, objective: Objective, defer: np.ndarray,
-             months: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Cost and gross profit of each month 1..``months``, arrays (months, size, n)."""
+@dataclass(frozen=True)
+class Cashflow:
+    """A plan's money month by month and its timing, for some profiles of a cohort: arrays (months, rows, n)
+    and (rows, n)."""
+
+    cost: np.ndarray  # paid in each month 1..months (set-up paid at week 0 belongs to month 1)
+    profit: np.ndarray  # gross profit earned in each month
+    operational: np.ndarray  # week the plan's last module is operational
+    steady_state: np.ndarray  # week its last module reaches steady state
+
+
+def cashflow(
+    plan: Plan,
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    months: int,
+    rows: np.ndarray | None = None,
+) -> Cashflow:
+    """Cost and gross profit of each month 1..``months`` of the profiles ``rows`` (default all).
+
+    Two implementations give the same figures to the last bit (``tests/test_kernel.py``): the reference
+    :func:`cashflow_arrays` (the plan's :func:`timeline` and :func:`money` read at every month's end) and
+    :func:`cashflows_compiled`; which runs follows :func:`score_plans`."""
+    return cashflows([(plan, rows)], sims, table, objective, defer, months)[0]
+
+
+def cashflows(
+    wanted: Sequence[tuple[Plan, np.ndarray | None]],
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    months: int,
+) -> list[Cashflow]:
+    """:func:`cashflow` of several plans, each for its own profiles (``(plan, rows)`` pairs)."""
+    size, n = table.required_fte[0].shape
+    elements = sum(size if rows is None else len(rows) for _, rows in wanted) * n
+    if elements >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules:
+        return cashflows_compiled(wanted, sims, table, objective, defer, months)
+    return [cashflow_arrays(plan, sims, table, objective, defer, months, rows) for plan, rows in wanted]
+
+
+def cashflow_arrays(
+    plan: Plan,
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    months: int,
+    rows: np.ndarray | None = None,
+) -> Cashflow:
+    """:func:`cashflow` in numpy: the reference."""
+    if rows is not None:
+        sims = {m: sim.take(rows) for m, sim in sims.items()}
+        table, objective, defer = table.take(rows, plan_mask(plan)), objective.take(rows), defer[rows]
     shape = table.required_fte[0].shape
     if not plan:
         zero = np.zeros((months, *shape))
-        return zero, zero
+        return Cashflow(zero, zero, np.zeros(shape), np.zeros(shape))
     tl = timeline(plan, sims, table, objective, defer)
     weeks = (np.arange(months + 1) * WEEKS_PER_MONTH)[:, None, None]
     cost, profit, _ = money(plan, tl, table, weeks)
-    cost = np.broadcast_to(cost, (months + 1, *shape))
-    profit = np.broadcast_to(profit, (months + 1, *shape))
+    return Cashflow(*_by_month(cost, profit, shape), tl.operational, tl.steady_state)
+
+
+def _by_month(cost: np.ndarray, profit: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Money accrued by the end of months 0..M as money paid and earned in months 1..M."""
+    cost = np.broadcast_to(cost, (len(cost), *shape))
+    profit = np.broadcast_to(profit, (len(profit), *shape))
     by_month = np.diff(cost, axis=0)
     by_month[0] += cost[0]  # set-up paid at week 0 belongs to month 1
     return by_month, np.diff(profit, axis=0)
+
+
+def cashflows_compiled(
+    wanted: Sequence[tuple[Plan, np.ndarray | None]],
+    sims: dict[Module, ModuleSim],
+    table: SetTable,
+    objective: Objective,
+    defer: np.ndarray,
+    months: int,
+) -> list[Cashflow]:
+    """:func:`cashflows`, run by the compiled kernel: the same figures as :func:`cashflow_arrays`, bit for bit."""
+    from engine import kernel
+
+    size, n = table.required_fte[0].shape
+    inputs = _kernel_inputs(sims, table, objective, defer)
+    times = np.arange(months + 1) * WEEKS_PER_MONTH
+    out = []
+    for plan, rows in wanted:
+        rows = np.arange(size) if rows is None else np.asarray(rows, dtype=np.int64)
+        shape = (len(rows), n)
+        if not plan:
+            zero = np.zeros((months, *shape))
+            out.append(Cashflow(zero, zero, np.zeros(shape), np.zeros(shape)))
+            continue
+        parent, count, mods, *_ = kernel.compile_plans((plan,))
+        cost, profit = np.empty((months + 1, *shape)), np.empty((months + 1, *shape))
+        operational, steady = np.empty(shape), np.empty(shape)
+        kernel.cash(
+            parent, count, mods, rows, *inputs, times, WEEKS_PER_MONTH, cost, profit, operational, steady
+        )
+        out.append(Cashflow(*_by_month(cost, profit, shape), operational, steady))
+    return out

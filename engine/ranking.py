@@ -269,8 +269,8 @@ class Economics:
 
 def economics(r: Ranking, plan: Plan) -> Economics:
     horizon = round(r.objective.horizon_months)
-    cost, profit = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, max(12, horizon))
-    return Economics(horizon, cost[:, 0], profit[:, 0])
+    flow = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, max(12, horizon))
+    return Economics(horizon, flow.cost[:, 0], flow.profit[:, 0])
 
 
 def set_masks(plans: list[Plan]) -> np.ndarray:

@@ -248,10 +248,9 @@ class Context:
             prefix |= model.mask_of(phase)
             masks += [prefix, model.mask_of(phase)]
         table = model.cohort_table(a, sims, cohort, settings, fit, sorted(set(masks)))  # type: ignore[arg-type]
-        cost, profit = model.cashflow(self.plan, sims, table, objective, defer, 12)
-        sim = model.evaluate_plan(self.plan, sims, table, objective, defer, fit)
-        weeks = [np.broadcast_to(w[0], (settings.n,)) for w in (sim.steady_state, sim.operational)]
-        return np.stack([(profit - cost).sum(axis=0)[0], *weeks])
+        flow = model.cashflow(self.plan, sims, table, objective, defer, 12)
+        weeks = [np.broadcast_to(w[0], (settings.n,)) for w in (flow.steady_state, flow.operational)]
+        return np.stack([(flow.profit - flow.cost).sum(axis=0)[0], *weeks])
 
     def evaluate(self, paths: list[str], x: np.ndarray) -> np.ndarray:
         """Figures for settings ``x`` of shape (len(paths), n): row i holds the values of ``paths[i]``."""

@@ -112,3 +112,29 @@ def test_the_batch_uses_the_kernel_and_still_equals_recommend(monkeypatch):
     for p, row in zip(profiles, rows, strict=True):
         rec = recommend(p, as_of=AS_OF, draws=200, with_counterfactuals=False)
         assert row.plan_code == rec.plan.code, p.name
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2023, 9, 1)])
+def test_the_compiled_cash_flow_matches_the_reference_to_the_last_bit(as_of):
+    """Month by month cost and gross profit, and when the plan is operational and steady, for every candidate
+    plan, all profiles or some of them, at the 12- and 36-month horizons."""
+    plans, sims, table, objective, defer, _ = _cohort(VARIED, 131, as_of)
+    for months, rows in ((12, None), (36, np.array([5, 1, 3]))):
+        for plan in plans:
+            reference = model.cashflow_arrays(plan, sims, table, objective, defer, months, rows)
+            (compiled,) = model.cashflows_compiled([(plan, rows)], sims, table, objective, defer, months)
+            for name in ("cost", "profit", "operational", "steady_state"):
+                np.testing.assert_array_equal(getattr(compiled, name), getattr(reference, name), name)
+            assert compiled.cost.shape == (months, len(VARIED) if rows is None else 3, 131)
+
+
+def test_the_cash_flow_reads_the_kernels_money_at_the_horizon():
+    """The last month's cumulative money is what the scoring kernel counts over the horizon, to the bit."""
+    plans, sims, table, objective, defer, _ = _cohort(VARIED[:3], 64)
+    money = np.empty((3, len(plans), 3, 64))
+    model.score_plans_compiled(plans, sims, table, objective, defer, money)
+    months = round(objective.horizon_months)
+    for i in (1, len(plans) // 2, len(plans) - 1):
+        (flow,) = model.cashflows_compiled([(plans[i], None)], sims, table, objective, defer, months)
+        np.testing.assert_allclose(flow.cost.sum(axis=0), money[1, i], rtol=1e-12)
+        np.testing.assert_allclose(flow.profit.sum(axis=0), money[0, i], rtol=1e-12)

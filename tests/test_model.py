@@ -113,7 +113,8 @@ def test_monthly_cash_flow_adds_up_to_the_horizon_totals():
     r = _ranking()
     for i in (1, len(r.plans) // 2, len(r.plans) - 1):
         plan, sim = r.plans[i], r.simulate(i)
-        cost, profit = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, 12)
+        flow = model.cashflow(plan, r.sims, r.table, r.objective, r.defer, 12)
+        cost, profit = flow.cost, flow.profit
         np.testing.assert_allclose(cost.sum(axis=0), sim.cost, rtol=1e-9)
         np.testing.assert_allclose(profit.sum(axis=0), sim.gross_profit, rtol=1e-9)
         assert np.all(profit >= -1e-9) or np.any(r.table.gross_profit < 0)
