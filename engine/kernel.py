@@ -392,6 +392,125 @@ def cash(
                     profit_out[k, r, b0 + b] = profit[k, b]
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _roles(run, fte, has, overlap, j, total, out):
+    """Combined need per role of the modules of ``run`` for profile ``j``: the largest need, plus the part of
+    the others the same people do not cover, as :func:`engine.model.table_arrays`' ``roles_of``."""
+    n = out.shape[1]
+    for k in range(out.shape[0]):
+        top = out[k]
+        for b in range(n):
+            total[b] = 0.0
+            top[b] = -np.inf
+        needed = False
+        for m in range(MAX):
+            if run & (1 << m) and has[m, k]:
+                needed = True
+                x = fte[m, k, j]
+                for b in range(n):
+                    total[b] = total[b] + x[b]
+                    top[b] = max(top[b], x[b])
+        if not needed:
+            for b in range(n):
+                top[b] = 0.0
+            continue
+        for b in range(n):
+            top[b] = top[b] + (1.0 - overlap[b]) * (total[b] - top[b])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def table(
+    masks,  # (sets,): the sets of new modules to fill in
+    kept,  # bit mask of the modules running today
+    fte,  # (modules, roles, size, n): each module's need per role
+    has,  # (modules, roles): whether the module needs the role at all
+    fixed,  # (modules, size, n): each module's monthly costs
+    setup_m,  # (modules, size, n): each module's set-up
+    pay,  # (roles, size, n): monthly pay of one FTE
+    served,  # (16, size, n): GMV the merchant's own service handles, per set
+    gmv,  # (16, size, n): the set's new GMV
+    keep,  # (16, size, n): its gross profit
+    overlap,  # (n,)
+    per_order,  # (n,): orders one service FTE handles a month
+    available,  # (size,)
+    budget,  # (size,)
+    aov,  # (size,)
+    cs,  # index of the customer-service role
+    required,  # out (16, size, n)
+    hired,
+    short,
+    pay_fte,
+    staff_cost,
+    monthly,
+    setup,
+    stretch,  # out: the need over the team with its hires (the caller raises it to the elasticity)
+    alone,  # out: the need over the team without hires (likewise)
+    be,
+    role_fte,  # out (16, roles, size, n)
+):
+    """Staffing, hires, costs, ramp stretch ratios and break-even of every set in ``masks``, for every profile:
+    the figures of :func:`engine.model.table_arrays`, bit for bit."""
+    roles, size, n = fte.shape[1], fte.shape[2], fte.shape[3]
+    kept_roles = np.empty((roles, n))
+    total = np.empty(n)
+    base = np.empty(n)
+    req = np.empty(n)
+    wage = np.empty(n)
+    fx = np.empty(n)
+    su = np.empty(n)
+    for j in range(size):
+        _roles(kept, fte, has, overlap, j, total, kept_roles)
+        for b in range(n):
+            base[b] = kept_roles[0, b]
+        for k in range(1, roles):
+            for b in range(n):
+                base[b] = base[b] + kept_roles[k, b]
+        for b in range(n):
+            base[b] = max(available[j], base[b])
+        for q in range(masks.shape[0]):
+            mask = masks[q]
+            rf = role_fte[mask, :, j]
+            _roles(mask | kept, fte, has, overlap, j, total, rf)
+            sv = served[mask, j]
+            for b in range(n):
+                rf[cs, b] = max(rf[cs, b], kept_roles[cs, b] + sv[b] / aov[j] / per_order[b])
+            for b in range(n):
+                req[b] = rf[0, b]
+                wage[b] = 0.0 + rf[0, b] * pay[0, j, b]
+                fx[b] = 0.0
+                su[b] = 0.0
+            for k in range(1, roles):
+                for b in range(n):
+                    req[b] = req[b] + rf[k, b]
+                    wage[b] = wage[b] + rf[k, b] * pay[k, j, b]
+            for m in range(MAX):
+                if mask & (1 << m):
+                    for b in range(n):
+                        fx[b] = fx[b] + fixed[m, j, b]
+                        su[b] = su[b] + setup_m[m, j, b]
+            g = gmv[mask, j]
+            kp = keep[mask, j]
+            for b in range(n):
+                r = req[b]
+                w = wage[b] / max(r, 1e-9)
+                need = max(r - base[b], 0.0)
+                fundable = max(budget[j] - fx[b], 0.0) / max(w, 1e-9)
+                take = min(need, fundable)
+                required[mask, j, b] = r
+                hired[mask, j, b] = take
+                short[mask, j, b] = need - take
+                pay_fte[mask, j, b] = w
+                staff_cost[mask, j, b] = take * w
+                mo = fx[b] + take * w
+                monthly[mask, j, b] = mo
+                setup[mask, j, b] = su[b]
+                # the ratios only: numpy raises them to the elasticity (its power is not the C library's to the bit)
+                stretch[mask, j, b] = r / (base[b] + take)
+                alone[mask, j, b] = r / base[b]
+                rate = kp[b] / g[b] if g[b] > 0 else 0.0
+                be[mask, j, b] = 0.0 if mo <= 0 else (mo / rate if rate > 0 else np.inf)
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel now, e.g. before forking workers that would each
     compile it; a few seconds the first time after an install, a fraction of a second after."""

@@ -677,10 +677,14 @@ def cohort_table(
     draws: Draws,
     fit: np.ndarray,
     masks: list[int] | None = None,
+    compiled: bool | None = None,
 ) -> SetTable:
     """The 16-set table of every profile in a cohort whose profiles run the same modules today.
 
-    Only the rows of ``masks`` (default: every set of modules not running today) are computed.
+    Only the rows of ``masks`` (default: every set of modules not running today) are computed. Each set's
+    returns come from :func:`set_returns`; its staffing, hires, costs, ramp stretch and break-even from
+    :func:`table_arrays` (the reference, numpy) or its compiled twin :func:`table_compiled`, which give the
+    same bits (``tests/test_kernel.py``); which runs follows :func:`score_plans` unless ``compiled`` says.
     """
     n, size = draws.n, cohort.size
     kept = int(cohort.kept[0])
@@ -690,13 +694,54 @@ def cohort_table(
         masks = [mask for mask in range(SETS) if not mask & kept]
     d = demand(assumptions, cohort, draws)
     fitmult = fit_multiplier(assumptions, fit, draws.as_of)
-    overlap = draws["adjustments.role_overlap"]
-    elasticity = draws["adjustments.shortfall_ramp_elasticity"]
-    per_order = draws["returns.orders_per_service_fte"]
-    pay = salaries(cohort, draws)
-    available = cohort.staff[:, None]
-    budget = cohort.budget_monthly[:, None]
-    aov = cohort.aov[:, None]
+    zero = np.zeros((size, n))
+    gmv, served, keep = (np.zeros((SETS, size, n)) for _ in range(3))
+    gross_profit = np.zeros((SETS, len(MODULES), size, n))
+    for mask in masks:
+        returns = set_returns(mask, kept, d, sims, fitmult)
+        gmv[mask] = sum((g for g, _, _ in returns.values()), zero)
+        served[mask] = sum((s for _, _, s in returns.values()), zero)
+        keep[mask] = sum((gp for _, gp, _ in returns.values()), zero)
+        for m, (_, gp, _) in returns.items():
+            gross_profit[mask, MODULES.index(m)] = gp
+    staffing = Staffing(
+        masks, kept, sims, salaries(cohort, draws), draws["adjustments.role_overlap"],
+        draws["adjustments.shortfall_ramp_elasticity"], draws["returns.orders_per_service_fte"],
+        cohort.staff, cohort.budget_monthly, cohort.aov, served, gmv, keep,
+    )  # fmt: skip
+    if compiled is None:
+        compiled = size * n >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules
+    arrays = table_compiled(staffing) if compiled else table_arrays(staffing)
+    lag = draws["adjustments.hiring_lag_weeks"][None, :]
+    return SetTable(kept, *arrays[:9], gmv, gross_profit, arrays[9], arrays[10], lag)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What the set table's staffing and costs are worked out from, for :func:`table_arrays`."""
+
+    masks: list[int]
+    kept: int
+    sims: dict[Module, ModuleSim]
+    pay: dict[Role, np.ndarray]  # (size|1, n)
+    overlap: np.ndarray  # (n,)
+    elasticity: np.ndarray  # (n,)
+    per_order: np.ndarray  # (n,)
+    staff: np.ndarray  # (size,)
+    budget: np.ndarray  # (size,)
+    aov: np.ndarray  # (size,)
+    served: np.ndarray  # (16, size, n)
+    gmv: np.ndarray  # (16, size, n)
+    keep: np.ndarray  # (16, size, n)
+
+
+def table_arrays(w: Staffing) -> tuple[np.ndarray, ...]:
+    """Per set of ``w.masks``: required, hired and short FTE, pay per FTE, staff cost, monthly cost, set-up,
+    stretch with and without hires, the combined need per role and the break-even GMV (the reference)."""
+    sims, kept, pay = w.sims, w.kept, w.pay
+    size, n = w.served.shape[1:]
+    overlap, elasticity, per_order = w.overlap, w.elasticity, w.per_order
+    available, budget, aov = w.staff[:, None], w.budget[:, None], w.aov[:, None]
     zero = np.zeros((size, n))
 
     def roles_of(run: int) -> np.ndarray:
@@ -716,20 +761,15 @@ def cohort_table(
     kept_roles = roles_of(kept)
     base = np.maximum(available, kept_roles.sum(axis=0))
     shape = (SETS, size, n)
-    required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, alone, gmv, be = (
-        np.zeros(shape) for _ in range(11)
+    required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, alone, be = (
+        np.zeros(shape) for _ in range(10)
     )
-    gross_profit = np.zeros((SETS, len(MODULES), size, n))
     role_fte = np.zeros((SETS, len(ROLES), size, n))
     cs = ROLES.index("customer_service")
-    for mask in masks:
-        run = mask | kept
-        rf = roles_of(run)
-        returns = set_returns(mask, kept, d, sims, fitmult)
-        new_gmv = sum((g for g, _, _ in returns.values()), zero)
-        served = sum((s for _, _, s in returns.values()), zero)
+    for mask in w.masks:
+        rf = roles_of(mask | kept)
         # Customer service grows with the orders the merchant serves beyond the modules' base need.
-        rf[cs] = np.maximum(rf[cs], kept_roles[cs] + served / aov / per_order)
+        rf[cs] = np.maximum(rf[cs], kept_roles[cs] + w.served[mask] / aov / per_order)
         role_fte[mask] = rf
         req = rf.sum(axis=0)
         wage = sum((rf[k] * pay[role] for k, role in enumerate(ROLES)), zero) / np.maximum(req, 1e-9)
@@ -745,31 +785,52 @@ def cohort_table(
         for ratio, out in ((req / (base + take), stretch[mask]), (req / base, alone[mask])):
             out.fill(1.0)
             np.power(ratio, elasticity, out=out, where=ratio > 1.0)
-        gmv[mask] = new_gmv
-        for m, (_, gp, _) in returns.items():
-            gross_profit[mask, MODULES.index(m)] = gp
-        keep = sum((gp for _, gp, _ in returns.values()), zero)
+        new_gmv = w.gmv[mask]
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(new_gmv > 0, keep / new_gmv, 0.0)
+            rate = np.where(new_gmv > 0, w.keep[mask] / new_gmv, 0.0)
             be[mask] = np.where(monthly[mask] <= 0, 0.0, np.where(rate > 0, monthly[mask] / rate, np.inf))
-    lag = draws["adjustments.hiring_lag_weeks"][None, :]
-    return SetTable(
-        kept,
-        required,
-        hired,
-        short,
-        pay_fte,
-        staff_cost,
-        monthly,
-        setup,
-        stretch,
-        alone,
-        gmv,
-        gross_profit,
-        role_fte,
-        be,
-        lag,
-    )
+    return required, hired, short, pay_fte, staff_cost, monthly, setup, stretch, alone, role_fte, be
+
+
+def table_compiled(w: Staffing) -> tuple[np.ndarray, ...]:
+    """:func:`table_arrays`, run by the compiled kernel (``engine/kernel.py``): the same figures, bit for bit."""
+    from engine import kernel
+
+    size, n = w.served.shape[1:]
+    fte = np.zeros((len(MODULES), len(ROLES), size, n))
+    has = np.zeros((len(MODULES), len(ROLES)), dtype=np.bool_)
+    fixed, setup_m = np.zeros((len(MODULES), size, n)), np.zeros((len(MODULES), size, n))
+    for i, m in enumerate(MODULES):
+        sim = w.sims[m]
+        for k, role in enumerate(ROLES):
+            if role in sim.fte_by_role:
+                fte[i, k], has[i, k] = sim.fte_by_role[role], True
+        fixed[i], setup_m[i] = sim.monthly_fixed, sim.setup
+    pay = np.empty((len(ROLES), size, n))
+    for k, role in enumerate(ROLES):
+        pay[k] = w.pay[role]
+    shape = (SETS, size, n)
+    out = [np.zeros(shape) for _ in range(9)]
+    be, role_fte = np.zeros(shape), np.zeros((SETS, len(ROLES), size, n))
+
+    def column(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(v, (size,)), dtype=float)
+
+    def row(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=float)
+
+    kernel.table(
+        np.asarray(w.masks, dtype=np.int64), w.kept, fte, has, fixed, setup_m, pay, w.served, w.gmv, w.keep,
+        row(w.overlap), row(w.per_order), column(w.staff), column(w.budget), column(w.aov),
+        ROLES.index("customer_service"), *out, be, role_fte,
+    )  # fmt: skip
+    stretch, alone = out[7], out[8]
+    for mask in w.masks:  # raised to the elasticity as table_arrays does: numpy's power, the same call
+        for values in (stretch[mask], alone[mask]):
+            ratio = values.copy()
+            values.fill(1.0)
+            np.power(ratio, w.elasticity, out=values, where=ratio > 1.0)
+    return (*out, role_fte, be)
 
 
 # --- the objective ----------------------------------------------------------------------------------

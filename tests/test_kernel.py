@@ -138,3 +138,26 @@ def test_the_cash_flow_reads_the_kernels_money_at_the_horizon():
         (flow,) = model.cashflows_compiled([(plans[i], None)], sims, table, objective, defer, months)
         np.testing.assert_allclose(flow.cost.sum(axis=0), money[1, i], rtol=1e-12)
         np.testing.assert_allclose(flow.profit.sum(axis=0), money[0, i], rtol=1e-12)
+
+
+KEPT = [
+    {"existing_modules": ["shop"]},
+    {"existing_modules": ["shop"], "business_type": "social_commerce", "distributors": 800},
+    {"existing_modules": ["shop"], "staff_fte": 0.5, "budget_monthly_cny": 0},
+]
+
+
+@pytest.mark.parametrize(("changes", "as_of"), [(VARIED, AS_OF), (VARIED, date(2023, 9, 1)), (KEPT, AS_OF)])
+def test_the_compiled_set_table_matches_the_reference_to_the_last_bit(changes, as_of):
+    """Staffing, hires, costs, stretch and break-even of every set, with and without modules running today."""
+    aset = load()
+    profiles = [MerchantProfile.model_validate(make_profile(**c)) for c in changes]
+    d = model.draw(aset, as_of, 203, np.random.default_rng(5))
+    cohort = model.Cohort.of(profiles, aset, as_of)
+    fit, _ = fit_arrays([assess_fit(p, aset, as_of) for p in profiles], aset, d)
+    sims = model.cohort_sims(aset, cohort, d, fit, 12.0)
+    reference = model.cohort_table(aset, sims, cohort, d, fit, compiled=False)
+    compiled = model.cohort_table(aset, sims, cohort, d, fit, compiled=True)
+    for name in model.SetTable.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(compiled, name), getattr(reference, name), name)
+    assert np.any(reference.hired_fte > 0) and np.any(reference.stretch > 1)  # the branches are exercised
