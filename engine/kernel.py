@@ -512,13 +512,25 @@ def table(
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) the kernel now, e.g. before forking workers that would each
-    compile it; a few seconds the first time after an install, a fraction of a second after."""
+    """Compile (or load from numba's cache) the kernel's passes now, e.g. before forking workers that would each
+    compile them; a few seconds the first time after an install, a fraction of a second after."""
     z4 = np.zeros((MAX, 1, 1))
     z16 = np.ones((1 << MAX, 1, 1))
+    gp = np.zeros((16, MAX, 1, 1))
+    parent, count, mods, node, plan_of, empty = compile_plans(((("channels",),), ()))
+    timing = (z4, z4 + 1, np.zeros((MAX, 1)), np.zeros((1, MAX)), np.ones(1), np.zeros(1), np.zeros(1))
+    money = (z16, z16, z16 * 0, z16 * 0, z16 * 0, z16 * 0, z16 * 0, gp)
     run(
-        *compile_plans(((("channels",),), ())), z4, z4 + 1, np.zeros((MAX, 1)), np.zeros((1, MAX)),
-        np.ones(1), np.zeros(1), np.zeros(1), z16, z16, z16 * 0, z16 * 0, z16 * 0, z16 * 0, z16 * 0,
-        np.zeros((16, MAX, 1, 1)), np.zeros(1), np.ones(1), 0.5, 0.5, 1.0, 52.0, 52 / 12, np.empty((2, 1, 1)),
-        np.empty((0, 1, 1, 1)),
+        parent, count, mods, node, plan_of, empty, *timing, *money, np.zeros(1), np.ones(1), 0.5, 0.5, 1.0,
+        52.0, 52 / 12, np.empty((2, 1, 1)), np.empty((0, 1, 1, 1)),
+    )  # fmt: skip
+    cash(
+        parent[:1], count[:1], mods[:1], np.zeros(1, dtype=np.int64), *timing, *money, np.arange(2.0), 52 / 12,
+        np.empty((2, 1, 1)), np.empty((2, 1, 1)), np.empty((1, 1)), np.empty((1, 1)),
+    )  # fmt: skip
+    one = np.ones(1)
+    table(
+        np.arange(1, 3), 0, np.ones((MAX, 2, 1, 1)), np.ones((MAX, 2), dtype=np.bool_), z4, z4, np.ones((2, 1, 1)),
+        z16, z16, z16, one * 0.5, one, one, one, one, 0, *(np.zeros((16, 1, 1)) for _ in range(10)),
+        np.zeros((16, 2, 1, 1)),
     )  # fmt: skip

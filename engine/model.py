@@ -813,15 +813,10 @@ def table_compiled(w: Staffing) -> tuple[np.ndarray, ...]:
     out = [np.zeros(shape) for _ in range(9)]
     be, role_fte = np.zeros(shape), np.zeros((SETS, len(ROLES), size, n))
 
-    def column(v: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(v, (size,)), dtype=float)
-
-    def row(v: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=float)
-
     kernel.table(
         np.asarray(w.masks, dtype=np.int64), w.kept, fte, has, fixed, setup_m, pay, w.served, w.gmv, w.keep,
-        row(w.overlap), row(w.per_order), column(w.staff), column(w.budget), column(w.aov),
+        _vector(w.overlap, n), _vector(w.per_order, n), _vector(w.staff, size), _vector(w.budget, size),
+        _vector(w.aov, size),
         ROLES.index("customer_service"), *out, be, role_fte,
     )  # fmt: skip
     stretch, alone = out[7], out[8]
@@ -1136,6 +1131,12 @@ def score_plans_arrays(
     return out
 
 
+def _vector(value: np.ndarray | float, length: int) -> np.ndarray:
+    """A kernel's 1-d input: a writable float copy of ``length`` values, so every call has the types the
+    kernel was compiled for (numba compiles read-only arrays apart)."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (length,)))
+
+
 def _kernel_inputs(
     sims: dict[Module, ModuleSim], table: SetTable, objective: Objective, defer: np.ndarray
 ) -> tuple:
@@ -1153,9 +1154,9 @@ def _kernel_inputs(
         per_module("steady_state_weeks"),
         np.ascontiguousarray(weight),
         np.ascontiguousarray(defer, dtype=float),
-        np.ascontiguousarray(np.broadcast_to(objective.defer_stretch, (n,))),
-        np.ascontiguousarray(np.broadcast_to(objective.drag, (n,))),
-        np.ascontiguousarray(np.broadcast_to(table.hiring_lag, (1, n))[0]),
+        _vector(objective.defer_stretch, n),
+        _vector(objective.drag, n),
+        _vector(np.broadcast_to(table.hiring_lag, (1, n))[0], n),
         table.stretch,
         table.stretch_unhired,
         table.hired_fte,
@@ -1180,15 +1181,12 @@ def score_plans_compiled(
 
     size, n = table.required_fte[0].shape
 
-    def column(value: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (size,)))
-
     out = np.empty((len(plans), size, n))
     kernel.run(
         *kernel.compile_plans(tuple(plans)),
         *_kernel_inputs(sims, table, objective, defer),
-        column(objective.budget),
-        column(objective.cost_scale),
+        _vector(objective.budget, size),
+        _vector(objective.cost_scale, size),
         float(objective.w_downside),
         float(objective.w_budget),
         float(objective.w_staff),
