@@ -452,6 +452,7 @@ def table(
     the figures of :func:`engine.model.table_arrays`, bit for bit."""
     roles, size, n = fte.shape[1], fte.shape[2], fte.shape[3]
     kept_roles = np.empty((roles, n))
+    rf = np.empty((roles, n))
     total = np.empty(n)
     base = np.empty(n)
     req = np.empty(n)
@@ -469,11 +470,14 @@ def table(
             base[b] = max(available[j], base[b])
         for q in range(masks.shape[0]):
             mask = masks[q]
-            rf = role_fte[mask, :, j]
             _roles(mask | kept, fte, has, overlap, j, total, rf)
             sv = served[mask, j]
             for b in range(n):
                 rf[cs, b] = max(rf[cs, b], kept_roles[cs, b] + sv[b] / aov[j] / per_order[b])
+            for k in range(roles):
+                out_k = role_fte[mask, k, j]
+                for b in range(n):
+                    out_k[b] = rf[k, b]
             for b in range(n):
                 req[b] = rf[0, b]
                 wage[b] = 0.0 + rf[0, b] * pay[0, j, b]
@@ -490,25 +494,39 @@ def table(
                         su[b] = su[b] + setup_m[m, j, b]
             g = gmv[mask, j]
             kp = keep[mask, j]
+            o_req, o_hired, o_short, o_pay = (
+                required[mask, j],
+                hired[mask, j],
+                short[mask, j],
+                pay_fte[mask, j],
+            )
+            o_staff, o_monthly, o_setup, o_be = (
+                staff_cost[mask, j],
+                monthly[mask, j],
+                setup[mask, j],
+                be[mask, j],
+            )
+            o_stretch, o_alone = stretch[mask, j], alone[mask, j]
+            bj = budget[j]
             for b in range(n):
                 r = req[b]
                 w = wage[b] / max(r, 1e-9)
                 need = max(r - base[b], 0.0)
-                fundable = max(budget[j] - fx[b], 0.0) / max(w, 1e-9)
+                fundable = max(bj - fx[b], 0.0) / max(w, 1e-9)
                 take = min(need, fundable)
-                required[mask, j, b] = r
-                hired[mask, j, b] = take
-                short[mask, j, b] = need - take
-                pay_fte[mask, j, b] = w
-                staff_cost[mask, j, b] = take * w
+                o_req[b] = r
+                o_hired[b] = take
+                o_short[b] = need - take
+                o_pay[b] = w
+                o_staff[b] = take * w
                 mo = fx[b] + take * w
-                monthly[mask, j, b] = mo
-                setup[mask, j, b] = su[b]
+                o_monthly[b] = mo
+                o_setup[b] = su[b]
                 # the ratios only: numpy raises them to the elasticity (its power is not the C library's to the bit)
-                stretch[mask, j, b] = r / (base[b] + take)
-                alone[mask, j, b] = r / base[b]
+                o_stretch[b] = r / (base[b] + take)
+                o_alone[b] = r / base[b]
                 rate = kp[b] / g[b] if g[b] > 0 else 0.0
-                be[mask, j, b] = 0.0 if mo <= 0 else (mo / rate if rate > 0 else np.inf)
+                o_be[b] = 0.0 if mo <= 0 else (mo / rate if rate > 0 else np.inf)
 
 
 def warm_up() -> None:
