@@ -27,6 +27,7 @@ from engine import model
 from engine.assumptions import AssumptionSet
 from engine.errors import InputError
 from engine.fit import Fit
+from engine.heap import keep_heap
 from engine.inputs import as_of_date, assumption_set, check_options
 from engine.plans import Plan, candidate_plans, module_verdicts, plan_code
 from engine.profile import MODULES, MerchantProfile, Module
@@ -123,7 +124,7 @@ class Scorer:
             raise InputError("workers", f"must be a positive integer, got {workers!r}")
         self.opts = opts
         _load_kernel()
-        _keep_heap()
+        keep_heap()
         self.draws = model.draw(opts.assumptions, opts.as_of, opts.draws, np.random.default_rng(opts.seed))
         self.chunk = max(1, chunk_elements // opts.draws)
         self.workers = min(workers, max_workers())
@@ -258,22 +259,6 @@ def _load_kernel() -> None:
         from engine import kernel
 
         kernel.warm_up()
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt(3) parameters (glibc)
-
-
-def _keep_heap() -> None:
-    """Let the memory of one chunk's arrays be reused by the next instead of being handed back to the system
-    and faulted in again: every chunk allocates and frees the same few dozen MB. Arrays up to 32 MB come from
-    the heap, and up to 256 MB of free heap is kept (glibc's mallopt(3), Linux; elsewhere nothing changes).
-    Scoring 1,000 leads took about a fifth less time."""
-    if not sys.platform.startswith("linux"):
-        return
-    with suppress(Exception):
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-        libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
 
 
 _WORKER: Scorer | None = None

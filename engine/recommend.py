@@ -15,6 +15,7 @@ import numpy as np
 
 from engine import levers, model
 from engine.assumptions import AssumptionSet
+from engine.heap import keep_heap
 from engine.i18n import Lang
 from engine.inputs import Levels, check_horizon, check_levels, prepare
 from engine.overrides import Overrides
@@ -87,6 +88,7 @@ def analyse(
     horizon: int | None = None,
 ) -> Analysis:
     """The language-free part of :func:`recommend`, on inputs :func:`engine.inputs.prepare` has checked."""
+    keep_heap()
     d = model.draw(aset, day, draws, np.random.default_rng(seed))
     r = rank(p, aset, day, d, forced, levels, horizon)
     set_win, phasing = win_shares(r.scores, r.plans)

@@ -36,6 +36,7 @@ from engine.assumptions import AssumptionSet, Param
 from engine.distributions import Z90
 from engine.errors import InputError
 from engine.fit import Fit, fit_arrays
+from engine.heap import keep_heap
 from engine.i18n import Lang
 from engine.inputs import prepare
 from engine.overrides import Overrides
@@ -571,6 +572,7 @@ def sensitivity(
     p, day, ov, aset, forced = prepare(profile, as_of, draws, seed, plan, assumptions, lang, overrides)
     _check_sobol_n(sobol_n)
     rng = np.random.default_rng(seed)
+    keep_heap()
     d = model.draw(aset, day, draws, rng)
     r = rank(p, aset, day, d)
     chosen = r.plans[r.chosen]
