@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -273,16 +274,18 @@ class ModuleSim:
             level=self.level[rows],
         )
 
-    @property
+    # Worked out once per module (the level choice and the set table read them for every set): the arrays are
+    # never changed in place.
+    @cached_property
     def setup(self) -> np.ndarray:
         return sum(self.setup_items.values(), np.zeros_like(self.reach))
 
-    @property
+    @cached_property
     def monthly_fixed(self) -> np.ndarray:
         zero = np.zeros_like(self.reach)
         return sum(self.monthly_items.values(), zero) + sum(self.seat_items.values(), zero)
 
-    @property
+    @cached_property
     def fte(self) -> np.ndarray:
         return sum(self.fte_by_role.values(), np.zeros_like(self.reach))
 
@@ -810,8 +813,11 @@ def table_compiled(w: Staffing) -> tuple[np.ndarray, ...]:
     for k, role in enumerate(ROLES):
         pay[k] = w.pay[role]
     shape = (SETS, size, n)
-    out = [np.zeros(shape) for _ in range(9)]
-    be, role_fte = np.zeros(shape), np.zeros((SETS, len(ROLES), size, n))
+    out = [np.empty(shape) for _ in range(9)]
+    be, role_fte = np.empty(shape), np.empty((SETS, len(ROLES), size, n))
+    unset = [mask for mask in range(SETS) if mask not in set(w.masks)]
+    for a in (*out, be, role_fte):  # the pass writes every row of the sets it computes; the others are zero
+        a[unset] = 0.0
 
     kernel.table(
         np.asarray(w.masks, dtype=np.int64), w.kept, fte, has, fixed, setup_m, pay, w.served, w.gmv, w.keep,
