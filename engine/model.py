@@ -432,9 +432,16 @@ def _is_fixed(param: Param) -> bool:
 
 
 def _level_sim(
-    assumptions: AssumptionSet, module: Module, level: Level, cohort: Cohort, draws: Draws, promo: np.ndarray
+    assumptions: AssumptionSet,
+    module: Module,
+    level: Level,
+    cohort: Cohort,
+    draws: Draws,
+    promo: np.ndarray,
+    profile_terms: tuple[np.ndarray | float, np.ndarray] | None = None,
 ) -> ModuleSim:
-    """A module at one operating level for every profile: (size|1, n) arrays."""
+    """A module at one operating level for every profile: (size|1, n) arrays. ``profile_terms``: the module's
+    :func:`_profile_terms`, the same at every level (worked out here if not given)."""
     a = assumptions.modules[module]
     p = f"modules.{module}"
     lv = f"{p}.levels.{level}"
@@ -443,7 +450,7 @@ def _level_sim(
     size, n = cohort.size, draws.n
     zero = np.zeros((size, n))
     reuse = a.traits.reuse
-    lent = reuse_factor(reuse.by, cohort, draws) if reuse else 1.0
+    lent, ramp = profile_terms or _profile_terms(assumptions, module, cohort, draws)
     reuse_staff = {role: lent for role in reuse.roles} if reuse else {}
     setup = {}
     for k, param in a.setup.items():
@@ -466,7 +473,7 @@ def _level_sim(
     if a.traits.seats_hold_contacts:
         contacts = cohort.reach[:, None] / draws["returns.contacts_per_seat"]
         seats = np.maximum(seats, contacts + cohort.agents[:, None] * draws["returns.agent_seat_share"])
-    mult = ramp_multiplier(a.traits, cohort, draws) * pace
+    mult = ramp * pace
     op = zero + draws[f"{p}.ramp.operational_weeks"] * mult
     bought = zero
     if module == "channels":
@@ -504,6 +511,15 @@ def promotion_spend(assumptions: AssumptionSet, cohort: Cohort, level: Level, as
     return np.minimum(best, np.minimum(usual, cap))
 
 
+def _profile_terms(
+    assumptions: AssumptionSet, module: Module, cohort: Cohort, draws: Draws
+) -> tuple[np.ndarray | float, np.ndarray]:
+    """What a module borrows from what the merchant has (the reuse factor) and how the profile moves its ramp."""
+    traits = assumptions.modules[module].traits
+    lent = reuse_factor(traits.reuse.by, cohort, draws) if traits.reuse else 1.0
+    return lent, ramp_multiplier(traits, cohort, draws)
+
+
 def cohort_sims(
     assumptions: AssumptionSet,
     cohort: Cohort,
@@ -522,10 +538,11 @@ def cohort_sims(
     fitmult = fit_multiplier(assumptions, fit, draws.as_of)
     pay = salaries(cohort, draws)
     per_level: dict[Module, list[ModuleSim]] = {m: [] for m in MODULES}
+    terms = {m: _profile_terms(assumptions, m, cohort, draws) for m in MODULES}
     for level in LEVELS:
         promo = promotion_spend(assumptions, cohort, level, draws.as_of)
         for m in MODULES:
-            per_level[m].append(_level_sim(assumptions, m, level, cohort, draws, promo))
+            per_level[m].append(_level_sim(assumptions, m, level, cohort, draws, promo, terms[m]))
     o = assumptions.objective
     horizon_budget = cohort.budget_setup + horizon_months * cohort.budget_monthly
     margin = o.tie_margin.mode_at(draws.as_of) * np.maximum(
