@@ -73,6 +73,19 @@ def browser_type_launch_args() -> dict:
     }
 
 
+@pytest.fixture
+def context(new_context, pytestconfig, request):
+    """pytest-playwright's context, its trace (``--tracing retain-on-failure``) holding the actions, DOM
+    snapshots, console, network and sources but no screencast: encoding a frame of every repaint took about
+    a fifth of a browser test's CPU (Chromium's GPU and browser processes, the driver), on every test, for
+    a trace kept only on failure. A failure still keeps its screenshot (``--screenshot only-on-failure``)."""
+    context = new_context()
+    if pytestconfig.getoption("--tracing") != "off":
+        context.tracing.stop()
+        context.tracing.start(title=request.node.nodeid, snapshots=True, screenshots=False, sources=True)
+    return context
+
+
 def _free_port() -> int:
     import socket
 
