@@ -153,7 +153,23 @@ def serve_app(folder: Path, **env: str) -> Iterator[str]:
         proc.kill()
 
 
+def fake_article(file: str) -> str:
+    """A stand-in for the article ``file``: its registered number of lines, each naming file and line."""
+    from engine.sources import SOURCES
+
+    return "\n".join(f"FAKE {file} paragraph {i}" for i in range(1, SOURCES[file].lines + 1)) + "\n"
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
-    """The app for the session's browser tests (:func:`serve_app`)."""
-    yield from serve_app(tmp_path_factory.mktemp("streamlit"))
+    """The app for the session's browser tests (:func:`serve_app`), one per xdist worker. Its article folder
+    (``WXPLAN_SEEDS_DIR``) holds fakes (:func:`fake_article`), never the real articles: a citation opens to
+    a passage a test can recognise, wherever the checkout is."""
+    from engine.sources import SOURCES
+
+    root = tmp_path_factory.mktemp("streamlit")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    for file in SOURCES:
+        (seeds / file).write_text(fake_article(file), encoding="utf-8")
+    yield from serve_app(root, WXPLAN_SEEDS_DIR=str(seeds))
