@@ -73,6 +73,19 @@ def browser_type_launch_args() -> dict:
     }
 
 
+@pytest.fixture
+def context(new_context, pytestconfig, request):
+    """pytest-playwright's context, its trace (``--tracing retain-on-failure``) holding the actions, DOM
+    snapshots, console, network and sources but no screencast: encoding a frame of every repaint took about
+    a fifth of a browser test's CPU (Chromium's GPU and browser processes, the driver), on every test, for
+    a trace kept only on failure. A failure still keeps its screenshot (``--screenshot only-on-failure``)."""
+    context = new_context()
+    if pytestconfig.getoption("--tracing") != "off":
+        context.tracing.stop()
+        context.tracing.start(title=request.node.nodeid, snapshots=True, screenshots=False, sources=True)
+    return context
+
+
 def _free_port() -> int:
     import socket
 
@@ -140,7 +153,23 @@ def serve_app(folder: Path, **env: str) -> Iterator[str]:
         proc.kill()
 
 
+def fake_article(file: str) -> str:
+    """A stand-in for the article ``file``: its registered number of lines, each naming file and line."""
+    from engine.sources import SOURCES
+
+    return "\n".join(f"FAKE {file} paragraph {i}" for i in range(1, SOURCES[file].lines + 1)) + "\n"
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
-    """The app for the session's browser tests (:func:`serve_app`)."""
-    yield from serve_app(tmp_path_factory.mktemp("streamlit"))
+    """The app for the session's browser tests (:func:`serve_app`), one per xdist worker. Its article folder
+    (``WXPLAN_SEEDS_DIR``) holds fakes (:func:`fake_article`), never the real articles: a citation opens to
+    a passage a test can recognise, wherever the checkout is."""
+    from engine.sources import SOURCES
+
+    root = tmp_path_factory.mktemp("streamlit")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    for file in SOURCES:
+        (seeds / file).write_text(fake_article(file), encoding="utf-8")
+    yield from serve_app(root, WXPLAN_SEEDS_DIR=str(seeds))

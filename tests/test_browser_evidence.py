@@ -1,20 +1,19 @@
 """Real browser (issue 10): a reason's citation opens to its article and the cited passage (Assess cards and
 the Evidence page), a scored batch row opens in Assess with one click, module cards read in verdict order at
-phone width, and the tab icon is served by the app. The article files are small fakes written here (never
-the real articles), given to a server of this module's own through WXPLAN_SEEDS_DIR. Screenshots in zh and
-en at 1280 and 390 px."""
+phone width, and the tab icon is served by the app. The article files are small fakes (never the real
+articles), given to the session's server through WXPLAN_SEEDS_DIR (``app_url`` in conftest.py). Screenshots
+in zh and en at 1280 and 390 px."""
 
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from app.i18n import t
 from engine.sources import SOURCES
-from tests.conftest import ARTIFACTS, AS_OF, IDLE, ROOT, serve_app
+from tests.conftest import ARTIFACTS, AS_OF, IDLE, ROOT
 from tests.conftest import idle as _idle
 from tests.conftest import open_app as _open
 
@@ -24,21 +23,6 @@ EXAMPLE = ROOT / "examples" / "leads.csv"
 QUERY = f"as_of={AS_OF}&draws=1000"
 VERDICTS = ("keep", "adopt_now", "adopt_later", "not_recommended")
 RANK = {"keep": 0, "adopt_now": 0, "adopt_later": 1, "not_recommended": 2}
-
-
-def fake_article(file: str) -> str:
-    return "\n".join(f"FAKE {file} paragraph {i}" for i in range(1, SOURCES[file].lines + 1)) + "\n"
-
-
-@pytest.fixture(scope="module")
-def seeded_url(tmp_path_factory) -> Iterator[str]:
-    """The app on a free port, its article folder a set of fakes with the registered number of lines."""
-    root = tmp_path_factory.mktemp("evidence")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for file in SOURCES:
-        (seeds / file).write_text(fake_article(file), encoding="utf-8")
-    yield from serve_app(root, WXPLAN_SEEDS_DIR=str(seeds))
 
 
 def _cards(page):
@@ -82,9 +66,9 @@ def _reading_order(page) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_module_cards_read_in_verdict_order_on_a_phone_and_a_desktop(page, seeded_url, lang):
+def test_module_cards_read_in_verdict_order_on_a_phone_and_a_desktop(page, app_url, lang):
     page.set_viewport_size({"width": 390, "height": 900})
-    _open(page, f"{seeded_url}/?lang={lang}&{QUERY}")
+    _open(page, f"{app_url}/?lang={lang}&{QUERY}")
     _cards(page).nth(3).wait_for(timeout=60_000)
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
@@ -101,9 +85,9 @@ def test_module_cards_read_in_verdict_order_on_a_phone_and_a_desktop(page, seede
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_reason_opens_its_article_and_the_cited_passage(page, seeded_url, lang):
+def test_a_reason_opens_its_article_and_the_cited_passage(page, app_url, lang):
     page.set_viewport_size({"width": 1280, "height": 1000})
-    _open(page, f"{seeded_url}/?lang={lang}&{QUERY}")
+    _open(page, f"{app_url}/?lang={lang}&{QUERY}")
     first = _cards(page).first
     first.wait_for(timeout=60_000)
     first.locator('[data-testid="stExpander"] summary').click()
@@ -129,7 +113,7 @@ def test_a_reason_opens_its_article_and_the_cited_passage(page, seeded_url, lang
     assert page.locator('[data-testid="stException"]').count() == 0
 
     # The Evidence page: a rule's citation, chosen from the list, shows the same kind of card.
-    _open(page, f"{seeded_url}/evidence?lang={lang}")
+    _open(page, f"{app_url}/evidence?lang={lang}")
     page.get_by_role("tab", name=t("evidence.tab.rules", lang)).click()
     card = page.locator(".st-key-ev_passage_card")
     card.wait_for(timeout=30_000)
@@ -140,9 +124,9 @@ def test_a_reason_opens_its_article_and_the_cited_passage(page, seeded_url, lang
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_a_scored_batch_row_opens_in_assess_with_one_click(page, seeded_url):
+def test_a_scored_batch_row_opens_in_assess_with_one_click(page, app_url):
     page.set_viewport_size({"width": 1280, "height": 1000})
-    _open(page, f"{seeded_url}/batch?lang=zh")
+    _open(page, f"{app_url}/batch?lang=zh")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(EXAMPLE)
     page.locator('[data-testid="stFileUploader"]').get_by_text(EXAMPLE.name).wait_for(timeout=30_000)
     _idle(page)
@@ -192,23 +176,23 @@ def test_a_scored_batch_row_opens_in_assess_with_one_click(page, seeded_url):
     opened.close()
 
 
-def test_the_tab_icon_is_served_by_the_app(page, seeded_url):
-    _open(page, f"{seeded_url}/?lang=zh&{QUERY}")
+def test_the_tab_icon_is_served_by_the_app(page, app_url):
+    _open(page, f"{app_url}/?lang=zh&{QUERY}")
     page.wait_for_function(
         "() => [...document.querySelectorAll('link[rel~=\"icon\"]')].some(l => l.href.includes('/media/'))",
         timeout=30_000,
     )
     hrefs = page.evaluate("() => [...document.querySelectorAll('link[rel~=\"icon\"]')].map(l => l.href)")
-    assert hrefs and all(urlparse(h).netloc == urlparse(seeded_url).netloc for h in hrefs), hrefs
+    assert hrefs and all(urlparse(h).netloc == urlparse(app_url).netloc for h in hrefs), hrefs
     with urllib.request.urlopen(hrefs[-1], timeout=10) as resp:
         assert resp.status == 200 and resp.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_plan_charts_label_what_they_show(page, seeded_url, lang):
+def test_plan_charts_label_what_they_show(page, app_url, lang):
     """Cost, ramp, staffing and alternatives charts: drawn, and shot at both widths to be looked at."""
     page.set_viewport_size({"width": 1280, "height": 1000})
-    _open(page, f"{seeded_url}/?lang={lang}&{QUERY}")
+    _open(page, f"{app_url}/?lang={lang}&{QUERY}")
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.nth(6).wait_for(timeout=60_000)
     assert charts.count() == 7

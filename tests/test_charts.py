@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -198,6 +199,36 @@ def test_cost_and_ramp_labels_show_every_line(recs):
         label = "item" if "item" in values[0] else "module"
         assert all(charts._columns(line) <= charts.LABEL_COLUMNS
                    for v in values for line in v[label].split("\n"))  # fmt: skip
+
+
+def _drawn_rows(chart) -> list[str]:
+    """The y-axis labels of ``chart`` as vl-convert draws it (the report's SVG), top to bottom, each label's
+    lines joined by a newline."""
+    import re
+
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(json.dumps(chart.to_dict()))
+    axis = svg[svg.index('aria-label="Y-axis') :]
+    labels = axis[axis.index("role-axis-label") :].split("</g>", 1)[0]
+    drawn = re.findall(r"<text[^>]*translate\([^,]+,([^)]+)\)[^>]*>(.*?)</text>", labels, re.S)
+    return [
+        "\n".join(html.unescape(line) for line in re.findall(r"<tspan[^>]*>(.*?)</tspan>", text) or [text])
+        for _, text in sorted(drawn, key=lambda d: float(d[0]))
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("group", ["setup", "monthly"])
+def test_cost_items_are_drawn_largest_first(recs, group, lang):
+    """The cost breakdown's rows run from the largest P50 down in either language, not alphabetically (the
+    bars and their P10-P90 lines are two layers that must agree on the order)."""
+    chart = charts.cost_breakdown(recs[lang], group)
+    p50 = {v["item"]: v["p50"] for v in _values(chart)}
+    rows = _drawn_rows(chart)
+    assert sorted(rows) == sorted(p50) and len(rows) >= 3
+    assert [p50[r] for r in rows] == sorted(p50.values(), reverse=True)
+    assert rows != sorted(rows)  # the order an alphabetical sort would give is not the order by size
 
 
 def _layers(spec: dict) -> list[dict]:

@@ -113,8 +113,11 @@ def cost_breakdown(rec: Recommendation, group: str = "monthly") -> alt.LayerChar
     title = "chart.cost_breakdown.setup_title" if group == "setup" else "chart.cost_breakdown.monthly_title"
     unit = "chart.axis.cny" if group == "setup" else "chart.axis.cny_month"
     legend, legend_px = bottom_legend(t("chart.axis.module", lang), len(PALETTE))
+    # The largest P50 first, as a list: sort="-x" sorts each layer by its own x (the bars by P50, the
+    # whiskers by P10), and Vega-Lite, unable to merge the two, draws the rows in alphabetical order.
+    order = list(dict.fromkeys(r["item"] for r in sorted(part, key=lambda r: -r["p50"])))
     base = alt.Chart(alt.Data(values=part)).encode(
-        y=alt.Y("item:N", title=None, sort="-x", axis=wrapped_axis()),
+        y=alt.Y("item:N", title=None, sort=order, axis=wrapped_axis()),
     )
     bars = base.mark_bar().encode(
         x=alt.X("p50:Q", title=t(unit, lang), axis=alt.Axis(format="~s")),
