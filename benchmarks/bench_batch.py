@@ -17,7 +17,7 @@ Measures, on synthetic leads (``benchmarks/synthetic.py``), as-of 2026-11-21:
 - CLI, when ``engine/leads.py`` and ``wxplan batch`` exist: ``wxplan batch in.csv -o out.csv --draws 1000`` end to
   end on the 10k-lead CSV (1k with ``--quick``).
 
-Targets printed against the measured figures: 10k profiles × 1,000 draws in < 30 s and < 2 GB peak; at least 10×
+Targets printed against the measured figures: 10k profiles × 1,000 draws in < 20 s and < 2 GB peak; at least 10×
 the plain loop; within 3× of the numpy floor. Speed is measured here, never asserted in tests.
 
 ``--quick`` runs 1k profiles and small subsamples (a smoke run of a few minutes); the default grid runs for
@@ -59,7 +59,7 @@ AS_OF = date(2026, 11, 21)
 LEAD_SEED = 2026  # the synthetic lead list
 SEED = 0  # the engine's draws (and the squigglepy port's root seed)
 
-TARGET_SECONDS = 30.0  # 10k profiles × 1,000 draws
+TARGET_SECONDS = 20.0  # 10k profiles × 1,000 draws
 TARGET_PEAK_MB = 2048.0
 TARGET_VS_LOOP = 10.0
 TARGET_VS_FLOOR = 3.0
