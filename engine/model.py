@@ -1231,6 +1231,12 @@ class Cashflow:
     operational: np.ndarray  # week the plan's last module is operational
     steady_state: np.ndarray  # week its last module reaches steady state
 
+    @classmethod
+    def nothing(cls, months: int, shape: tuple[int, ...]) -> Cashflow:
+        """The flow of the empty plan: nothing paid, earned or started."""
+        zero = np.zeros((months, *shape))
+        return cls(zero, zero, np.zeros(shape), np.zeros(shape))
+
 
 def cashflow(
     plan: Plan,
@@ -1280,8 +1286,7 @@ def cashflow_arrays(
         table, objective, defer = table.take(rows, plan_mask(plan)), objective.take(rows), defer[rows]
     shape = table.required_fte[0].shape
     if not plan:
-        zero = np.zeros((months, *shape))
-        return Cashflow(zero, zero, np.zeros(shape), np.zeros(shape))
+        return Cashflow.nothing(months, shape)
     tl = timeline(plan, sims, table, objective, defer)
     weeks = (np.arange(months + 1) * WEEKS_PER_MONTH)[:, None, None]
     cost, profit, _ = money(plan, tl, table, weeks)
@@ -1316,8 +1321,7 @@ def cashflows_compiled(
         rows = np.arange(size) if rows is None else np.asarray(rows, dtype=np.int64)
         shape = (len(rows), n)
         if not plan:
-            zero = np.zeros((months, *shape))
-            out.append(Cashflow(zero, zero, np.zeros(shape), np.zeros(shape)))
+            out.append(Cashflow.nothing(months, shape))
             continue
         parent, count, mods, *_ = kernel.compile_plans((plan,))
         cost, profit = np.empty((months + 1, *shape)), np.empty((months + 1, *shape))
