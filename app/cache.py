@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app.state import AppState
+from engine import model
 from engine.assumptions import AssumptionSet, load
 from engine.i18n import Lang
 from engine.inputs import check_horizon, prepare
@@ -105,13 +106,7 @@ def _key(state: AppState) -> str:
 def compiled() -> bool:
     """Load the compiled plan scorer once per server process: every assessment then scores its plans with it
     (the same figures as the array version, bit for bit, several times faster). False if it cannot load."""
-    try:
-        from engine import kernel
-
-        kernel.warm_up()
-    except Exception:  # no compiler on this machine: the array version gives the same figures
-        return False
-    return True
+    return model.load_kernel()
 
 
 ANALYSES_KEPT = 6

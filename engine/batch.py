@@ -123,7 +123,7 @@ class Scorer:
         if not isinstance(workers, int) or workers < 1:
             raise InputError("workers", f"must be a positive integer, got {workers!r}")
         self.opts = opts
-        _load_kernel()
+        model.load_kernel()  # a batch's chunks are small, and it pays for the compiler many times over
         keep_heap()
         self.draws = model.draw(opts.assumptions, opts.as_of, opts.draws, np.random.default_rng(opts.seed))
         self.chunk = max(1, chunk_elements // opts.draws)
@@ -250,15 +250,6 @@ class Scorer:
                 )
             )
         return outcomes
-
-
-def _load_kernel() -> None:
-    """Load the compiled passes once, before any worker is forked: a batch's chunks are below the size from which
-    a one-off problem would load them (``model.KERNEL_MIN_ELEMENTS``), and they pay for it many times over."""
-    with suppress(Exception):  # no compiler on this machine: the array version gives the same figures
-        from engine import kernel
-
-        kernel.warm_up()
 
 
 _WORKER: Scorer | None = None

@@ -730,7 +730,7 @@ def cohort_table(
         cohort.staff, cohort.budget_monthly, cohort.aov, served, gmv, keep,
     )  # fmt: skip
     if compiled is None:
-        compiled = size * n >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules
+        compiled = use_kernel(size * n)
     arrays = table_compiled(staffing) if compiled else table_arrays(staffing)
     lag = draws["adjustments.hiring_lag_weeks"][None, :]
     return SetTable(kept, *arrays[:9], gmv, gross_profit, arrays[9], arrays[10], lag)
@@ -832,7 +832,8 @@ def table_compiled(w: Staffing) -> tuple[np.ndarray, ...]:
     shape = (SETS, size, n)
     out = [np.empty(shape) for _ in range(9)]
     be, role_fte = np.empty(shape), np.empty((SETS, len(ROLES), size, n))
-    unset = [mask for mask in range(SETS) if mask not in set(w.masks)]
+    computed = set(w.masks)
+    unset = [mask for mask in range(SETS) if mask not in computed]
     for a in (*out, be, role_fte):  # the pass writes every row of the sets it computes; the others are zero
         a[unset] = 0.0
 
@@ -1108,6 +1109,25 @@ def evaluate_plan(
 KERNEL_MIN_ELEMENTS = 1 << 14  # profiles x draws from which the compiled kernel pays for its start-up
 
 
+def use_kernel(elements: int) -> bool:
+    """Whether a problem of ``elements`` profile-draws runs the compiled passes: once they are loaded in this
+    process (the app and the batch load them, :func:`load_kernel`), or when it is large enough to pay for
+    loading them; a one-off small problem (one ``wxplan recommend``) never imports the compiler."""
+    return elements >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules
+
+
+def load_kernel() -> bool:
+    """Load the compiled passes now (compiled, or read from numba's cache), e.g. before forking workers that
+    would each compile them. False if they cannot load: the array versions give the same figures."""
+    try:
+        from engine import kernel
+
+        kernel.warm_up()
+    except Exception:  # no compiler on this machine
+        return False
+    return True
+
+
 def score_plans(
     plans: list[Plan],
     sims: dict[Module, ModuleSim],
@@ -1129,7 +1149,7 @@ def score_plans(
     small problem (one ``wxplan recommend``) takes the first and never imports the compiler."""
     # The two give the same bits, so which runs is a matter of speed only: the kernel once a process has loaded
     # it (the app warms it up; the batch loads it for its cohorts), numpy for a one-off command.
-    if table.required_fte[0].size >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules:
+    if use_kernel(table.required_fte[0].size):
         return score_plans_compiled(plans, sims, table, objective, defer, money)
     return score_plans_arrays(plans, sims, table, objective, defer, fit, money)
 
@@ -1266,7 +1286,7 @@ def cashflows(
     """:func:`cashflow` of several plans, each for its own profiles (``(plan, rows)`` pairs)."""
     size, n = table.required_fte[0].shape
     elements = sum(size if rows is None else len(rows) for _, rows in wanted) * n
-    if elements >= KERNEL_MIN_ELEMENTS or "engine.kernel" in sys.modules:
+    if use_kernel(elements):
         return cashflows_compiled(wanted, sims, table, objective, defer, months)
     return [cashflow_arrays(plan, sims, table, objective, defer, months, rows) for plan, rows in wanted]
 
