@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
@@ -107,6 +107,45 @@ def max_workers() -> int:
     return max(1, min(_cpus(), MAX_WORKERS))
 
 
+class Job:
+    """Profiles submitted to a :class:`Scorer` (:meth:`Scorer.submit`); :meth:`result` gives their outcomes."""
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        profiles: Sequence[MerchantProfile],
+        tasks: list[tuple[list[int], list[Fit], list[Plan]]],
+        progress: Callable[[int], None] | None,
+    ):
+        self._scorer, self._profiles, self._tasks, self._progress = scorer, profiles, tasks, progress
+        self._futures: dict[Future[list[Outcome]], list[int]] = {}
+        if scorer.workers > 1 and len(tasks) > 1:
+            pool = scorer._workers()
+            self._futures = {
+                pool.submit(_score_in_worker, [profiles[i] for i in rows], values, plans): rows
+                for rows, values, plans in tasks
+            }
+
+    def result(self) -> list[Outcome]:
+        """The outcomes in the profiles' order: waits for the workers' chunks, or scores the chunks here; the
+        first failure is raised."""
+        out: list[Outcome | None] = [None] * len(self._profiles)
+
+        def done(rows: list[int], outcomes: list[Outcome]) -> None:
+            for i, outcome in zip(rows, outcomes, strict=True):
+                out[i] = outcome
+            if self._progress is not None:
+                self._progress(len(rows))
+
+        if self._futures:
+            for future in as_completed(self._futures):
+                done(self._futures[future], future.result())
+        else:
+            for rows, values, plans in self._tasks:
+                done(rows, self._scorer._score_chunk([self._profiles[i] for i in rows], values, plans))
+        return out  # type: ignore[return-value]
+
+
 class Scorer:
     """Scores lists of profiles on one set of draws, made once for the run's options.
 
@@ -160,6 +199,14 @@ class Scorer:
         self, profiles: Sequence[MerchantProfile], progress: Callable[[int], None] | None = None
     ) -> list[Outcome]:
         """One :class:`Outcome` per profile, in order; ``progress(k)`` is called as each ``k`` more are done."""
+        return self.submit(profiles, progress).result()
+
+    def submit(
+        self, profiles: Sequence[MerchantProfile], progress: Callable[[int], None] | None = None
+    ) -> Job:
+        """Start scoring ``profiles``: with workers, their chunks are queued behind any submitted before and
+        this returns at once, so the caller can read the next profiles while these are scored; without, they
+        are scored when :meth:`Job.result` is asked for. The outcomes are those of :meth:`score`."""
         opts = self.opts
         tasks: list[tuple[list[int], list[Fit], list[Plan]]] = []
         for key, members in groups(profiles, opts.assumptions, opts.as_of).items():
@@ -170,26 +217,7 @@ class Scorer:
                 part = members[lo : lo + self.chunk]
                 # Only the numbers travel to worker processes (the rules' predicates cannot be pickled).
                 tasks.append(([i for i, _ in part], [replace(v, firings=()) for _, v in part], plans))
-        out: list[Outcome | None] = [None] * len(profiles)
-
-        def done(rows: list[int], outcomes: list[Outcome]) -> None:
-            for i, outcome in zip(rows, outcomes, strict=True):
-                out[i] = outcome
-            if progress is not None:
-                progress(len(rows))
-
-        if self.workers > 1 and len(tasks) > 1:
-            pool = self._workers()
-            futures = {
-                pool.submit(_score_in_worker, [profiles[i] for i in rows], values, plans): rows
-                for rows, values, plans in tasks
-            }
-            for future in as_completed(futures):
-                done(futures[future], future.result())
-        else:
-            for rows, values, plans in tasks:
-                done(rows, self._score_chunk([profiles[i] for i in rows], values, plans))
-        return out  # type: ignore[return-value]
+        return Job(self, profiles, tasks, progress)
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:

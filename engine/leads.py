@@ -777,17 +777,28 @@ def _result_cells(outcome: batch.Outcome, lang: Lang, opts: batch.Options) -> li
     ]
 
 
-def _score(
+def _submit(
     scorer: batch.Scorer, profiles: list[MerchantProfile], tick: Callable[[int], None]
+) -> batch.Job | Exception:
+    """Start scoring a block (see :func:`_collect`); a failure to start is kept for :func:`_collect`."""
+    try:
+        return scorer.submit(profiles, tick)
+    except Exception as exc:
+        return exc
+
+
+def _collect(
+    scorer: batch.Scorer, profiles: list[MerchantProfile], job: batch.Job | Exception
 ) -> list[batch.Outcome | str]:
-    """Outcomes in order. If scoring the block fails, each profile is scored alone, and a profile that
-    fails alone gets an error text; when every one fails the first failure is raised (not a lead's fault)."""
+    """The block's outcomes in order. If scoring the block fails, each profile is scored alone, and a profile
+    that fails alone gets an error text; when every one fails the first failure is raised (not a lead's fault)."""
     if not profiles:
         return []
-    try:
-        return list(scorer.score(profiles, tick))
-    except Exception:
-        pass
+    if not isinstance(job, Exception):
+        try:
+            return list(job.result())
+        except Exception:
+            pass
     out: list[batch.Outcome | str] = []
     first: Exception | None = None
     for profile in profiles:
@@ -830,7 +841,8 @@ def run(
     write the list with results to ``sink``.
 
     ``sink`` receives CSV text (open it with ``newline=""``); rows end with CRLF. Rows are read, scored and
-    written ``block`` at a time, so memory stays flat however long the list. ``progress(done, total)`` is
+    written ``block`` at a time (the next block is read while the workers score one), so memory stays flat
+    however long the list. ``progress(done, total)`` is
     called as rows are done (after each block at least; ``total`` is the file's data rows). ``workers`` > 1
     shares the scoring out among worker processes; the output is the same. Raises :class:`LeadFileError`
     before writing anything if the file as a whole is unusable.
@@ -845,14 +857,14 @@ def run(
         writer = csv.writer(sink, lineterminator="\r\n")
         n = len(leads.header)
         writer.writerow([neutralise(c) for c in (*leads.header, *OUTPUT_COLUMNS)])
-        done = scored = errors = 0
+        done = scored = errors = read = 0
         plans: Counter[str] = Counter()
         total = leads.rows
         records = leads.records()
-        while True:
-            chunk = [r for _, r in zip(range(block), records, strict=False)]
-            if not chunk:
-                break
+
+        def start(chunk: list) -> tuple:
+            """Parse a block and submit its profiles for scoring."""
+            nonlocal read
             cells = [
                 [*c[:n], *[""] * (n - len(c))]
                 for c in (r.cells if isinstance(r, _Broken) else r for r in chunk)
@@ -861,10 +873,18 @@ def run(
                 f"row: {r.reason}" if isinstance(r, _Broken) else _parse(r, leads.layout, replaced)
                 for r in chunk
             ]
-            tick = _Ticker(progress, done + sum(isinstance(p, str) for p in parsed), done + len(chunk), total)
-            results = iter(_score(scorer, [p for p in parsed if not isinstance(p, str)], tick))
+            tick = _Ticker(progress, read + sum(isinstance(p, str) for p in parsed), read + len(chunk), total)
+            profiles = [p for p in parsed if not isinstance(p, str)]
+            read += len(chunk)
+            return cells, parsed, profiles, _submit(scorer, profiles, tick)
+
+        def finish(started: tuple) -> None:
+            """Write a started block's rows with their results."""
+            nonlocal done, scored, errors
+            cells, parsed, profiles, job = started
+            outcomes = iter(_collect(scorer, profiles, job))
             for row, item in zip(cells, parsed, strict=True):
-                outcome = item if isinstance(item, str) else next(results)
+                outcome = item if isinstance(item, str) else next(outcomes)
                 if isinstance(outcome, str):
                     errors += 1
                     out = [outcome, *[""] * (len(OUTPUT_COLUMNS) - 1)]
@@ -873,9 +893,26 @@ def run(
                     plans[outcome.plan_code] += 1
                     out = _result_cells(outcome, lang, opts)
                 writer.writerow([neutralise(c) for c in (*row, *out)])
-            done += len(chunk)
+            done += len(cells)
             if progress is not None:
                 progress(done, max(total, done))
+
+        # The next block is read and submitted before the one before it is written, so the workers scoring
+        # that one never wait for the reading.
+        pending: tuple | None = None
+        while True:
+            try:
+                chunk = [r for _, r in zip(range(block), records, strict=False)]
+            except LeadFileError:  # the file changed while being read: what was scored is written first
+                if pending is not None:
+                    finish(pending)
+                raise
+            ahead = start(chunk) if chunk else None
+            if pending is not None:
+                finish(pending)
+            if ahead is None:
+                break
+            pending = ahead
     return Summary(rows=done, scored=scored, errors=errors, encoding=leads.encoding, plans=plans)
 
 

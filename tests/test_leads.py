@@ -593,6 +593,47 @@ def test_rows_equal_recommend(opts):
         assert float(row["win_probability"]) == rec.win_probability
 
 
+class _Rows(io.StringIO):
+    """A sink that notes when each data row is written."""
+
+    def __init__(self, events: list[str]):
+        super().__init__(newline="")
+        self.events = events
+
+    def write(self, text: str) -> int:
+        if self.tell() > 0:  # after the header
+            self.events.append("row")
+        return super().write(text)
+
+
+def test_the_next_block_is_submitted_before_the_last_one_is_written(opts, monkeypatch):
+    events: list[str] = []
+    real = batch.Scorer.submit
+
+    def submit(self, profiles, progress=None):
+        events.append(f"submit {len(profiles)}")
+        return real(self, profiles, progress)
+
+    monkeypatch.setattr(batch.Scorer, "submit", submit)
+    rows = [lead_row(staff_fte=str(1 + i)) for i in range(5)]
+    sink = _Rows(events)
+    leads.run(csv_text(rows).encode(), sink, opts, block=2)
+    # block 2 is read and submitted before block 1's rows are written, block 3 before block 2's
+    assert events == ["submit 2", "submit 2", "row", "row", "submit 1", "row", "row", "row"]
+    alone = io.StringIO(newline="")
+    leads.run(csv_text(rows).encode(), alone, opts, block=5)
+    assert sink.getvalue() == alone.getvalue()
+
+
+def test_workers_and_blocks_do_not_change_the_rows(opts):
+    text = EXAMPLE.read_bytes()
+    alone = io.StringIO(newline="")
+    leads.run(text, alone, opts)
+    shared = io.StringIO(newline="")
+    leads.run(text, shared, opts, block=3, workers=2)
+    assert shared.getvalue() == alone.getvalue()
+
+
 def test_progress_is_reported_up_to_the_total(opts):
     calls: list[tuple[int, int]] = []
     header = [*FIELDS]
