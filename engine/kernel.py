@@ -88,12 +88,15 @@ def _open_phase(
     for i in range(c):
         m = mods_s[i]
         for b in range(nb):
-            others = 0.0
-            for i2 in range(c):
-                o = mods_s[i2]
-                if o != m:
-                    others = others + weight[o, b0 + b]
-            factor[i, b] = 1.0 + drag[b0 + b] * others
+            saved[b] = 0.0  # here: the weight of the phase's other modules
+        for i2 in range(c):
+            o = mods_s[i2]
+            if o != m:
+                w_o = weight[o, b0 : b0 + nb]
+                for b in range(nb):
+                    saved[b] = saved[b] + w_o[b]
+        for b in range(nb):
+            factor[i, b] = 1.0 + drag[b0 + b] * saved[b]
         if first and defer[j, m] > 0.0:
             for b in range(nb):
                 factor[i, b] = factor[i, b] * defer_stretch[b0 + b]
@@ -104,8 +107,7 @@ def _open_phase(
         ss_m = ss[m, j, b0 : b0 + nb]
         for b in range(nb):
             v = ss_m[b] * factor[i, b] * (alone[b] - st[b])
-            if v > saved[b]:
-                saved[b] = v
+            saved[b] = v if v > saved[b] else saved[b]
     for b in range(nb):
         wait = lag[b0 + b] * min(max(h_now[b] - h_before[b], 0.0), 1.0)
         begin[b] = start[b] + min(wait, saved[b])
@@ -124,8 +126,8 @@ def _open_phase(
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _phase_money(
-    t, last, nb, su, mo, sh, pa, start, length, prefix, gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost, lack,
-    profit,
+    t, last, nb, su, mo, sh, pa, start, length, prefix, pm, gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost,
+    lack, profit, area,
 ):  # fmt: skip
     """Add what a phase (started at ``start``, running until the next phase or, if ``last``, for good) costs,
     leaves undone and earns by week ``t`` to ``cost``, ``lack`` and ``profit``, as :func:`engine.model.money`."""
@@ -140,16 +142,18 @@ def _phase_money(
     for m in range(MAX):
         if prefix & (1 << m):
             g = gp[prefix, m, j, b0 : b0 + nb]
+            fresh = pm & (1 << m)
             for b in range(nb):
                 o_w = m_op[m, b]
                 s_w = m_ss[m, b]
                 span_r = max(s_w - o_w, 1e-9)
                 hi = min(ends[b], t)
-                lo = min(start[b], t)
                 ramping = min(max(hi - o_w, 0.0), span_r)
                 a_hi = ramping * ramping / (2 * span_r) + max(hi - s_w, 0.0)
-                ramping = min(max(lo - o_w, 0.0), span_r)
-                a_lo = ramping * ramping / (2 * span_r) + max(lo - s_w, 0.0)
+                # the area up to the phase's start: none for a module it opens (operational after it starts),
+                # the last phase's area up to its end (the same figure) for one running since before
+                a_lo = 0.0 if fresh else area[m, b]
+                area[m, b] = a_hi
                 profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
 
 
@@ -215,6 +219,8 @@ def run(
     s_profit = np.empty((slots, BLOCK))
     s_op = np.empty((slots, MAX, BLOCK))
     s_ss = np.empty((slots, MAX, BLOCK))
+    s_area = np.empty((slots, MAX, BLOCK))
+    area = np.empty((MAX, BLOCK))
     start = np.empty(BLOCK)
     cost = np.empty(BLOCK)
     lack = np.empty(BLOCK)
@@ -262,6 +268,7 @@ def run(
                             for b in range(nb):
                                 m_op[m, b] = s_op[slot, m, b]
                                 m_ss[m, b] = s_ss[slot, m, b]
+                                area[m, b] = s_area[slot, m, b]
                 _open_phase(
                     mods[s], count[s], first, j, b0, nb, weight, defer, defer_stretch, drag, lag,
                     stretch[prefix, j, b0 : b0 + nb], unhired[prefix, j, b0 : b0 + nb],
@@ -272,8 +279,8 @@ def run(
                 last = plan_of[s] >= 0
                 _phase_money(
                     horizon, last, nb, setup[pm, j, b0 : b0 + nb], monthly[prefix, j, b0 : b0 + nb],
-                    short[prefix, j, b0 : b0 + nb], pay[prefix, j, b0 : b0 + nb], start, length, prefix, gp,
-                    j, b0, m_op, m_ss, weeks_per_month, ends, cost, lack, profit,
+                    short[prefix, j, b0 : b0 + nb], pay[prefix, j, b0 : b0 + nb], start, length, prefix, pm,
+                    gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost, lack, profit, area,
                 )  # fmt: skip
                 if last:
                     row = out[plan_of[s], j, b0 : b0 + nb]
@@ -300,6 +307,7 @@ def run(
                             for b in range(nb):
                                 s_op[slot, m, b] = m_op[m, b]
                                 s_ss[slot, m, b] = m_ss[m, b]
+                                s_area[slot, m, b] = area[m, b]
     return out
 
 
@@ -349,6 +357,7 @@ def cash(
     cost = np.empty((nt, BLOCK))
     lack = np.empty((nt, BLOCK))
     profit = np.empty((nt, BLOCK))
+    area = np.empty((nt, MAX, BLOCK))
     for r in range(rows.shape[0]):
         j = rows[r]
         for b0 in range(0, n, BLOCK):
@@ -381,7 +390,7 @@ def cash(
                     _phase_money(
                         times[k], last, nb, setup[pm, j, b0 : b0 + nb], monthly[prefix, j, b0 : b0 + nb],
                         short[prefix, j, b0 : b0 + nb], pay[prefix, j, b0 : b0 + nb], start, length, prefix,
-                        gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost[k], lack[k], profit[k],
+                        pm, gp, j, b0, m_op, m_ss, weeks_per_month, ends, cost[k], lack[k], profit[k], area[k],
                     )  # fmt: skip
                 for b in range(nb):
                     start[b] = start[b] + length[b]
