@@ -322,5 +322,5 @@ def _score_in_worker(profiles: list[MerchantProfile], values: list[Fit], plans: 
 def _set_wins(scores: np.ndarray, chosen: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """Per profile, the share of draws on which the chosen plan's module set ranks first, its phasings pooled
     (the first best on a tie, as ``argmax`` counts it). Scores have shape (plans, size, n)."""
-    winners = masks[np.argmax(scores, axis=0)]  # (size, n): the module set ranked first on each draw
+    winners = masks[model.first_best(scores)]  # (size, n): the module set ranked first on each draw
     return np.mean(winners == masks[chosen][:, None], axis=1)

@@ -538,6 +538,25 @@ def table(
                 o_be[b] = 0.0 if mo <= 0 else (mo / rate if rate > 0 else np.inf)
 
 
+@njit(cache=True, nogil=True)
+def first_best(scores, out):
+    """The index of the largest of ``scores`` (k, m) in each column into ``out`` (m,): the first on a tie, and
+    the first NaN if any, as numpy's ``argmax`` over the first axis (which copies the array to do so)."""
+    m = scores.shape[1]
+    best = np.empty(m)
+    for c in range(m):
+        out[c] = 0
+        best[c] = scores[0, c]
+    for i in range(1, scores.shape[0]):
+        row = scores[i]
+        for c in range(m):
+            v = row[c]
+            # a NaN is kept once found; a larger value, or the first NaN, takes the place
+            take = (v > best[c] or (v != v)) and best[c] == best[c]
+            out[c] = i if take else out[c]
+            best[c] = v if take else best[c]
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel's passes now, e.g. before forking workers that would each
     compile them; a few seconds the first time after an install, a fraction of a second after."""
@@ -555,6 +574,7 @@ def warm_up() -> None:
         parent[:1], count[:1], mods[:1], np.zeros(1, dtype=np.int64), *timing, *money, np.arange(2.0), 52 / 12,
         np.empty((2, 1, 1)), np.empty((2, 1, 1)), np.empty((1, 1)), np.empty((1, 1)),
     )  # fmt: skip
+    first_best(np.zeros((2, 1)), np.zeros(1, dtype=np.int64))
     one = np.ones(1)
     table(
         np.arange(1, 3), 0, np.ones((MAX, 2, 1, 1)), np.ones((MAX, 2), dtype=np.bool_), z4, z4, np.ones((2, 1, 1)),

@@ -281,7 +281,7 @@ def win_shares(scores: np.ndarray, plans: list[Plan]) -> tuple[np.ndarray, np.nd
     """Per plan: the share of draws its module set ranks first (phasings pooled), and the share of draws it is
     the best phasing of its own set."""
     masks = set_masks(plans)
-    winners = masks[np.argmax(scores, axis=0)]
+    winners = masks[model.first_best(scores)]
     set_win = {int(mask): float(np.mean(winners == mask)) for mask in np.unique(masks)}
     phasing = np.empty(len(plans))
     for mask in np.unique(masks):

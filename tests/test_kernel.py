@@ -161,3 +161,18 @@ def test_the_compiled_set_table_matches_the_reference_to_the_last_bit(changes, a
     for name in model.SetTable.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(compiled, name), getattr(reference, name), name)
     assert np.any(reference.hired_fte > 0) and np.any(reference.stretch > 1)  # the branches are exercised
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 5), (112, 4, 300), (3, 1, 1), (7, 2, 129)])
+def test_the_first_best_plan_is_numpys_argmax(shape):
+    """Ties go to the first plan, a NaN counts as the largest (the first NaN), infinities compare as numbers."""
+    from engine import kernel
+
+    kernel.warm_up()
+    rng = np.random.default_rng(sum(shape))
+    tied = rng.integers(0, 3, shape).astype(float)  # many ties
+    for special in (np.nan, -np.inf, np.inf):
+        tied[rng.random(shape) < 0.02] = special
+    tied[:, 0, 0] = np.nan  # a column of NaN only
+    for scores in (tied, rng.normal(size=shape)):
+        assert np.array_equal(model.first_best(scores), np.argmax(scores, axis=0))
