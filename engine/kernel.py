@@ -538,6 +538,121 @@ def table(
                 o_be[b] = 0.0 if mo <= 0 else (mo / rate if rate > 0 else np.inf)
 
 
+CHANNELS, SHOP, MALL, WECOM = (MODULES.index(m) for m in ("channels", "shop", "miniprogram", "wecom"))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _gross(gmv, returns, fee, margin, commission, commissioned):
+    return gmv * (1.0 - returns) * (margin - fee) - commission * commissioned
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def returns(
+    masks,  # (k,): the sets of new modules
+    kept,  # bit mask of the modules running today
+    daihuoren,  # agents may sell through the shop as 带货人 (from 2025)
+    linked,  # Channels links to the mall (from 2024-05)
+    d,  # (16, size, n): the demand's arrays, in the order of DEMAND below
+    reach,  # (modules, size, n): each module's level reach
+    fitmult,  # (modules, size, n)
+    bought,  # (size, n): GMV Channels' boosts buy
+    gmv_out,  # out (16, size, n): the set's new GMV
+    served_out,  # out (16, size, n): what the merchant's own service handles
+    keep_out,  # out (16, size, n): the set's gross profit
+    gp_out,  # out (16, modules, size, n): each new module's gross profit
+):
+    """Every set's steady monthly GMV, gross profit and served GMV, as :func:`engine.model.set_returns` gives
+    them module by module and :func:`engine.model.cohort_table` adds them up, bit for bit."""
+    size, n = bought.shape
+    (
+        public0,
+        channel_contacts,
+        agents0,
+        shop_organic,
+        shop_contact_orders,
+        migration,
+        mall_orders,
+        wecom_orders,
+        uplift,
+        return_public,
+        return_private,
+        commission,
+        capture,
+        overlap,
+        daihuoren_share,
+        via_mall,
+    ) = (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15])
+    fee_shop, fee_mall, margin, contacts0 = d[16], d[17], d[18], d[19]  # fmt: skip
+    for q in range(masks.shape[0]):
+        new = masks[q]
+        run = new | kept
+        has_ch, has_shop, has_mall = run & (1 << CHANNELS), run & (1 << SHOP), run & (1 << MALL)
+        to = CHANNELS if has_ch else (SHOP if has_shop and daihuoren else -1)
+        for j in range(size):
+            for b in range(n):
+                public = public0[j, b] * reach[CHANNELS, j, b] * fitmult[CHANNELS, j, b] + bought[j, b]
+                agents = 0.0
+                if to >= 0:
+                    agents = agents0[j, b] * fitmult[to, j, b]
+                    if to == SHOP:
+                        agents = agents * daihuoren_share[j, b]
+                shelf_fee = fee_shop[j, b] if has_shop else fee_mall[j, b]
+                if not has_shop:
+                    public = public * via_mall[j, b]
+                captured = public * capture[j, b] if has_ch else 0.0
+                g_sum, s_sum, k_sum = 0.0, 0.0, 0.0
+                if new & (1 << CHANNELS):
+                    contacts = channel_contacts[j, b] * reach[CHANNELS, j, b] * fitmult[CHANNELS, j, b]
+                    if not has_shop:
+                        contacts = contacts * via_mall[j, b]
+                    mine = agents if to == CHANNELS else 0.0
+                    gmv = public + contacts + mine
+                    gp = _gross(gmv, return_public[j, b], shelf_fee, margin[j, b], commission[j, b], mine)
+                    g_sum, s_sum, k_sum = g_sum + gmv, s_sum + (gmv - mine), k_sum + gp
+                    gp_out[new, CHANNELS, j, b] = gp
+                if new & (1 << SHOP):
+                    lift = (
+                        reach[SHOP, j, b]
+                        * fitmult[SHOP, j, b]
+                        * (1.0 - overlap[j, b] if kept & (1 << MALL) else 1.0)
+                    )
+                    organic = shop_organic[j, b] * lift
+                    contacts = shop_contact_orders[j, b] * lift
+                    mine = agents if to == SHOP else 0.0
+                    gmv = organic + contacts + mine
+                    f = fee_shop[j, b]
+                    gp = _gross(organic + mine, return_public[j, b], f, margin[j, b], commission[j, b], mine)
+                    gp = gp + _gross(contacts, return_private[j, b], f, margin[j, b], commission[j, b], 0.0)
+                    g_sum, s_sum, k_sum = g_sum + gmv, s_sum + (gmv - mine), k_sum + gp
+                    gp_out[new, SHOP, j, b] = gp
+                if new & (1 << MALL):
+                    members = contacts0[j, b] + (captured if linked else 0.0)
+                    lift = reach[MALL, j, b] * fitmult[MALL, j, b]
+                    shared = 1.0 - overlap[j, b] if has_shop else 1.0
+                    gmv = (members * mall_orders[j, b] * uplift[j, b] * shared + migration[j, b]) * lift
+                    gp = _gross(
+                        gmv, return_private[j, b], fee_mall[j, b], margin[j, b], commission[j, b], 0.0
+                    )
+                    g_sum, s_sum, k_sum = g_sum + gmv, s_sum + gmv, k_sum + gp
+                    gp_out[new, MALL, j, b] = gp
+                if new & (1 << WECOM):
+                    contacts = contacts0[j, b] + captured
+                    gmv = (
+                        contacts
+                        * wecom_orders[j, b]
+                        * uplift[j, b]
+                        * reach[WECOM, j, b]
+                        * fitmult[WECOM, j, b]
+                    )
+                    f = fee_shop[j, b] if has_shop and not has_mall else fee_mall[j, b]
+                    gp = _gross(gmv, return_private[j, b], f, margin[j, b], commission[j, b], 0.0)
+                    g_sum, s_sum, k_sum = g_sum + gmv, s_sum + gmv, k_sum + gp
+                    gp_out[new, WECOM, j, b] = gp
+                gmv_out[new, j, b] = g_sum
+                served_out[new, j, b] = s_sum
+                keep_out[new, j, b] = k_sum
+
+
 @njit(cache=True, nogil=True)
 def first_best(scores, out):
     """The index of the largest of ``scores`` (k, m) in each column into ``out`` (m,): the first on a tie, and

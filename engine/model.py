@@ -426,6 +426,43 @@ def set_returns(
     return out
 
 
+_DEMAND = (
+    "public", "channel_contacts", "agents", "shop_organic", "shop_contact_orders", "migration", "mall_orders",
+    "wecom_orders", "uplift", "return_public", "return_private", "commission", "capture", "overlap",
+    "daihuoren_share", "via_mall",
+)  # fmt: skip
+
+
+def returns_compiled(
+    masks: list[int],
+    kept: int,
+    d: Demand,
+    sims: dict[Module, ModuleSim],
+    fitmult: dict[Module, np.ndarray],
+    gmv: np.ndarray,
+    served: np.ndarray,
+    keep: np.ndarray,
+    gross_profit: np.ndarray,
+) -> None:
+    """:func:`set_returns` of every set in ``masks``, added up per set as :func:`cohort_table` does, by the
+    compiled twin (:func:`engine.kernel.returns`; the same bits, ``tests/test_kernel.py``): into ``gmv``,
+    ``served``, ``keep`` (16, size, n) and ``gross_profit`` (16, modules, size, n)."""
+    from engine import kernel
+
+    shape = gmv.shape[1:]
+    arrays = [getattr(d, k) for k in _DEMAND] + [d.fee["shop"], d.fee["miniprogram"], d.margin, d.reach]
+    stacked = np.empty((len(arrays), *shape))
+    for i, a in enumerate(arrays):
+        stacked[i] = a
+    per_module = np.empty((2, len(MODULES), *shape))
+    for i, m in enumerate(MODULES):
+        per_module[0, i], per_module[1, i] = sims[m].reach, fitmult[m]
+    kernel.returns(
+        np.asarray(masks, dtype=np.int64), kept, d.daihuoren, d.linked, stacked, per_module[0], per_module[1],
+        np.ascontiguousarray(np.broadcast_to(sims["channels"].bought_gmv, shape)), gmv, served, keep, gross_profit,
+    )  # fmt: skip
+
+
 def _is_fixed(param: Param) -> bool:
     """Fixed fees (verification) do not scale with the operating level or what is reused."""
     return param.distribution == "fixed"
@@ -717,20 +754,23 @@ def cohort_table(
     zero = np.zeros((size, n))
     gmv, served, keep = (np.zeros((SETS, size, n)) for _ in range(3))
     gross_profit = np.zeros((SETS, len(MODULES), size, n))
-    for mask in masks:
-        returns = set_returns(mask, kept, d, sims, fitmult)
-        gmv[mask] = sum((g for g, _, _ in returns.values()), zero)
-        served[mask] = sum((s for _, _, s in returns.values()), zero)
-        keep[mask] = sum((gp for _, gp, _ in returns.values()), zero)
-        for m, (_, gp, _) in returns.items():
-            gross_profit[mask, MODULES.index(m)] = gp
+    if compiled is None:
+        compiled = use_kernel(size * n)
+    if compiled:
+        returns_compiled(masks, kept, d, sims, fitmult, gmv, served, keep, gross_profit)
+    else:
+        for mask in masks:
+            returns = set_returns(mask, kept, d, sims, fitmult)
+            gmv[mask] = sum((g for g, _, _ in returns.values()), zero)
+            served[mask] = sum((s for _, _, s in returns.values()), zero)
+            keep[mask] = sum((gp for _, gp, _ in returns.values()), zero)
+            for m, (_, gp, _) in returns.items():
+                gross_profit[mask, MODULES.index(m)] = gp
     staffing = Staffing(
         masks, kept, sims, salaries(cohort, draws), draws["adjustments.role_overlap"],
         draws["adjustments.shortfall_ramp_elasticity"], draws["returns.orders_per_service_fte"],
         cohort.staff, cohort.budget_monthly, cohort.aov, served, gmv, keep,
     )  # fmt: skip
-    if compiled is None:
-        compiled = use_kernel(size * n)
     arrays = table_compiled(staffing) if compiled else table_arrays(staffing)
     lag = draws["adjustments.hiring_lag_weeks"][None, :]
     return SetTable(kept, *arrays[:9], gmv, gross_profit, arrays[9], arrays[10], lag)
