@@ -99,7 +99,8 @@ def score(
     ``AssumptionError``, ``LeadFileError``); a bad row is a row with an ``error``, never an exception."""
     opts = batch.options(as_of=as_of, draws=draws, seed=seed, assumptions=assumptions)
     sink = io.StringIO(newline="")
-    summary = leads.run(data, sink, opts, lang=lang, progress=progress)
+    # on the machine's cores, in threads: a server process must not fork worker processes
+    summary = leads.run(data, sink, opts, lang=lang, progress=progress, threads=batch.default_workers())
     return BatchResult(sink.getvalue(), summary, file_name, opts.as_of, opts.draws, opts.seed, lang)
 
 

@@ -836,6 +836,7 @@ def run(
     block: int = 2048,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    threads: int = 1,
 ) -> Summary:
     """Score every lead of ``source`` (a CSV path, its bytes, or what :func:`open_leads` made of one) and
     write the list with results to ``sink``.
@@ -844,7 +845,8 @@ def run(
     written ``block`` at a time (the next block is read while the workers score one), so memory stays flat
     however long the list. ``progress(done, total)`` is
     called as rows are done (after each block at least; ``total`` is the file's data rows). ``workers`` > 1
-    shares the scoring out among worker processes; the output is the same. Raises :class:`LeadFileError`
+    shares the scoring out among worker processes, or else ``threads`` > 1 among threads of this process
+    (:class:`engine.batch.Scorer`); the output is the same. Raises :class:`LeadFileError`
     before writing anything if the file as a whole is unusable.
     """
     if lang not in LANGS:
@@ -853,7 +855,7 @@ def run(
         raise InputError("block", f"must be a positive integer, got {block!r}")
     leads = source if isinstance(source, LeadFile) else open_leads(source)
     replaced = leads.encoding if leads.reader.errors == "replace" else None
-    with batch.Scorer(opts, workers=workers) as scorer:
+    with batch.Scorer(opts, workers=workers, threads=threads) as scorer:
         writer = csv.writer(sink, lineterminator="\r\n")
         n = len(leads.header)
         writer.writerow([neutralise(c) for c in (*leads.header, *OUTPUT_COLUMNS)])
@@ -925,6 +927,7 @@ def run_to_file(
     block: int = 2048,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    threads: int = 1,
     overwrite: bool = False,
 ) -> Summary:
     """:func:`run` into ``target``, written as UTF-8 with a byte-order mark so that Excel on Chinese
@@ -939,4 +942,6 @@ def run_to_file(
     """
     leads = open_leads(source)
     with safe_io.open_output(target, overwrite=overwrite, encoding="utf-8-sig", newline="") as sink:
-        return run(leads, sink, opts, lang=lang, block=block, progress=progress, workers=workers)
+        return run(
+            leads, sink, opts, lang=lang, block=block, progress=progress, workers=workers, threads=threads
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -158,8 +159,19 @@ def test_worker_processes_give_the_same_rows(outcomes):
     assert sum(seen) == len(PROFILES)
 
 
-@pytest.mark.parametrize("workers", [0, -1, 1.5])
-def test_bad_worker_count_names_the_option(workers):
+def test_threads_give_the_same_rows(outcomes):
+    seen: list[int] = []
+    opts = batch.options(as_of=AS_OF, draws=DRAWS, seed=4)
+    with batch.Scorer(opts, chunk_elements=DRAWS * 3, threads=2) as scorer:
+        assert scorer.score(PROFILES, progress=seen.append) == outcomes
+        assert isinstance(scorer._pool, ThreadPoolExecutor)  # scored on the threads, not here
+        assert scorer.score(PROFILES[:5]) == outcomes[:5]
+    assert sum(seen) == len(PROFILES)
+
+
+@pytest.mark.parametrize("field", ["workers", "threads"])
+@pytest.mark.parametrize("count", [0, -1, 1.5, True])
+def test_bad_worker_count_names_the_option(field, count):
     with pytest.raises(InputError) as err:
-        batch.Scorer(batch.options(draws=DRAWS), workers=workers)
-    assert err.value.field == "workers"
+        batch.Scorer(batch.options(draws=DRAWS), **{field: count})
+    assert err.value.field == field
