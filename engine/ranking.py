@@ -114,10 +114,16 @@ def groups(
     candidate plans, so it is ranked as one cohort."""
     out: dict[Group, list[tuple[int, Fit]]] = {}
     for i, p in enumerate(profiles):
-        fit = assess_fit(p, assumptions, as_of)
-        _, candidates = eligible(p, fit, assumptions, as_of)
-        out.setdefault((p.existing_modules, candidates), []).append((i, fit))
+        key, fit = group_of(p, assumptions, as_of)
+        out.setdefault(key, []).append((i, fit))
     return out
+
+
+def group_of(profile: MerchantProfile, assumptions: AssumptionSet, as_of: date) -> tuple[Group, Fit]:
+    """A profile's group (what it runs today, its candidate modules) and its fit."""
+    fit = assess_fit(profile, assumptions, as_of)
+    _, candidates = eligible(profile, fit, assumptions, as_of)
+    return (profile.existing_modules, candidates), fit
 
 
 @dataclass(frozen=True)
