@@ -614,24 +614,13 @@ def report(res: dict, quick: bool) -> dict:
         f"{r['peak_rss_mb']:,.0f} MB",
         r["peak_rss_mb"] < TARGET_PEAK_MB if key == (p_t, d_t) else None,
     )
-    if d_t in loop:
-        x = r["per_second"] / loop[d_t]["per_second"]
-        target(
-            "speed vs plain recommend() loop",
-            f">= {TARGET_VS_LOOP:.0f}×",
-            x,
-            f"×{x:.1f}",
-            x >= TARGET_VS_LOOP,
-        )
-    if d_t in squig:
-        x = r["per_second"] / squig[d_t]["per_second"]
-        target(
-            "speed vs squigglepy port",
-            f">= {TARGET_VS_SQUIGGLE:.0f}×",
-            x,
-            f"×{x:.1f}",
-            x >= TARGET_VS_SQUIGGLE,
-        )
+    for name, base, goal in (
+        ("speed vs plain recommend() loop", loop, TARGET_VS_LOOP),
+        ("speed vs squigglepy port", squig, TARGET_VS_SQUIGGLE),
+    ):
+        if d_t in base:
+            x = r["per_second"] / base[d_t]["per_second"]
+            target(name, f">= {goal:.0f}×", x, f"×{x:.1f}", x >= goal)
     if d_t in floor:
         x = r["seconds"] / (floor[d_t]["seconds_per_lead"] * key[0])
         target(

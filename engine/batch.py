@@ -159,8 +159,9 @@ class Scorer:
     plans; they are scored together in chunks of about :data:`CHUNK_ELEMENTS` profile-draws, every array
     shaped (profiles, draws). With ``workers`` > 1 the chunks are shared out among that many worker
     processes, each with the same draws; otherwise, with ``threads`` > 1, among that many threads of this
-    process (the compiled passes and numpy's loops run outside the interpreter lock: about 1.5x on two cores,
-    where processes give about 1.7x, but nothing is forked - what a server such as the app can use). The
+    process (the compiled passes and numpy's loops run outside the interpreter lock: 10k leads in 1.7x less
+    time on two cores, about what two processes give, and nothing is forked - what a server such as the app
+    can use). The
     results do not depend on either number; more than :func:`max_workers` are not started. Use it as a
     context manager (or call :meth:`close`) so the workers stop; leaving it with an exception (Ctrl-C,
     SIGTERM) stops them at once. A worker also exits by itself when this process dies, however it dies.
