@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from altair.utils.schemapi import debug_mode
 
 from app.state import AppState
 from engine import model
@@ -18,6 +20,7 @@ from engine.inputs import check_horizon, prepare
 from engine.packs import Pack, load_pack
 from engine.recommend import Analysis, analyse
 from engine.recommendation import render
+from engine.render import charts
 from engine.render.html import to_html
 from engine.render.markdown import to_markdown
 from engine.result import Recommendation
@@ -139,6 +142,34 @@ def _recommendation(key: str, plan: str | None, lang: Lang) -> Recommendation:
 def recommendation(state: AppState) -> Recommendation:
     """The (cached) recommendation for an assessment, in its language."""
     return _recommendation(_key(state), None, state.lang)
+
+
+# The Assess page's result charts, in the order drawn (the cash fan leads the page, the others follow).
+RESULT_CHARTS: dict[str, Callable[[Recommendation], object]] = {
+    "cashflow": charts.cashflow,
+    "first_year": charts.first_year_distribution,
+    "setup": lambda rec: charts.cost_breakdown(rec, "setup"),
+    "monthly": lambda rec: charts.cost_breakdown(rec, "monthly"),
+    "ramp": charts.ramp_timeline,
+    "staffing": charts.staffing,
+    "alternatives": charts.alternatives,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _result_charts(key: str, lang: Lang) -> dict[str, dict | None]:
+    rec = _recommendation(key, None, lang)
+    # Altair checks every object against the schema as it is built (its debug mode), most of the build's time;
+    # the finished specs are checked against the Vega-Lite schema in the tests (tests/test_charts.py).
+    with debug_mode(False):
+        built = {name: build(rec) for name, build in RESULT_CHARTS.items()}
+    return {name: None if chart is None else charts.spec(chart) for name, chart in built.items()}
+
+
+def result_charts(state: AppState) -> dict[str, dict | None]:
+    """The Vega-Lite specs of the recommendation's charts (None where a chart has nothing to show), built once
+    per result and language: a rerun of the page (a widget, a page left and opened again) draws them as kept."""
+    return _result_charts(_key(state), state.lang)
 
 
 def evaluation(state: AppState, plan: str | None) -> Recommendation:

@@ -208,10 +208,9 @@ st.caption(
     )
 )
 st.caption(t("report.estimates_note", lang))
-fan = charts.cashflow(rec)
-if fan is not None:
-    vega = charts.spec(fan)
-    st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
+specs = cache.result_charts(active)
+if specs["cashflow"] is not None:
+    st.vega_lite_chart(specs["cashflow"], width="stretch", height=charts.display_height(specs["cashflow"]))
 if rec.staffing.hires_fte > 0 or rec.staffing.shortfall_fte > 0:
     st.write(
         t(
@@ -310,16 +309,8 @@ if st.session_state.pop("cmp_open", False):
 
 # --- charts --------------------------------------------------------------------------------------
 st.subheader(t("ui.charts", lang))
-for chart in (
-    charts.first_year_distribution(rec),
-    charts.cost_breakdown(rec, "setup"),
-    charts.cost_breakdown(rec, "monthly"),
-    charts.ramp_timeline(rec),
-    charts.staffing(rec),
-    charts.alternatives(rec),
-):
-    if chart is not None:
-        vega = charts.spec(chart)
+for name, vega in specs.items():
+    if name != "cashflow" and vega is not None:  # the cash fan leads the page, above
         st.vega_lite_chart(vega, width="stretch", height=charts.display_height(vega))
 
 # --- what drives the answer (on request: a few seconds of work) ---------------------------------
