@@ -739,9 +739,10 @@ def cohort_table(
     """The 16-set table of every profile in a cohort whose profiles run the same modules today.
 
     Only the rows of ``masks`` (default: every set of modules not running today) are computed. Each set's
-    returns come from :func:`set_returns`; its staffing, hires, costs, ramp stretch and break-even from
-    :func:`table_arrays` (the reference, numpy) or its compiled twin :func:`table_compiled`, which give the
-    same bits (``tests/test_kernel.py``); which runs follows :func:`score_plans` unless ``compiled`` says.
+    returns come from :func:`set_returns` (or its compiled twin :func:`returns_compiled`); its staffing,
+    hires, costs, ramp stretch and break-even from :func:`table_arrays` (the reference, numpy) or its compiled
+    twin :func:`table_compiled`. The twins give the same bits (``tests/test_kernel.py``); which runs follows
+    :func:`score_plans` unless ``compiled`` says.
     """
     n, size = draws.n, cohort.size
     kept = int(cohort.kept[0])
