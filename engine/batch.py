@@ -161,10 +161,10 @@ class Scorer:
     processes, each with the same draws; otherwise, with ``threads`` > 1, among that many threads of this
     process (the compiled passes and numpy's loops run outside the interpreter lock: 10k leads in 1.7x less
     time on two cores, about what two processes give, and nothing is forked - what a server such as the app
-    can use). The
-    results do not depend on either number; more than :func:`max_workers` are not started. Use it as a
-    context manager (or call :meth:`close`) so the workers stop; leaving it with an exception (Ctrl-C,
-    SIGTERM) stops them at once. A worker also exits by itself when this process dies, however it dies.
+    can use). The results do not depend on either number; more than :func:`max_workers` are not started.
+    Use it as a context manager (or call :meth:`close`) so the workers stop; leaving it with an exception
+    (Ctrl-C, SIGTERM) stops them at once. A worker also exits by itself when this process dies, however it
+    dies.
     """
 
     def __init__(
@@ -180,9 +180,13 @@ class Scorer:
         self.chunk = max(1, chunk_elements // opts.draws)
         self.workers = min(workers, max_workers())
         self.threads = min(threads, max_workers())
-        self.parallel = self.workers > 1 or self.threads > 1
         self._pool: Executor | None = None
         self._plans: dict[Group, list[Plan]] = {}
+
+    @property
+    def parallel(self) -> bool:
+        """Whether chunks go to worker processes or threads rather than being scored by the caller."""
+        return self.workers > 1 or self.threads > 1
 
     def __enter__(self) -> Scorer:
         return self

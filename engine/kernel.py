@@ -157,6 +157,14 @@ def _phase_money(
                 profit[b] = profit[b] + g[b] * (a_hi - a_lo) / weeks_per_month
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _phase_buffers():
+    """Scratch for :func:`_open_phase` and :func:`_phase_money`, one block of draws each: start, begin,
+    length, saved, ends (BLOCK,) and factor, operational, steady (MAX, BLOCK)."""
+    one = (np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK))
+    return (*one, np.empty((MAX, BLOCK)), np.empty((MAX, BLOCK)), np.empty((MAX, BLOCK)))
+
+
 @njit(cache=True, nogil=True)
 def _prefixes(parent, count, mods):
     """Each step's phase and prefix (the modules started by its end) as bit masks."""
@@ -221,17 +229,10 @@ def run(
     s_ss = np.empty((slots, MAX, BLOCK))
     s_area = np.empty((slots, MAX, BLOCK))
     area = np.empty((MAX, BLOCK))
-    start = np.empty(BLOCK)
     cost = np.empty(BLOCK)
     lack = np.empty(BLOCK)
     profit = np.empty(BLOCK)
-    begin = np.empty(BLOCK)
-    length = np.empty(BLOCK)
-    saved = np.empty(BLOCK)
-    ends = np.empty(BLOCK)
-    factor = np.empty((MAX, BLOCK))
-    m_op = np.empty((MAX, BLOCK))
-    m_ss = np.empty((MAX, BLOCK))
+    start, begin, length, saved, ends, factor, m_op, m_ss = _phase_buffers()
     for j in range(size):
         scale_j = scale[j]
         budget_j = budget[j]
@@ -346,14 +347,7 @@ def cash(
     steps = parent.shape[0]
     nt = times.shape[0]
     phase_of, prefix_of = _prefixes(parent, count, mods)
-    start = np.empty(BLOCK)
-    begin = np.empty(BLOCK)
-    length = np.empty(BLOCK)
-    saved = np.empty(BLOCK)
-    ends = np.empty(BLOCK)
-    factor = np.empty((MAX, BLOCK))
-    m_op = np.empty((MAX, BLOCK))
-    m_ss = np.empty((MAX, BLOCK))
+    start, begin, length, saved, ends, factor, m_op, m_ss = _phase_buffers()
     cost = np.empty((nt, BLOCK))
     lack = np.empty((nt, BLOCK))
     profit = np.empty((nt, BLOCK))

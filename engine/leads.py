@@ -843,11 +843,10 @@ def run(
 
     ``sink`` receives CSV text (open it with ``newline=""``); rows end with CRLF. Rows are read, scored and
     written ``block`` at a time (the next block is read while the workers score one), so memory stays flat
-    however long the list. ``progress(done, total)`` is
-    called as rows are done (after each block at least; ``total`` is the file's data rows). ``workers`` > 1
-    shares the scoring out among worker processes, or else ``threads`` > 1 among threads of this process
-    (:class:`engine.batch.Scorer`); the output is the same. Raises :class:`LeadFileError`
-    before writing anything if the file as a whole is unusable.
+    however long the list. ``progress(done, total)`` is called as rows are done (after each block at least;
+    ``total`` is the file's data rows). ``workers`` > 1 shares the scoring out among worker processes, or else
+    ``threads`` > 1 among threads of this process (:class:`engine.batch.Scorer`); the output is the same.
+    Raises :class:`LeadFileError` before writing anything if the file as a whole is unusable.
     """
     if lang not in LANGS:
         raise InputError("lang", f"'{lang}' is not one of {', '.join(LANGS)}")
